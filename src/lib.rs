@@ -1,4 +1,10 @@
 //! mailcensus: survey MX, SPF and DMARC adoption of a country's domains, tabulated the way
 //! Japan's ministry (MIC, with JPRS) publishes it.
 
+pub mod crawl;
+pub mod dns;
+pub mod policy;
+pub mod run;
+pub mod sim;
+pub mod tabulate;
 pub mod zone;

@@ -1,1 +1,38 @@
-fn main(){}
+//! The `mailcensus` command line: parses arguments and hands each subcommand to its module.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Survey how a country's domains protect their mail: MX, SPF and DMARC adoption per JP
+/// registration type and prefecture, tabulated the way Japan's ministry publishes it.
+#[derive(Parser)]
+#[command(name = "mailcensus", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the simulated 2018 population, survey it, tabulate, print the tables (offline).
+    Demo(cmd::demo::Args),
+    /// Normalise and classify a zone list: JP type, registered domain, prefecture.
+    Classify(cmd::classify::Args),
+    /// Crawl a zone list's MX, SPF and DMARC records into a run folder.
+    Survey(cmd::survey::Args),
+    /// Compute the ministry's tables from a run folder.
+    Tabulate(cmd::tabulate::Args),
+    /// The simulated population: serve it, list it, export it as a zone file.
+    Sim(cmd::sim::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Classify(a) => cmd::classify::run(a),
+        Command::Survey(a) => cmd::survey::run(a),
+        Command::Tabulate(a) => cmd::tabulate::run(a),
+        Command::Sim(a) => cmd::sim::run(a),
+    }
+}

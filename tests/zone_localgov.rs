@@ -37,11 +37,18 @@ fn all_1788_local_governments_classify_exactly() {
         if good {
             ok += 1;
         } else {
-            failures.push(format!("{host}: {c:?} want {jp_type} {registered} {pref_name}"));
+            failures.push(format!(
+                "{host}: {c:?} want {jp_type} {registered} {pref_name}"
+            ));
         }
     }
     assert_eq!(rows, 1788);
     assert_eq!(with_pref, 754 + 914 + 9);
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(ok, 1788);
 }

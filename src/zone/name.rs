@@ -144,9 +144,18 @@ mod tests {
     #[test]
     fn japanese_names_become_a_labels() {
         assert_eq!(normalize("日本語.jp").unwrap(), "xn--wgv71a119e.jp");
-        assert_eq!(normalize("東京.jp").unwrap_err(), RejectReason::PublicSuffix);
-        assert_eq!(normalize("例え.東京.jp").unwrap(), "xn--r8jz45g.xn--1lqs71d.jp");
-        assert_eq!(normalize("例え。東京．jp").unwrap(), "xn--r8jz45g.xn--1lqs71d.jp");
+        assert_eq!(
+            normalize("東京.jp").unwrap_err(),
+            RejectReason::PublicSuffix
+        );
+        assert_eq!(
+            normalize("例え.東京.jp").unwrap(),
+            "xn--r8jz45g.xn--1lqs71d.jp"
+        );
+        assert_eq!(
+            normalize("例え。東京．jp").unwrap(),
+            "xn--r8jz45g.xn--1lqs71d.jp"
+        );
         assert_eq!(normalize("ＥＸＡＭＰＬＥ．ｊｐ").unwrap(), "example.jp");
     }
 
@@ -163,7 +172,10 @@ mod tests {
         );
         let long = format!("{}.jp", vec!["a".repeat(60); 5].join("."));
         assert_eq!(normalize(&long).unwrap_err(), RejectReason::TooLong);
-        assert_eq!(normalize("localhost").unwrap_err(), RejectReason::NotUnderTld);
+        assert_eq!(
+            normalize("localhost").unwrap_err(),
+            RejectReason::NotUnderTld
+        );
         assert_eq!(
             normalize("example.invalidtld").unwrap_err(),
             RejectReason::NotUnderTld

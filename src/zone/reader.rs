@@ -88,7 +88,10 @@ struct CsvLayout {
 }
 
 enum Source {
-    Text { input: Box<dyn BufRead>, buf: String },
+    Text {
+        input: Box<dyn BufRead>,
+        buf: String,
+    },
     Csv(Box<CsvLayout>),
 }
 
@@ -147,12 +150,8 @@ impl ZoneReader {
         let is_csv = match format {
             ZoneFormat::Csv => true,
             ZoneFormat::Text => false,
-            ZoneFormat::Auto => {
-                looks_like_csv(path, &mut input).map_err(|source| ZoneError::Read {
-                    line: 1,
-                    source,
-                })?
-            }
+            ZoneFormat::Auto => looks_like_csv(path, &mut input)
+                .map_err(|source| ZoneError::Read { line: 1, source })?,
         };
         let mut extra_columns = Vec::new();
         let source = if is_csv {
@@ -316,9 +315,7 @@ impl ZoneReader {
             };
             let mut record = std::mem::take(&mut layout.record);
             let result = layout.reader.read_record(&mut record);
-            self.line = record
-                .position()
-                .map_or(self.line + 1, csv::Position::line);
+            self.line = record.position().map_or(self.line + 1, csv::Position::line);
             let ok = match result {
                 Ok(false) => return None,
                 Ok(true) => true,

@@ -1,0 +1,101 @@
+//! `mailcensus classify`: the zone stage alone, as CSV.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mailcensus::zone::{JpType, RejectWriter, ZoneFormat, ZoneItem, ZoneReader, refdata};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Zone list: text (one name a line) or CSV with a `domain` column; gzip or not; `-` for stdin.
+    zonelist: PathBuf,
+    /// Where to write the classified CSV (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Where to write the rejected lines (default: rejects.csv beside --out, else ./rejects.csv).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
+    format: ZoneFormat,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let mut reader = ZoneReader::open(&a.zonelist, a.format)?;
+    let out: Box<dyn Write> = match &a.out {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let rejects_path = a.rejects.clone().unwrap_or_else(|| match &a.out {
+        Some(p) => p.with_file_name("rejects.csv"),
+        None => PathBuf::from("rejects.csv"),
+    });
+    let mut rejects = RejectWriter::create(&rejects_path)
+        .with_context(|| format!("cannot create {}", rejects_path.display()))?;
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = [
+        "line",
+        "input",
+        "domain",
+        "registered_domain",
+        "jp_type",
+        "geo_form",
+        "prefecture_code",
+        "prefecture",
+        "region",
+        "lgcode",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(reader.extra_columns().iter().cloned());
+    w.write_record(&header)?;
+    let rd = refdata();
+    let mut per_type: BTreeMap<JpType, u64> = BTreeMap::new();
+    for item in reader.by_ref() {
+        match item? {
+            ZoneItem::Entry(e) => {
+                *per_type.entry(e.class.jp_type).or_default() += 1;
+                let pref = e.class.prefecture.and_then(|c| rd.prefecture(c));
+                let mut row = vec![
+                    e.line.to_string(),
+                    e.input,
+                    e.name,
+                    e.class.registered_domain,
+                    e.class.jp_type.code().to_string(),
+                    e.class.geo_form.map(|g| g.code()).unwrap_or("").to_string(),
+                    e.class
+                        .prefecture
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
+                    pref.map(|p| p.name_ja.clone()).unwrap_or_default(),
+                    pref.map(|p| p.region.name_ja().to_string())
+                        .unwrap_or_default(),
+                    e.class.lgcode.unwrap_or_default(),
+                ];
+                row.extend(e.extra);
+                w.write_record(&row)?;
+            }
+            ZoneItem::Reject(r) => rejects.write(&r)?,
+        }
+    }
+    w.flush()?;
+    rejects.finish()?;
+    let s = reader.stats();
+    eprintln!(
+        "read {} names: {} kept, {} duplicates, {} rejected (see {}); {} blank or comment lines",
+        s.read,
+        s.kept,
+        s.duplicates,
+        s.rejected,
+        rejects_path.display(),
+        s.skipped
+    );
+    for (t, n) in per_type {
+        eprintln!("  {:<10} {n}", t.code());
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! `mailcensus demo`: the whole job offline, on the simulated 2018 population.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use mailcensus::crawl::survey;
+use mailcensus::sim::{Faults, SimServer, write_list};
+use mailcensus::tabulate::{Lang, OutputFormat};
+use mailcensus::zone::ZoneFormat;
+
+use super::sim::PopulationArgs;
+use super::survey::CrawlArgs;
+use super::tabulate::{print_tables, write_tables};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    population: PopulationArgs,
+    #[command(flatten)]
+    crawl: CrawlArgs,
+    /// The run folder (default: runs/demo-<UTC time>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Faults for the simulated server (see `sim serve --help`).
+    #[arg(long, default_value = "")]
+    faults: String,
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    lang: Lang,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/demo-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        ))
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let faults: Faults = a.faults.parse().map_err(anyhow::Error::msg)?;
+    let pop = Arc::new(a.population.build()?);
+    let list = out.join("zonelist.csv");
+    write_list(
+        &pop,
+        BufWriter::new(
+            File::create(&list).with_context(|| format!("cannot create {}", list.display()))?,
+        ),
+    )?;
+    eprintln!(
+        "demo: {} simulated names listed in {}",
+        pop.len(),
+        list.display()
+    );
+    let rt = super::runtime()?;
+    let manifest = rt.block_on(async {
+        let bind: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+        let server = SimServer::start(pop.clone(), faults, bind).await?;
+        eprintln!("demo: serving on {}", server.addr());
+        let cfg = a.crawl.config(
+            list.clone(),
+            ZoneFormat::Csv,
+            out.clone(),
+            vec![server.addr()],
+        );
+        let m = survey(&cfg).await;
+        server.shutdown().await;
+        anyhow::Ok(m?)
+    })?;
+    let tables = write_tables(&out, a.lang)?;
+    print_tables(&tables, a.format)?;
+    eprintln!(
+        "demo: {} names surveyed, {} unresolved; run folder {}",
+        manifest.names,
+        manifest.unresolved_names,
+        out.display()
+    );
+    Ok(())
+}

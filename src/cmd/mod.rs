@@ -1,0 +1,14 @@
+//! One module per subcommand: its arguments, the library calls, the printing.
+
+pub mod classify;
+pub mod demo;
+pub mod sim;
+pub mod survey;
+pub mod tabulate;
+
+/// A multi-threaded runtime for the commands that do DNS.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,140 @@
+//! `mailcensus sim`: the simulated population, served, listed or exported.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use mailcensus::sim::{
+    Faults, LgSpec, Population, SimServer, TypeSpec, write_list, write_zonefile,
+};
+
+/// Which population; shared with `demo`.
+#[derive(clap::Args, Clone)]
+pub struct PopulationArgs {
+    /// Per-type spec shaped like jp-types-2018-07.csv (default: the embedded 2018 table).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Divide every count of the per-type spec by this (a quick, smaller population).
+    #[arg(long, default_value_t = 1)]
+    pub scale: u64,
+    /// Which parts: the per-type population, the 1,788 local governments, or both (the real
+    /// local-government names placed inside the per-type counts; needs --scale 1).
+    #[arg(long, value_enum, default_value_t = Parts::Both)]
+    pub parts: Parts,
+    /// Seed of the generator: same seed, same population.
+    #[arg(long, default_value_t = 2018)]
+    pub seed: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Parts {
+    Types,
+    Localgov,
+    Both,
+}
+
+impl PopulationArgs {
+    pub fn build(&self) -> anyhow::Result<Population> {
+        let types = match &self.spec {
+            Some(p) => TypeSpec::from_path(p)?,
+            None => TypeSpec::jp_2018(),
+        }
+        .scaled(self.scale);
+        let lg = LgSpec::lg_2018();
+        let parts = if self.scale > 1 && self.parts == Parts::Both {
+            // The 1,788 real names do not fit a scaled-down per-type spec.
+            Parts::Types
+        } else {
+            self.parts
+        };
+        let (t, l) = match parts {
+            Parts::Types => (Some(&types), None),
+            Parts::Localgov => (None, Some(&lg)),
+            Parts::Both => (Some(&types), Some(&lg)),
+        };
+        Ok(Population::new(self.seed, t, l)?)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: SimCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum SimCommand {
+    /// Serve the population over UDP and TCP until interrupted.
+    Serve {
+        #[command(flatten)]
+        population: PopulationArgs,
+        /// Address to listen on; port 0 picks a free port (printed).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// Faults, e.g. `drop=0.1,servfail=0.05,refused=0.01,truncate=0.02,delay=50ms,seed=7,name:x.co.jp=drop`.
+        #[arg(long, default_value = "")]
+        faults: String,
+    },
+    /// Write the zone list as CSV with the ground truth per name.
+    List {
+        #[command(flatten)]
+        population: PopulationArgs,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write the population as an RFC 1035 master file of the root zone (for Knot or NSD).
+    Zonefile {
+        #[command(flatten)]
+        population: PopulationArgs,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    match a.command {
+        SimCommand::Serve {
+            population,
+            listen,
+            faults,
+        } => {
+            let faults: Faults = faults.parse().map_err(anyhow::Error::msg)?;
+            let pop = Arc::new(population.build()?);
+            super::runtime()?.block_on(async move {
+                let server = SimServer::start(pop.clone(), faults, listen).await?;
+                println!(
+                    "serving {} names on {} (UDP and TCP)",
+                    pop.len(),
+                    server.addr()
+                );
+                tokio::select! {
+                    r = server.wait() => r?,
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                anyhow::Ok(())
+            })
+        }
+        SimCommand::List { population, out } => {
+            let n = write_list(&population.build()?, output(&out)?)?;
+            eprintln!("wrote {n} names");
+            Ok(())
+        }
+        SimCommand::Zonefile { population, out } => {
+            let n = write_zonefile(&population.build()?, output(&out)?)?;
+            eprintln!("wrote {n} names");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The crawl: for each name of a zone list, MX, apex TXT and `_dmarc` TXT lookups through one
+//! shared rate limiter, with bounded concurrency and jittered retries, into one record per name.
+
+mod survey;
+
+pub use survey::{SurveyConfig, SurveyError, survey};
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use hickory_resolver::proto::rr::RecordType;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::dns::{DnsClient, LookupResult, Outcome};
+use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
+use crate::zone::ZoneEntry;
+
+/// Knobs of the crawl.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrawlOptions {
+    /// Queries per second over all lookups; `None`: unlimited.
+    pub qps: Option<u32>,
+    /// Names in flight at once (each runs its three lookups together).
+    pub concurrency: usize,
+    /// Further attempts after a failed one (timeout, SERVFAIL, REFUSED, error).
+    pub retries: u32,
+    /// First backoff before a retry; doubles each time, with ±50 % jitter, at most 5 s.
+    pub backoff_ms: u64,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            qps: None,
+            concurrency: 256,
+            retries: 2,
+            backoff_ms: 200,
+        }
+    }
+}
+
+/// One lookup of one name as the results keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub outcome: Outcome,
+    pub attempts: u32,
+    pub records: Vec<String>,
+    /// Character-strings of each TXT record as published (before joining).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub txt_strings: Vec<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cnames: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Probe {
+    fn from_result(r: LookupResult, attempts: u32) -> Probe {
+        Probe {
+            outcome: r.outcome,
+            attempts,
+            records: r.answer.records,
+            txt_strings: r.answer.txt_strings,
+            cnames: r.answer.cnames,
+            detail: r.detail,
+        }
+    }
+
+    /// `Some(records)` once the lookup settled; `None` when it failed.
+    fn settled(&self) -> Option<&[String]> {
+        self.outcome
+            .is_resolved()
+            .then_some(self.records.as_slice())
+    }
+}
+
+/// Everything learnt about one name: the zone stage's fields and the three lookups, plus the
+/// presence verdicts, each `None` where its lookup failed (unresolved is not absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameResult {
+    pub line: u64,
+    pub input: String,
+    pub name: String,
+    pub registered_domain: String,
+    pub jp_type: crate::zone::JpType,
+    pub geo_form: Option<crate::zone::GeoForm>,
+    pub prefecture: Option<u8>,
+    pub lgcode: Option<String>,
+    pub extra: Vec<String>,
+    pub mx: Probe,
+    pub txt: Probe,
+    pub dmarc: Probe,
+    pub mx_kind: Option<MxKind>,
+    pub has_spf: Option<bool>,
+    pub has_dmarc: Option<bool>,
+}
+
+impl NameResult {
+    pub fn new(e: ZoneEntry, mx: Probe, txt: Probe, dmarc: Probe) -> NameResult {
+        let mx_kind = mx.settled().map(MxKind::of);
+        let has_spf = txt.settled().map(|r| r.iter().any(|t| is_spf_record(t)));
+        let has_dmarc = dmarc
+            .settled()
+            .map(|r| r.iter().any(|t| is_dmarc_record(t)));
+        NameResult {
+            line: e.line,
+            input: e.input,
+            name: e.name,
+            registered_domain: e.class.registered_domain,
+            jp_type: e.class.jp_type,
+            geo_form: e.class.geo_form,
+            prefecture: e.class.prefecture,
+            lgcode: e.class.lgcode,
+            extra: e.extra,
+            mx,
+            txt,
+            dmarc,
+            mx_kind,
+            has_spf,
+            has_dmarc,
+        }
+    }
+
+    pub fn spf_records(&self) -> Vec<String> {
+        self.txt
+            .records
+            .iter()
+            .filter(|t| is_spf_record(t))
+            .cloned()
+            .collect()
+    }
+
+    pub fn dmarc_records(&self) -> Vec<String> {
+        self.dmarc
+            .records
+            .iter()
+            .filter(|t| is_dmarc_record(t))
+            .cloned()
+            .collect()
+    }
+
+    /// Every lookup of the name settled.
+    pub fn is_resolved(&self) -> bool {
+        [&self.mx, &self.txt, &self.dmarc]
+            .iter()
+            .all(|p| p.outcome.is_resolved())
+    }
+}
+
+/// Asks the questions: one client, one limiter, the retry policy.
+pub struct Crawler {
+    client: DnsClient,
+    limiter: Option<DefaultDirectRateLimiter>,
+    opts: CrawlOptions,
+}
+
+impl Crawler {
+    pub fn new(client: DnsClient, opts: CrawlOptions) -> Crawler {
+        let limiter = opts.qps.and_then(NonZeroU32::new).map(|qps| {
+            // A burst of a twentieth of a second: polite to the server from the first query.
+            let burst = NonZeroU32::new((qps.get() / 20).max(1)).expect("at least one");
+            RateLimiter::direct(Quota::per_second(qps).allow_burst(burst))
+        });
+        Crawler {
+            client,
+            limiter,
+            opts,
+        }
+    }
+
+    pub fn options(&self) -> &CrawlOptions {
+        &self.opts
+    }
+
+    /// One question with retries: a settled outcome ends it at once; a failure is tried again
+    /// after a jittered, doubling backoff, and the last failure is what is kept.
+    pub async fn probe(&self, name: &str, rtype: RecordType) -> Probe {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(l) = &self.limiter {
+                l.until_ready().await;
+            }
+            let r = self.client.lookup(name, rtype).await;
+            if !r.outcome.is_retryable() || attempt > self.opts.retries {
+                return Probe::from_result(r, attempt);
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self
+            .opts
+            .backoff_ms
+            .saturating_mul(1 << (attempt - 1).min(10));
+        let jittered = rand::rng().random_range(base / 2..=base + base / 2);
+        Duration::from_millis(jittered.min(5_000))
+    }
+
+    /// All three lookups of one name, concurrently.
+    pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
+        let dmarc_name = format!("_dmarc.{}", entry.name);
+        let (mx, txt, dmarc) = tokio::join!(
+            self.probe(&entry.name, RecordType::MX),
+            self.probe(&entry.name, RecordType::TXT),
+            self.probe(&dmarc_name, RecordType::TXT),
+        );
+        NameResult::new(entry, mx, txt, dmarc)
+    }
+
+    /// Crawl every entry with at most `concurrency` names in flight, handing each result to
+    /// `sink` as it finishes (in completion order). Stops at the first error of the sink.
+    pub async fn run<E>(
+        self: &Arc<Self>,
+        entries: impl Iterator<Item = ZoneEntry>,
+        mut sink: impl FnMut(NameResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut results = futures::stream::iter(entries)
+            .map(|e| {
+                let me = Arc::clone(self);
+                async move { me.crawl_one(e).await }
+            })
+            .buffer_unordered(self.opts.concurrency.max(1));
+        while let Some(r) = results.next().await {
+            sink(r)?;
+        }
+        Ok(())
+    }
+}

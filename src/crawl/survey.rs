@@ -1,0 +1,227 @@
+//! A whole survey run: zone list in, run folder out (journal as it goes, then results).
+
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{CrawlOptions, Crawler, NameResult};
+use crate::dns::{ClientOptions, DnsClient, DnsClientError};
+use crate::run::{
+    JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError, RunStatus, write_results,
+};
+use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SurveyError {
+    #[error(transparent)]
+    Zone(#[from] ZoneError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Dns(#[from] DnsClientError),
+}
+
+/// What to survey and how.
+#[derive(Debug, Clone)]
+pub struct SurveyConfig {
+    pub input: PathBuf,
+    pub format: ZoneFormat,
+    pub out: PathBuf,
+    /// Empty: the system's resolvers.
+    pub resolvers: Vec<SocketAddr>,
+    pub client: ClientOptions,
+    pub crawl: CrawlOptions,
+    /// The command line, for the manifest.
+    pub command: Vec<String>,
+    /// Show a progress bar (on a terminal) or periodic log lines (otherwise).
+    pub progress: bool,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Count the input's lines for the progress total (files only; stdin is read once).
+fn count_lines(path: &Path, format: ZoneFormat) -> Option<u64> {
+    if path == Path::new("-") {
+        return None;
+    }
+    let reader = ZoneReader::open(path, format).ok()?;
+    Some(reader.count() as u64)
+}
+
+/// Progress on a terminal, or a log line every ten seconds elsewhere.
+struct Progress {
+    bar: Option<ProgressBar>,
+    total: Option<u64>,
+    started: Instant,
+    last_log: Instant,
+    done: u64,
+    unresolved: u64,
+    log: bool,
+}
+
+impl Progress {
+    fn new(enabled: bool, total: Option<u64>) -> Progress {
+        let tty = std::io::stderr().is_terminal();
+        let bar = (enabled && tty).then(|| {
+            let bar = ProgressBar::new(total.unwrap_or(0));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{elapsed_precise} [{wide_bar}] {pos}/{len} names, {per_sec}, ETA {eta} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            total,
+            started: Instant::now(),
+            last_log: Instant::now(),
+            done: 0,
+            unresolved: 0,
+            log: enabled && !tty,
+        }
+    }
+
+    fn tick(&mut self, r: &NameResult) {
+        self.done += 1;
+        if !r.is_resolved() {
+            self.unresolved += 1;
+        }
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if !r.is_resolved() {
+                bar.set_message(format!("{} unresolved", self.unresolved));
+            }
+        } else if self.log && self.last_log.elapsed() >= Duration::from_secs(10) {
+            self.last_log = Instant::now();
+            self.report();
+        }
+    }
+
+    fn report(&self) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        let rate = self.done as f64 / secs;
+        let eta = self
+            .total
+            .map(|t| {
+                format!(
+                    ", ETA {:.0} s",
+                    t.saturating_sub(self.done) as f64 / rate.max(1e-9)
+                )
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "mailcensus: {}{} names, {:.0} names/s{}, {} unresolved",
+            self.done,
+            self.total.map(|t| format!("/{t}")).unwrap_or_default(),
+            rate,
+            eta,
+            self.unresolved
+        );
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        } else if self.log {
+            self.report();
+        }
+    }
+}
+
+/// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
+/// journal becomes `results.parquet` and the manifest says `complete`.
+pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
+    let run = RunDir::create(&cfg.out)?;
+    let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
+    let extra_columns = reader.extra_columns().to_vec();
+    let client = DnsClient::new(&cfg.resolvers, &cfg.client)?;
+    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
+    let mut manifest = Manifest {
+        tool: env!("CARGO_PKG_NAME").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        command: cfg.command.clone(),
+        input: cfg.input.display().to_string(),
+        resolvers: if cfg.resolvers.is_empty() {
+            vec!["system".to_string()]
+        } else {
+            cfg.resolvers.iter().map(ToString::to_string).collect()
+        },
+        timeout_ms: cfg.client.timeout.as_millis() as u64,
+        options: cfg.crawl.clone(),
+        started: now(),
+        finished: None,
+        status: RunStatus::Running,
+        zone: Default::default(),
+        extra_columns: extra_columns.clone(),
+        names: 0,
+        unresolved_names: 0,
+        outcomes: Default::default(),
+    };
+    run.write_manifest(&manifest)?;
+    let rejects_path = run.file(REJECTS_FILE);
+    let mut rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {
+        path: rejects_path.clone(),
+        source,
+    })?;
+    let mut journal = JournalWriter::open(&run)?;
+    let mut progress = Progress::new(cfg.progress, count_lines(&cfg.input, cfg.format));
+
+    // The entry iterator records the first read error and the first rejects-file error here
+    // and stops; both end the run after the finished names are journaled.
+    let failure: RefCell<Option<SurveyError>> = RefCell::new(None);
+    let entries = std::iter::from_fn(|| {
+        loop {
+            if failure.borrow().is_some() {
+                return None;
+            }
+            match reader.next()? {
+                Ok(ZoneItem::Entry(e)) => return Some(e),
+                Ok(ZoneItem::Reject(r)) => {
+                    if let Err(source) = rejects.write(&r) {
+                        *failure.borrow_mut() = Some(
+                            RunError::Io {
+                                path: rejects_path.clone(),
+                                source,
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                Err(e) => *failure.borrow_mut() = Some(e.into()),
+            }
+        }
+    });
+    let crawled = crawler
+        .run(entries, |r| {
+            journal.append(&r)?;
+            manifest.count(&r);
+            progress.tick(&r);
+            Ok::<(), RunError>(())
+        })
+        .await;
+    progress.finish();
+    journal.sync()?;
+    crawled?;
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    manifest.zone = reader.stats();
+    rejects.finish().map_err(|source| RunError::Io {
+        path: rejects_path,
+        source,
+    })?;
+    write_results(&run, &extra_columns)?;
+    manifest.finished = Some(now());
+    manifest.status = RunStatus::Complete;
+    run.write_manifest(&manifest)?;
+    Ok(manifest)
+}

@@ -1,0 +1,243 @@
+//! The DNS client: a hickory-resolver pointed at the name servers the user names, and the one
+//! typed outcome every lookup ends in. One call is one attempt; retries and the rate limit are
+//! the crawler's.
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError, NoRecords};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DnsClientError {
+    #[error(
+        "bad resolver address {0:?}: write an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53"
+    )]
+    BadAddress(String),
+    #[error(
+        "cannot read the system's resolver configuration: {0}; name the resolvers with --resolver"
+    )]
+    System(String),
+    #[error("cannot build the resolver: {0}")]
+    Build(String),
+}
+
+/// How one lookup ended. `Answer` alone says what exists; the failures (`ServFail`, `Refused`,
+/// `Timeout`, `Error`) say nothing about the record and must never be read as "absent".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    Answer,
+    NxDomain,
+    NoData,
+    ServFail,
+    Refused,
+    Timeout,
+    Error,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Answer,
+        Outcome::NxDomain,
+        Outcome::NoData,
+        Outcome::ServFail,
+        Outcome::Refused,
+        Outcome::Timeout,
+        Outcome::Error,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Answer => "answer",
+            Outcome::NxDomain => "nxdomain",
+            Outcome::NoData => "nodata",
+            Outcome::ServFail => "servfail",
+            Outcome::Refused => "refused",
+            Outcome::Timeout => "timeout",
+            Outcome::Error => "error",
+        }
+    }
+
+    /// The lookup settled what the name has (records, or their absence).
+    pub fn is_resolved(self) -> bool {
+        matches!(self, Outcome::Answer | Outcome::NxDomain | Outcome::NoData)
+    }
+
+    /// Worth another attempt: the server may answer next time.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Outcome::Timeout | Outcome::ServFail | Outcome::Refused | Outcome::Error
+        )
+    }
+}
+
+/// The records of one answer, in presentation form: MX as `10 mx.example.jp.`, TXT with its
+/// character-strings joined with nothing between (RFC 7208 §3.3), CNAME targets apart.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Answer {
+    pub records: Vec<String>,
+    /// The character-strings of each TXT record as sent, for the raw record.
+    pub txt_strings: Vec<Vec<String>>,
+    pub cnames: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupResult {
+    pub outcome: Outcome,
+    pub answer: Answer,
+    /// The error's text, for `Error` (and what a timeout or failure said).
+    pub detail: Option<String>,
+}
+
+impl LookupResult {
+    fn failed(outcome: Outcome, detail: String) -> LookupResult {
+        LookupResult {
+            outcome,
+            answer: Answer::default(),
+            detail: Some(detail),
+        }
+    }
+}
+
+/// Parse `ADDR[:PORT]`, `[V6]:PORT`; port 53 by default.
+pub fn parse_server(s: &str) -> Result<SocketAddr, DnsClientError> {
+    if let Ok(sa) = SocketAddr::from_str(s) {
+        return Ok(sa);
+    }
+    IpAddr::from_str(s.trim_start_matches('[').trim_end_matches(']'))
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| DnsClientError::BadAddress(s.to_string()))
+}
+
+/// Options of the client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// How long one attempt waits for an answer.
+    pub timeout: Duration,
+    /// Ask for recursion (needed through a recursive resolver; harmless to an authoritative).
+    pub recursion_desired: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(2),
+            recursion_desired: true,
+        }
+    }
+}
+
+/// A resolver client with no cache (a survey asks each question once; an answer from cache
+/// would hide a failure), no search list, one attempt per call.
+pub struct DnsClient {
+    resolver: TokioResolver,
+}
+
+impl DnsClient {
+    /// Point at these servers; empty means the system's resolv.conf.
+    pub fn new(servers: &[SocketAddr], opts: &ClientOptions) -> Result<DnsClient, DnsClientError> {
+        let provider = TokioRuntimeProvider::default();
+        let mut builder = if servers.is_empty() {
+            TokioResolver::builder(provider).map_err(|e| DnsClientError::System(e.to_string()))?
+        } else {
+            let name_servers = servers
+                .iter()
+                .map(|sa| {
+                    let mut udp = ConnectionConfig::udp();
+                    udp.port = sa.port();
+                    let mut tcp = ConnectionConfig::tcp();
+                    tcp.port = sa.port();
+                    NameServerConfig::new(sa.ip(), true, vec![udp, tcp])
+                })
+                .collect();
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_parts(None, Vec::new(), name_servers),
+                provider,
+            )
+        };
+        let o: &mut ResolverOpts = builder.options_mut();
+        o.timeout = opts.timeout;
+        o.attempts = 1;
+        o.cache_size = 0;
+        o.ndots = 0;
+        o.use_hosts_file = ResolveHosts::Never;
+        o.num_concurrent_reqs = 1;
+        o.max_active_requests = 4096;
+        o.recursion_desired = opts.recursion_desired;
+        o.preserve_intermediates = true;
+        let resolver = builder
+            .build()
+            .map_err(|e| DnsClientError::Build(e.to_string()))?;
+        Ok(DnsClient { resolver })
+    }
+
+    /// One attempt at `name`/`rtype`.
+    pub async fn lookup(&self, name: &str, rtype: RecordType) -> LookupResult {
+        let fqdn = match Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) {
+            Ok(n) => n,
+            Err(e) => return LookupResult::failed(Outcome::Error, format!("bad name: {e}")),
+        };
+        match self.resolver.lookup(fqdn, rtype).await {
+            Ok(lookup) => {
+                let mut answer = Answer::default();
+                for record in lookup.answers() {
+                    match &record.data {
+                        RData::MX(mx) => answer
+                            .records
+                            .push(format!("{} {}", mx.preference, mx.exchange)),
+                        RData::TXT(txt) => {
+                            let strings: Vec<String> = txt
+                                .txt_data
+                                .iter()
+                                .map(|s| String::from_utf8_lossy(s).into_owned())
+                                .collect();
+                            answer.records.push(strings.concat());
+                            answer.txt_strings.push(strings);
+                        }
+                        RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
+                        _ => {}
+                    }
+                }
+                let outcome = if answer.records.is_empty() {
+                    Outcome::NoData
+                } else {
+                    Outcome::Answer
+                };
+                LookupResult {
+                    outcome,
+                    answer,
+                    detail: None,
+                }
+            }
+            Err(e) => classify_error(e),
+        }
+    }
+}
+
+fn classify_error(e: NetError) -> LookupResult {
+    let outcome = match &e {
+        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
+            match *response_code {
+                ResponseCode::NXDomain => Outcome::NxDomain,
+                ResponseCode::NoError => Outcome::NoData,
+                ResponseCode::ServFail => Outcome::ServFail,
+                ResponseCode::Refused => Outcome::Refused,
+                _ => Outcome::Error,
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => Outcome::ServFail,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => Outcome::Refused,
+        NetError::Timeout => Outcome::Timeout,
+        _ => Outcome::Error,
+    };
+    LookupResult::failed(outcome, e.to_string())
+}

@@ -1,0 +1,237 @@
+//! The run folder: `manifest.json`, the append-only `journal.jsonl` the crawl writes as names
+//! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`.
+
+mod results;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crawl::{CrawlOptions, NameResult};
+use crate::zone::ZoneStats;
+
+pub use results::{RESULTS_FILE, write_results};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+pub const REJECTS_FILE: &str = "rejects.csv";
+pub const TABLES_DIR: &str = "tables";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} is not a run folder (no manifest.json): give the folder `mailcensus survey --out` wrote"
+    )]
+    NotARun { path: PathBuf },
+    #[error("{path}: bad manifest: {source}")]
+    BadManifest {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{path} already holds a run (journal.jsonl exists): choose a new --out, or remove the folder to start over"
+    )]
+    Exists { path: PathBuf },
+    #[error("cannot write results.parquet: {0}")]
+    Parquet(#[from] polars::error::PolarsError),
+}
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Complete,
+}
+
+/// What was run, how, and what came of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub tool: String,
+    pub version: String,
+    pub command: Vec<String>,
+    pub input: String,
+    pub resolvers: Vec<String>,
+    pub timeout_ms: u64,
+    pub options: CrawlOptions,
+    pub started: String,
+    pub finished: Option<String>,
+    pub status: RunStatus,
+    pub zone: ZoneStats,
+    /// Names of the input's carried-through columns, in order.
+    pub extra_columns: Vec<String>,
+    pub names: u64,
+    /// Names with at least one lookup that failed after retries.
+    pub unresolved_names: u64,
+    /// Per lookup (`mx`, `txt`, `dmarc`), how many ended in each outcome.
+    pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl Manifest {
+    pub fn count(&mut self, r: &NameResult) {
+        self.names += 1;
+        if !r.is_resolved() {
+            self.unresolved_names += 1;
+        }
+        for (lookup, probe) in [("mx", &r.mx), ("txt", &r.txt), ("dmarc", &r.dmarc)] {
+            *self
+                .outcomes
+                .entry(lookup.to_string())
+                .or_default()
+                .entry(probe.outcome.code().to_string())
+                .or_default() += 1;
+        }
+    }
+}
+
+/// A run folder on disk.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// A new run folder; an existing folder is fine if it holds no run yet.
+    pub fn create(path: &Path) -> Result<RunDir, RunError> {
+        fs::create_dir_all(path).map_err(io_err(path))?;
+        if path.join(JOURNAL_FILE).exists() {
+            return Err(RunError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn open(path: &Path) -> Result<RunDir, RunError> {
+        if !path.join(MANIFEST_FILE).is_file() {
+            return Err(RunError::NotARun {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(RunDir {
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    pub fn results(&self) -> PathBuf {
+        self.file(RESULTS_FILE)
+    }
+
+    pub fn read_manifest(&self) -> Result<Manifest, RunError> {
+        let p = self.file(MANIFEST_FILE);
+        let text = fs::read_to_string(&p).map_err(io_err(&p))?;
+        serde_json::from_str(&text).map_err(|source| RunError::BadManifest { path: p, source })
+    }
+
+    /// Write the manifest atomically (temp file, fsync, rename): a crash leaves the old one.
+    pub fn write_manifest(&self, m: &Manifest) -> Result<(), RunError> {
+        let p = self.file(MANIFEST_FILE);
+        let tmp = self.file("manifest.json.tmp");
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        serde_json::to_writer_pretty(&mut f, m).map_err(|e| RunError::Io {
+            path: tmp.clone(),
+            source: io::Error::other(e),
+        })?;
+        f.write_all(b"\n").map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        fs::rename(&tmp, &p).map_err(io_err(&p))
+    }
+}
+
+/// Appends results to `journal.jsonl`, one JSON object a line, fsync'd every `sync_every`
+/// lines so a crash loses at most the last unsynced batch (which a resume crawls again).
+pub struct JournalWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    since_sync: usize,
+    sync_every: usize,
+}
+
+impl JournalWriter {
+    pub fn open(run: &RunDir) -> Result<JournalWriter, RunError> {
+        let path = run.file(JOURNAL_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        Ok(JournalWriter {
+            path,
+            out: BufWriter::with_capacity(1 << 20, file),
+            since_sync: 0,
+            sync_every: 4096,
+        })
+    }
+
+    pub fn append(&mut self, r: &NameResult) -> Result<(), RunError> {
+        serde_json::to_writer(&mut self.out, r).map_err(|e| RunError::Io {
+            path: self.path.clone(),
+            source: io::Error::other(e),
+        })?;
+        self.out.write_all(b"\n").map_err(io_err(&self.path))?;
+        self.since_sync += 1;
+        if self.since_sync >= self.sync_every {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    pub fn sync(&mut self) -> Result<(), RunError> {
+        self.out.flush().map_err(io_err(&self.path))?;
+        self.out.get_ref().sync_data().map_err(io_err(&self.path))?;
+        self.since_sync = 0;
+        Ok(())
+    }
+}
+
+/// Reads the journal back. A last line cut short by a crash is skipped and counted, not fatal.
+pub struct JournalReader {
+    lines: io::Lines<BufReader<File>>,
+    path: PathBuf,
+    pub torn: u64,
+}
+
+impl JournalReader {
+    pub fn open(run: &RunDir) -> Result<JournalReader, RunError> {
+        let path = run.file(JOURNAL_FILE);
+        let f = File::open(&path).map_err(io_err(&path))?;
+        Ok(JournalReader {
+            lines: BufReader::with_capacity(1 << 20, f).lines(),
+            path,
+            torn: 0,
+        })
+    }
+}
+
+impl Iterator for JournalReader {
+    type Item = Result<NameResult, RunError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let line = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(io_err(&self.path)(e))),
+            };
+            match serde_json::from_str(&line) {
+                Ok(r) => return Some(Ok(r)),
+                Err(_) => self.torn += 1,
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `results.parquet`: one typed row per name, built from the journal in bounded batches.
+
+use std::fs::File;
+
+use polars::prelude::*;
+
+use super::{JournalReader, RunDir, RunError, io_err};
+use crate::crawl::{NameResult, Probe};
+use crate::zone::refdata;
+
+pub const RESULTS_FILE: &str = "results.parquet";
+const BATCH: usize = 65_536;
+
+fn str_col<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
+    Series::new(name.into(), v.collect::<Vec<_>>()).into()
+}
+
+fn list_col<'a>(name: &str, v: impl Iterator<Item = &'a Vec<String>>) -> Column {
+    let lc: ListChunked = v
+        .map(|xs| Some(Series::new(PlSmallStr::EMPTY, xs.as_slice())))
+        .collect();
+    lc.into_series().with_name(name.into()).into()
+}
+
+fn probe_cols(prefix: &str, rows: &[NameResult], get: fn(&NameResult) -> &Probe) -> Vec<Column> {
+    vec![
+        str_col(
+            &format!("{prefix}_outcome"),
+            rows.iter().map(|r| Some(get(r).outcome.code())),
+        ),
+        Series::new(
+            format!("{prefix}_attempts").into(),
+            rows.iter().map(|r| get(r).attempts).collect::<Vec<u32>>(),
+        )
+        .into(),
+        list_col(
+            &format!("{prefix}_answers"),
+            rows.iter().map(|r| &get(r).records),
+        ),
+    ]
+}
+
+/// One batch of results as a DataFrame. Presence columns are null where the lookup failed.
+pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResult<DataFrame> {
+    let rd = refdata();
+    let pref = |r: &NameResult| r.prefecture.and_then(|c| rd.prefecture(c));
+    let mut cols: Vec<Column> = vec![
+        Series::new(
+            "line".into(),
+            rows.iter().map(|r| r.line).collect::<Vec<u64>>(),
+        )
+        .into(),
+        str_col("input", rows.iter().map(|r| Some(r.input.as_str()))),
+        str_col("name", rows.iter().map(|r| Some(r.name.as_str()))),
+        str_col(
+            "registered_domain",
+            rows.iter().map(|r| Some(r.registered_domain.as_str())),
+        ),
+        str_col("jp_type", rows.iter().map(|r| Some(r.jp_type.code()))),
+        str_col(
+            "geo_form",
+            rows.iter().map(|r| r.geo_form.map(|g| g.code())),
+        ),
+        Series::new(
+            "prefecture_code".into(),
+            rows.iter()
+                .map(|r| r.prefecture.map(u32::from))
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+        str_col(
+            "prefecture",
+            rows.iter().map(|r| pref(r).map(|p| p.name_ja.as_str())),
+        ),
+        str_col(
+            "region",
+            rows.iter().map(|r| pref(r).map(|p| p.region.name_ja())),
+        ),
+        str_col("lgcode", rows.iter().map(|r| r.lgcode.as_deref())),
+    ];
+    for (i, name) in extra_columns.iter().enumerate() {
+        // Input columns keep their names unless they clash with ours.
+        let col = if RESERVED.contains(&name.as_str()) {
+            format!("input_{name}")
+        } else {
+            name.clone()
+        };
+        cols.push(str_col(
+            &col,
+            rows.iter().map(|r| r.extra.get(i).map(String::as_str)),
+        ));
+    }
+    cols.extend(probe_cols("mx", rows, |r| &r.mx));
+    cols.extend(probe_cols("txt", rows, |r| &r.txt));
+    cols.extend(probe_cols("dmarc", rows, |r| &r.dmarc));
+    cols.push(str_col(
+        "mx_kind",
+        rows.iter().map(|r| r.mx_kind.map(|k| k.code())),
+    ));
+    let opt_bool = |name: &str, f: &dyn Fn(&NameResult) -> Option<bool>| -> Column {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into()
+    };
+    cols.push(opt_bool("has_mx", &|r| r.mx_kind.map(|k| k.has_hosts())));
+    cols.push(opt_bool("null_mx", &|r| {
+        r.mx_kind.map(|k| k == crate::policy::MxKind::Null)
+    }));
+    cols.push(opt_bool("has_spf", &|r| r.has_spf));
+    cols.push(opt_bool("has_dmarc", &|r| r.has_dmarc));
+    let spf: Vec<Vec<String>> = rows.iter().map(NameResult::spf_records).collect();
+    cols.push(list_col("spf_records", spf.iter()));
+    let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
+    cols.push(list_col("dmarc_records", dmarc.iter()));
+    DataFrame::new(rows.len(), cols)
+}
+
+const RESERVED: [&str; 30] = [
+    "line",
+    "input",
+    "name",
+    "registered_domain",
+    "jp_type",
+    "geo_form",
+    "prefecture_code",
+    "prefecture",
+    "region",
+    "lgcode",
+    "mx_outcome",
+    "mx_attempts",
+    "mx_answers",
+    "txt_outcome",
+    "txt_attempts",
+    "txt_answers",
+    "dmarc_outcome",
+    "dmarc_attempts",
+    "dmarc_answers",
+    "mx_kind",
+    "has_mx",
+    "null_mx",
+    "has_spf",
+    "has_dmarc",
+    "spf_records",
+    "dmarc_records",
+    "domain",
+    "category",
+    "code",
+    "run",
+];
+
+/// Build `results.parquet` from the journal, `BATCH` rows at a time. Returns rows written and
+/// torn journal lines skipped.
+pub fn write_results(run: &RunDir, extra_columns: &[String]) -> Result<(u64, u64), RunError> {
+    let path = run.results();
+    let tmp = run.file("results.parquet.tmp");
+    let file = File::create(&tmp).map_err(io_err(&tmp))?;
+    let mut journal = JournalReader::open(run)?;
+    let mut writer = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rows = 0u64;
+    loop {
+        let next = journal.next().transpose()?;
+        let done = next.is_none();
+        if let Some(r) = next {
+            batch.push(r);
+        }
+        if batch.len() == BATCH || (done && (!batch.is_empty() || writer.is_none())) {
+            let mut df = batch_frame(&batch, extra_columns)?;
+            df.rechunk_mut();
+            let w = match &mut writer {
+                Some(w) => w,
+                None => writer.insert(
+                    ParquetWriter::new(file.try_clone().map_err(io_err(&tmp))?)
+                        .with_compression(ParquetCompression::Zstd(None))
+                        .batched(df.schema())?,
+                ),
+            };
+            w.write_batch(&df)?;
+            rows += batch.len() as u64;
+            batch.clear();
+        }
+        if done {
+            break;
+        }
+    }
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    file.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+    Ok((rows, journal.torn))
+}

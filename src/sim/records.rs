@@ -1,0 +1,143 @@
+//! The records a simulated name publishes, from its truth. The variety exercises every rule a
+//! survey must get right without changing the ministry's counts:
+//!
+//! Counted as declared (a TXT whose joined strings start `v=spf1` / `v=DMARC1`, RFC 7208 §4.5,
+//! RFC 7489 §6.4): plain records; `include:`/`redirect=` chains to provider names this server
+//! also serves; SPF split over several character-strings (RFC 7208 §3.3 joins them with nothing
+//! between); several TXT records of which one is SPF; records over 512 octets (truncated over
+//! UDP, fetched over TCP); invalid records that still declare (two SPF records: §4.5 permerror;
+//! syntax errors; `+all`; `ptr`; DMARC without `p=`; a bad `p=`); `_dmarc` as a CNAME to a
+//! reporting service; DMARCbis tags.
+//!
+//! Not declared: TXT that merely looks like a policy (`spf1 mx -all`, `v=spf10`,
+//! `p=none; v=DMARC1` with `v` not first, `v=DMARC2`), placed only on names the truth counts
+//! as without SPF / DMARC. SPF and DMARC on names without MX exist but never enter a rate.
+
+use super::population::{MxTruth, Truth};
+
+/// Provider names the simulated server also serves: SPF include targets and a DMARC service.
+pub const PROVIDER_TXT: [(&str, &str); 3] = [
+    ("_spf.sim-provider-a.net", "v=spf1 ip4:198.51.100.0/24 -all"),
+    (
+        "_spf.sim-provider-b.net",
+        "v=spf1 ip4:203.0.113.0/24 include:_spf.sim-provider-a.net ~all",
+    ),
+    (
+        "_spf.sim-provider-c.net",
+        "v=spf1 include:_spf.sim-provider-b.net -all",
+    ),
+];
+/// `_dmarc.<name>` of some names is a CNAME to `<name>.` + this.
+pub const DMARC_SERVICE_SUFFIX: &str = "dmarc.sim-dmarc-service.net";
+const DMARC_SERVICE_RECORD: &str = "v=DMARC1; p=none; rua=mailto:agg@sim-dmarc-service.net";
+pub const PROVIDER_MX_HOST: &str = "mx.sim-mail.net";
+
+/// MX (preference, exchange) of a name.
+pub fn mx_records(name: &str, t: &Truth) -> Vec<(u16, String)> {
+    match t.mx {
+        MxTruth::Mx if t.variant % 5 == 0 => vec![(10, PROVIDER_MX_HOST.to_string())],
+        MxTruth::Mx if t.variant % 5 == 1 => {
+            vec![(10, format!("mx1.{name}")), (20, format!("mx2.{name}"))]
+        }
+        MxTruth::Mx => vec![(10, format!("mx1.{name}"))],
+        MxTruth::Null => vec![(0, ".".to_string())],
+        MxTruth::None => Vec::new(),
+    }
+}
+
+/// Apex TXT records, each a list of character-strings.
+pub fn apex_txt(name: &str, t: &Truth) -> Vec<Vec<String>> {
+    let v = t.variant % 100;
+    let s = |x: &str| vec![x.to_string()];
+    if !t.spf {
+        return match v {
+            0..=3 => vec![s("spf1 mx -all")],
+            4..=5 => vec![s("v=spf10 mx")],
+            6..=15 => vec![s(&format!("google-site-verification={:016x}", t.variant))],
+            _ => Vec::new(),
+        };
+    }
+    if t.mx != MxTruth::Mx {
+        return vec![s("v=spf1 -all")];
+    }
+    match v {
+        0..=29 => vec![s("v=spf1 mx -all")],
+        30..=49 => vec![s("v=spf1 include:_spf.sim-provider-a.net ~all")],
+        50..=59 => vec![vec![
+            "v=spf1 ip4:192.0.2.0/24 include:_spf.sim-prov".to_string(),
+            "ider-b.net -all".to_string(),
+        ]],
+        60..=69 => vec![
+            s(&format!("google-site-verification={:016x}", t.variant)),
+            s("v=spf1 a mx ?all"),
+        ],
+        70..=77 => vec![s("v=spf1 redirect=_spf.sim-provider-a.net")],
+        78..=81 => vec![s("v=spf1 -all"), s("v=spf1 mx ~all")],
+        82..=85 => vec![s(
+            "v=spf1 ip4:999.0.0.1 inclde:_spf.sim-provider-a.net -all",
+        )],
+        86..=87 => vec![s("v=spf1 +all")],
+        88..=91 => vec![long_spf(name)],
+        92..=95 => vec![s("v=spf1 include:_spf.sim-provider-c.net -all")],
+        _ => vec![s("v=spf1 ptr -all")],
+    }
+}
+
+/// An SPF record of about 800 octets in four strings: larger than a 512-octet UDP answer.
+fn long_spf(name: &str) -> Vec<String> {
+    let mut out = vec![format!("v=spf1 a:{name} mx")];
+    for chunk in 0..4 {
+        let ips: Vec<String> = (0..12)
+            .map(|k| format!(" ip4:198.51.{}.{}/32", chunk, k * 16))
+            .collect();
+        out.push(ips.concat());
+    }
+    out.push(" -all".to_string());
+    out
+}
+
+/// What `_dmarc.<name>` holds.
+pub enum DmarcAnswer {
+    /// The name `_dmarc.<name>` does not exist.
+    None,
+    Txt(Vec<Vec<String>>),
+    /// A CNAME to this name, which has [`service_dmarc_txt`].
+    Cname(String),
+}
+
+pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
+    let v = (t.variant / 100) % 100;
+    let one = |x: String| DmarcAnswer::Txt(vec![vec![x]]);
+    if !t.dmarc {
+        return match v {
+            0..=2 => one("p=none; v=DMARC1".to_string()),
+            3 => one("v=DMARC2; p=none".to_string()),
+            _ => DmarcAnswer::None,
+        };
+    }
+    if t.mx != MxTruth::Mx {
+        return one("v=DMARC1; p=reject".to_string());
+    }
+    match v {
+        0..=39 => one(format!("v=DMARC1; p=none; rua=mailto:dmarc@{name}")),
+        40..=54 => one(format!(
+            "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@{name}; ruf=mailto:ruf-report@{name}"
+        )),
+        55..=64 => one("v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s".to_string()),
+        65..=69 => {
+            one("v=DMARC1; p=quarantine; pct=25; rua=mailto:agg@sim-dmarc-service.net".to_string())
+        }
+        70..=79 => DmarcAnswer::Cname(format!("{name}.{DMARC_SERVICE_SUFFIX}")),
+        80..=84 => one(format!("v=DMARC1; rua=mailto:d@{name}")),
+        85..=89 => one("v=DMARC1;p=reject;np=reject;psd=n;t=n".to_string()),
+        90..=94 => DmarcAnswer::Txt(vec![vec![
+            "v=DMARC1; p=none; ".to_string(),
+            format!("rua=mailto:x@{name}"),
+        ]]),
+        _ => one("v=DMARC1; p=bogus".to_string()),
+    }
+}
+
+pub fn service_dmarc_txt() -> Vec<Vec<String>> {
+    vec![vec![DMARC_SERVICE_RECORD.to_string()]]
+}

@@ -1,0 +1,406 @@
+//! The embedded authoritative server (hickory-server, UDP and TCP on loopback) that answers for
+//! a [`Population`], with seeded fault injection.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode};
+use hickory_proto::rr::rdata::{A, CNAME, MX, SOA, TXT};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_server::Server;
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::SimError;
+use super::population::{Population, mix};
+use super::records::{
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, PROVIDER_TXT, apex_txt, dmarc, mx_records,
+    service_dmarc_txt,
+};
+
+const TTL: u32 = 3600;
+
+/// One kind of misbehaviour the server can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// No answer at all: the client times out.
+    Drop,
+    ServFail,
+    Refused,
+    /// Over UDP, an empty answer with the TC bit; over TCP, the real answer.
+    Truncate,
+    /// Answer after this long.
+    Delay(Duration),
+}
+
+impl FromStr for FaultKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "drop" => FaultKind::Drop,
+            "servfail" => FaultKind::ServFail,
+            "refused" => FaultKind::Refused,
+            "truncate" => FaultKind::Truncate,
+            _ => match s.strip_prefix("delay") {
+                Some(ms) => FaultKind::Delay(parse_ms(ms.trim_start_matches(':'))?),
+                None => return Err(format!("unknown fault {s:?}")),
+            },
+        })
+    }
+}
+
+fn parse_ms(s: &str) -> Result<Duration, String> {
+    s.trim_end_matches("ms")
+        .parse()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("bad delay {s:?}: write milliseconds, e.g. 50ms"))
+}
+
+/// Faults by share of queries (drawn per query, so retries can get through) and by name
+/// (every query for that name, or a name under it, so retries cannot).
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub drop: f64,
+    pub servfail: f64,
+    pub refused: f64,
+    pub truncate: f64,
+    /// Added to every answer.
+    pub delay: Duration,
+    pub names: HashMap<String, FaultKind>,
+    pub seed: u64,
+}
+
+impl FromStr for Faults {
+    type Err = String;
+    /// `drop=0.1,servfail=0.05,refused=0.01,truncate=0.02,delay=50ms,seed=7,name:x.jp=drop`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut f = Faults::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("fault {part:?} is not key=value"))?;
+            let share = || -> Result<f64, String> {
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|x| (0.0..=1.0).contains(x))
+                    .ok_or_else(|| format!("fault {k}: {v:?} is not a share between 0 and 1"))
+            };
+            match k {
+                "drop" => f.drop = share()?,
+                "servfail" => f.servfail = share()?,
+                "refused" => f.refused = share()?,
+                "truncate" => f.truncate = share()?,
+                "delay" => f.delay = parse_ms(v)?,
+                "seed" => f.seed = v.parse().map_err(|_| format!("bad seed {v:?}"))?,
+                _ => match k.strip_prefix("name:") {
+                    Some(name) => {
+                        f.names
+                            .insert(name.trim_end_matches('.').to_ascii_lowercase(), v.parse()?);
+                    }
+                    None => return Err(format!("unknown fault {k:?}")),
+                },
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// What the server answers for one question, before faults.
+#[derive(Debug)]
+pub struct Reply {
+    pub rcode: ResponseCode,
+    pub answers: Vec<Record>,
+}
+
+fn fqdn(name: &str) -> Name {
+    Name::from_ascii(format!("{name}.")).unwrap_or_else(|_| Name::root())
+}
+
+fn txt_records(owner: &Name, txts: Vec<Vec<String>>) -> Vec<Record> {
+    txts.into_iter()
+        .map(|strings| Record::from_rdata(owner.clone(), TTL, RData::TXT(TXT::new(strings))))
+        .collect()
+}
+
+/// Answer `qname`/`qtype` from the population: the server's whole zone logic.
+pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
+    let owner = fqdn(qname);
+    let ok = |answers| Reply {
+        rcode: ResponseCode::NoError,
+        answers,
+    };
+    let nx = || Reply {
+        rcode: ResponseCode::NXDomain,
+        answers: Vec::new(),
+    };
+    let pick = |rtype: RecordType, records: Vec<Record>| {
+        if qtype == rtype || qtype == RecordType::ANY {
+            records
+        } else {
+            Vec::new()
+        }
+    };
+    if let Some((_, txt)) = PROVIDER_TXT.iter().find(|(n, _)| *n == qname) {
+        return ok(pick(
+            RecordType::TXT,
+            txt_records(&owner, vec![vec![txt.to_string()]]),
+        ));
+    }
+    if qname == PROVIDER_MX_HOST {
+        let a = Record::from_rdata(owner, TTL, RData::A(A::new(192, 0, 2, 25)));
+        return ok(pick(RecordType::A, vec![a]));
+    }
+    if let Some(d) = qname.strip_suffix(DMARC_SERVICE_SUFFIX) {
+        let d = d.trim_end_matches('.');
+        return match pop.lookup(d).map(|t| dmarc(d, &t)) {
+            Some(DmarcAnswer::Cname(_)) => ok(pick(
+                RecordType::TXT,
+                txt_records(&owner, service_dmarc_txt()),
+            )),
+            _ => nx(),
+        };
+    }
+    if let Some(d) = qname.strip_prefix("_dmarc.") {
+        let Some(truth) = pop.lookup(d) else {
+            return nx();
+        };
+        return match dmarc(d, &truth) {
+            DmarcAnswer::None => nx(),
+            DmarcAnswer::Txt(txts) => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
+            DmarcAnswer::Cname(target) => {
+                let tname = fqdn(&target);
+                let mut answers = vec![Record::from_rdata(
+                    owner,
+                    TTL,
+                    RData::CNAME(CNAME(tname.clone())),
+                )];
+                if qtype != RecordType::CNAME {
+                    answers.extend(pick(
+                        RecordType::TXT,
+                        txt_records(&tname, service_dmarc_txt()),
+                    ));
+                }
+                ok(answers)
+            }
+        };
+    }
+    for host in ["mx1.", "mx2."] {
+        if let Some(d) = qname.strip_prefix(host) {
+            let Some(truth) = pop.lookup(d) else { continue };
+            if mx_records(d, &truth).iter().any(|(_, x)| x == qname) {
+                let last = if host == "mx1." { 1 } else { 2 };
+                let a = Record::from_rdata(owner, TTL, RData::A(A::new(192, 0, 2, last)));
+                return ok(pick(RecordType::A, vec![a]));
+            }
+        }
+    }
+    let Some(truth) = pop.lookup(qname) else {
+        return nx();
+    };
+    let answers = match qtype {
+        RecordType::MX => mx_records(qname, &truth)
+            .into_iter()
+            .map(|(pref, host)| {
+                let exchange = if host == "." {
+                    Name::root()
+                } else {
+                    fqdn(&host)
+                };
+                Record::from_rdata(owner.clone(), TTL, RData::MX(MX::new(pref, exchange)))
+            })
+            .collect(),
+        RecordType::TXT => txt_records(&owner, apex_txt(qname, &truth)),
+        RecordType::A => vec![Record::from_rdata(
+            owner,
+            TTL,
+            RData::A(A::new(192, 0, 2, 80)),
+        )],
+        _ => Vec::new(),
+    };
+    ok(answers)
+}
+
+struct Handler {
+    pop: Arc<Population>,
+    faults: Faults,
+    counter: AtomicU64,
+    soa: Record,
+}
+
+impl Handler {
+    fn fault_for(&self, qname: &str) -> Option<FaultKind> {
+        if let Some(k) = self
+            .faults
+            .names
+            .iter()
+            .find(|(n, _)| qname == n.as_str() || qname.ends_with(&format!(".{n}")))
+            .map(|(_, k)| *k)
+        {
+            return Some(k);
+        }
+        let f = &self.faults;
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let r = (mix(f.seed, &[n]) >> 11) as f64 / (1u64 << 53) as f64;
+        let mut edge = 0.0;
+        for (share, kind) in [
+            (f.drop, FaultKind::Drop),
+            (f.servfail, FaultKind::ServFail),
+            (f.refused, FaultKind::Refused),
+            (f.truncate, FaultKind::Truncate),
+        ] {
+            edge += share;
+            if r < edge {
+                return Some(kind);
+            }
+        }
+        None
+    }
+}
+
+fn no_response(request: &Request) -> ResponseInfo {
+    let mut metadata = Metadata::new(request.metadata.id, MessageType::Response, OpCode::Query);
+    metadata.response_code = ResponseCode::ServFail;
+    ResponseInfo::from(Header {
+        metadata,
+        counts: HeaderCounts::default(),
+    })
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let Ok(info) = request.request_info() else {
+            return no_response(request);
+        };
+        let qname = info.query.name().to_ascii();
+        let qname = qname.trim_end_matches('.').to_ascii_lowercase();
+        let qtype = info.query.query_type();
+        let fault = self.fault_for(&qname);
+        if !self.faults.delay.is_zero() {
+            tokio::time::sleep(self.faults.delay).await;
+        }
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.authoritative = true;
+        metadata.recursion_available = false;
+        let reply = match fault {
+            Some(FaultKind::Drop) => return no_response(request),
+            Some(FaultKind::ServFail) => Some(ResponseCode::ServFail),
+            Some(FaultKind::Refused) => Some(ResponseCode::Refused),
+            Some(FaultKind::Truncate) if request.protocol() == Protocol::Udp => {
+                metadata.truncation = true;
+                Some(ResponseCode::NoError)
+            }
+            Some(FaultKind::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                None
+            }
+            _ => None,
+        };
+        let mut builder = MessageResponseBuilder::from_message_request(request);
+        if let Some(edns) = &request.edns {
+            builder.edns(edns);
+        }
+        let (answers, soa) = match reply {
+            Some(code) => {
+                metadata.response_code = code;
+                metadata.authoritative = code == ResponseCode::NoError;
+                (Vec::new(), None)
+            }
+            None => {
+                let r = resolve(&self.pop, &qname, qtype);
+                metadata.response_code = r.rcode;
+                let soa = r.answers.is_empty().then(|| self.soa.clone());
+                (r.answers, soa)
+            }
+        };
+        let response = builder.build(metadata, answers.iter(), [], soa.iter(), []);
+        match response_handle.send_response(response).await {
+            Ok(info) => info,
+            Err(_) => no_response(request),
+        }
+    }
+}
+
+/// A running simulated server; dropping it leaves the tasks running until the runtime ends,
+/// [`SimServer::shutdown`] stops them.
+pub struct SimServer {
+    addr: SocketAddr,
+    server: Server<Handler>,
+}
+
+impl SimServer {
+    /// Bind UDP and TCP on the same port of `bind` (port 0: a free one) and serve.
+    pub async fn start(
+        pop: Arc<Population>,
+        faults: Faults,
+        bind: SocketAddr,
+    ) -> Result<SimServer, SimError> {
+        let (udp, tcp) = bind_pair(bind).await?;
+        let addr = udp.local_addr().map_err(SimError::Bind)?;
+        let soa = Record::from_rdata(
+            Name::root(),
+            TTL,
+            RData::SOA(SOA::new(
+                fqdn("ns.sim.invalid"),
+                fqdn("hostmaster.sim.invalid"),
+                1,
+                3600,
+                600,
+                86400,
+                300,
+            )),
+        );
+        let handler = Handler {
+            pop,
+            faults,
+            counter: AtomicU64::new(0),
+            soa,
+        };
+        let mut server = Server::new(handler);
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
+        Ok(SimServer { addr, server })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.server.shutdown_gracefully().await;
+    }
+
+    /// Serve until the process is stopped.
+    pub async fn wait(mut self) -> Result<(), SimError> {
+        self.server
+            .block_until_done()
+            .await
+            .map_err(|e| SimError::Bind(std::io::Error::other(e.to_string())))
+    }
+}
+
+async fn bind_pair(bind: SocketAddr) -> Result<(UdpSocket, TcpListener), SimError> {
+    let mut last = None;
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(bind).await.map_err(SimError::Bind)?;
+        let addr = udp.local_addr().map_err(SimError::Bind)?;
+        match TcpListener::bind(addr).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            // The UDP port's TCP twin is taken: with port 0, try another.
+            Err(e) if bind.port() == 0 => last = Some(e),
+            Err(e) => return Err(SimError::Bind(e)),
+        }
+    }
+    Err(SimError::Bind(last.expect("tried at least once")))
+}

@@ -1,0 +1,328 @@
+//! The ministry's tables from `results.parquet` (Polars lazy queries), with the rounding rule
+//! in one place and unresolved lookups kept out of every denominator.
+
+mod render;
+
+pub use render::{Lang, OutputFormat, Table, render};
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::zone::{JpType, Region, refdata};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TabulateError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: polars::error::PolarsError,
+    },
+    #[error("query failed: {0}")]
+    Query(#[from] polars::error::PolarsError),
+}
+
+/// `num / den` as a percentage rounded half up to `decimals` places, exactly (integer
+/// arithmetic: no binary floating point at the .x5 edges). `None` when `den` is 0.
+pub fn percent_half_up(num: u64, den: u64, decimals: u32) -> Option<String> {
+    if den == 0 {
+        return None;
+    }
+    let scale = 10u128.pow(decimals);
+    let v = u128::from(num) * 100 * scale;
+    let (mut q, r) = (v / u128::from(den), v % u128::from(den));
+    if 2 * r >= u128::from(den) {
+        q += 1;
+    }
+    Some(if decimals == 0 {
+        q.to_string()
+    } else {
+        format!(
+            "{}.{:0width$}",
+            q / scale,
+            q % scale,
+            width = decimals as usize
+        )
+    })
+}
+
+/// One rate: how many have it, over how many it was settled for, and how many are unresolved
+/// (left out of the denominator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Measure {
+    pub count: u64,
+    pub denominator: u64,
+    pub unresolved: u64,
+}
+
+impl Measure {
+    pub fn pct(&self, decimals: u32) -> Option<String> {
+        percent_half_up(self.count, self.denominator, decimals)
+    }
+}
+
+/// A row of the per-type table: MX over all names; SPF and DMARC over the names with MX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypeRow {
+    pub names: u64,
+    pub mx: Measure,
+    pub null_mx: u64,
+    pub spf: Measure,
+    pub dmarc: Measure,
+}
+
+/// A row of the local-government table: every rate over all the group's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LgRow {
+    pub names: u64,
+    pub mx: Measure,
+    pub spf: Measure,
+    pub dmarc: Measure,
+}
+
+/// The grouping key of a local-government row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LgGroup {
+    Region(Region),
+    Prefecture(u8),
+    All,
+}
+
+fn flag(name: &str) -> Expr {
+    col(name).fill_null(lit(false))
+}
+
+fn known(name: &str) -> Expr {
+    col(name).is_not_null()
+}
+
+fn count(e: Expr, alias: &str) -> Expr {
+    e.cast(DataType::UInt64).sum().alias(alias)
+}
+
+/// The aggregations both tables need, per group.
+fn aggregations(over_mx: bool) -> Vec<Expr> {
+    let base = if over_mx { flag("has_mx") } else { lit(true) };
+    vec![
+        len().cast(DataType::UInt64).alias("names"),
+        count(flag("has_mx"), "mx"),
+        count(known("has_mx"), "mx_known"),
+        count(flag("null_mx"), "null_mx"),
+        count(base.clone().and(flag("has_spf")), "spf"),
+        count(base.clone().and(known("has_spf")), "spf_known"),
+        count(base.clone().and(col("has_spf").is_null()), "spf_unresolved"),
+        count(base.clone().and(flag("has_dmarc")), "dmarc"),
+        count(base.clone().and(known("has_dmarc")), "dmarc_known"),
+        count(base.and(col("has_dmarc").is_null()), "dmarc_unresolved"),
+    ]
+}
+
+struct Agg {
+    names: u64,
+    mx: Measure,
+    null_mx: u64,
+    spf: Measure,
+    dmarc: Measure,
+}
+
+fn u(df: &DataFrame, name: &str, i: usize) -> u64 {
+    df.column(name)
+        .ok()
+        .and_then(|c| c.get(i).ok())
+        .and_then(|v| v.extract::<u64>())
+        .unwrap_or(0)
+}
+
+fn read_agg(df: &DataFrame, i: usize) -> Agg {
+    let names = u(df, "names", i);
+    let mx_known = u(df, "mx_known", i);
+    Agg {
+        names,
+        mx: Measure {
+            count: u(df, "mx", i),
+            denominator: mx_known,
+            unresolved: names - mx_known,
+        },
+        null_mx: u(df, "null_mx", i),
+        spf: Measure {
+            count: u(df, "spf", i),
+            denominator: u(df, "spf_known", i),
+            unresolved: u(df, "spf_unresolved", i),
+        },
+        dmarc: Measure {
+            count: u(df, "dmarc", i),
+            denominator: u(df, "dmarc_known", i),
+            unresolved: u(df, "dmarc_unresolved", i),
+        },
+    }
+}
+
+/// Scan the results of one or several runs as one frame.
+pub fn scan_results(paths: &[impl AsRef<Path>]) -> Result<LazyFrame, TabulateError> {
+    let frames = paths
+        .iter()
+        .map(|p| {
+            let p = p.as_ref();
+            LazyFrame::scan_parquet(
+                PlRefPath::try_from_path(p).map_err(|source| TabulateError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?,
+                ScanArgsParquet::default(),
+            )
+            .map_err(|source| TabulateError::Read {
+                path: p.display().to_string(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(concat(frames, UnionArgs::default())?)
+}
+
+fn group_totals(
+    lf: LazyFrame,
+    key: Expr,
+    over_mx: bool,
+) -> Result<Vec<(AnyValue<'static>, Agg)>, TabulateError> {
+    let df = lf.group_by([key]).agg(aggregations(over_mx)).collect()?;
+    let keys = df.columns()[0].clone();
+    Ok((0..df.height())
+        .map(|i| {
+            (
+                keys.get(i)
+                    .map(|v| v.into_static())
+                    .unwrap_or(AnyValue::Null),
+                read_agg(&df, i),
+            )
+        })
+        .collect())
+}
+
+/// The ministry's per-type table: each JP type in the published order, then all of .jp
+/// (`None`), then names outside .jp if there are any (never part of the all-.jp line).
+pub fn jp_type_table(lf: LazyFrame) -> Result<Vec<(Option<JpType>, TypeRow)>, TabulateError> {
+    let groups = group_totals(lf, col("jp_type"), true)?;
+    let row_of = |a: &Agg| TypeRow {
+        names: a.names,
+        mx: a.mx,
+        null_mx: a.null_mx,
+        spf: a.spf,
+        dmarc: a.dmarc,
+    };
+    let mut by_type = std::collections::HashMap::new();
+    for (k, a) in &groups {
+        if let Some(t) = k.get_str().and_then(|s| s.parse::<JpType>().ok()) {
+            by_type.insert(t, row_of(a));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut all = TypeRow::default();
+    for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
+        let r = by_type.get(&t).copied().unwrap_or_default();
+        add_type_row(&mut all, &r);
+        rows.push((Some(t), r));
+    }
+    rows.push((None, all));
+    if let Some(other) = by_type.get(&JpType::Other) {
+        rows.push((Some(JpType::Other), *other));
+    }
+    Ok(rows)
+}
+
+fn add_measure(a: &mut Measure, b: &Measure) {
+    a.count += b.count;
+    a.denominator += b.denominator;
+    a.unresolved += b.unresolved;
+}
+
+fn add_type_row(all: &mut TypeRow, r: &TypeRow) {
+    all.names += r.names;
+    all.null_mx += r.null_mx;
+    add_measure(&mut all.mx, &r.mx);
+    add_measure(&mut all.spf, &r.spf);
+    add_measure(&mut all.dmarc, &r.dmarc);
+}
+
+/// The local-government table: the names of the 1,788 (those with a local-government code),
+/// per region in the published order, then all; and per prefecture.
+pub fn localgov_tables(
+    lf: LazyFrame,
+) -> Result<(Vec<(LgGroup, LgRow)>, Vec<(LgGroup, LgRow)>), TabulateError> {
+    let lg = lf.filter(col("lgcode").is_not_null());
+    let prefs = group_totals(lg, col("prefecture_code"), false)?;
+    let row_of = |a: &Agg| LgRow {
+        names: a.names,
+        mx: a.mx,
+        spf: a.spf,
+        dmarc: a.dmarc,
+    };
+    let rd = refdata();
+    let mut by_pref: Vec<(u8, LgRow)> = prefs
+        .iter()
+        .filter_map(|(k, a)| {
+            let code = k.extract::<u8>()?;
+            Some((code, row_of(a)))
+        })
+        .collect();
+    by_pref.sort_by_key(|(c, _)| *c);
+    let add = |acc: &mut LgRow, r: &LgRow| {
+        acc.names += r.names;
+        add_measure(&mut acc.mx, &r.mx);
+        add_measure(&mut acc.spf, &r.spf);
+        add_measure(&mut acc.dmarc, &r.dmarc);
+    };
+    let mut regions = Vec::new();
+    let mut all = LgRow::default();
+    for region in Region::ALL {
+        let mut acc = LgRow::default();
+        for (code, r) in &by_pref {
+            if rd.prefecture(*code).map(|p| p.region) == Some(region) {
+                add(&mut acc, r);
+            }
+        }
+        add(&mut all, &acc);
+        regions.push((LgGroup::Region(region), acc));
+    }
+    regions.push((LgGroup::All, all));
+    let prefectures = by_pref
+        .into_iter()
+        .map(|(c, r)| (LgGroup::Prefecture(c), r))
+        .collect();
+    Ok((regions, prefectures))
+}
+
+/// All tables of a run, ready to render.
+pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, TabulateError> {
+    let lf = scan_results(results)?;
+    let types = jp_type_table(lf.clone())?;
+    let (regions, prefectures) = localgov_tables(lf)?;
+    Ok(vec![
+        render::type_table(&types, lang),
+        render::lg_table("localgov_regions", &regions, lang),
+        render::lg_table("localgov_prefectures", &prefectures, lang),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_up_at_the_edges() {
+        assert_eq!(percent_half_up(1, 8, 1).unwrap(), "12.5");
+        assert_eq!(percent_half_up(1, 16, 1).unwrap(), "6.3"); // 6.25 → 6.3
+        assert_eq!(percent_half_up(1, 16, 2).unwrap(), "6.25");
+        assert_eq!(percent_half_up(1, 32, 2).unwrap(), "3.13"); // 3.125 → 3.13
+        assert_eq!(percent_half_up(1, 40, 1).unwrap(), "2.5");
+        assert_eq!(percent_half_up(1, 80, 1).unwrap(), "1.3"); // 1.25 → 1.3
+        assert_eq!(percent_half_up(0, 5, 1).unwrap(), "0.0");
+        assert_eq!(percent_half_up(5, 5, 1).unwrap(), "100.0");
+        assert_eq!(percent_half_up(211, 251, 1).unwrap(), "84.1");
+        assert_eq!(percent_half_up(1_212_359, 1_485_202, 2).unwrap(), "81.63");
+        assert_eq!(percent_half_up(1, 0, 1), None);
+        // 0.145 in binary floating point is 0.14499…: integer arithmetic still rounds up.
+        assert_eq!(percent_half_up(145, 100_000, 1).unwrap(), "0.1");
+        assert_eq!(percent_half_up(29, 200, 1).unwrap(), "14.5");
+        assert_eq!(percent_half_up(29, 2000, 1).unwrap(), "1.5"); // 1.45 → 1.5
+    }
+}

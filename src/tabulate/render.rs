@@ -1,0 +1,246 @@
+//! Tables as text: publication CSV (UTF-8 with BOM, Japanese headers by default), JSON,
+//! Markdown, and aligned columns for the terminal.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{LgGroup, LgRow, Measure, TypeRow};
+use crate::zone::{JpType, refdata};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for reading on a terminal.
+    Table,
+    /// CSV; written with a UTF-8 BOM so that Excel opens the Japanese as is.
+    Csv,
+    Json,
+    Markdown,
+}
+
+/// A titled grid of cells; every count is published beside its percentage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// File stem under `tables/`.
+    pub name: String,
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn h(lang: Lang, ja: &str, en: &str) -> String {
+    match lang {
+        Lang::Ja => ja.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+fn measure_cells(m: &Measure, decimals: u32) -> [String; 3] {
+    [
+        m.count.to_string(),
+        m.pct(decimals).unwrap_or_else(|| "-".to_string()),
+        m.unresolved.to_string(),
+    ]
+}
+
+pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
+    let headers = vec![
+        h(lang, "種別", "type"),
+        h(lang, "ドメイン名数", "domains"),
+        h(lang, "MX数", "mx"),
+        h(lang, "MX率(%)", "mx_pct"),
+        h(lang, "MX未解決", "mx_unresolved"),
+        h(lang, "Null MX数", "null_mx"),
+        h(lang, "SPF数", "spf"),
+        h(lang, "SPF率(対MX,%)", "spf_pct_of_mx"),
+        h(lang, "SPF未解決", "spf_unresolved"),
+        h(lang, "DMARC数", "dmarc"),
+        h(lang, "DMARC率(対MX,%)", "dmarc_pct_of_mx"),
+        h(lang, "DMARC未解決", "dmarc_unresolved"),
+    ];
+    let body = rows
+        .iter()
+        .map(|(t, r)| {
+            // The published all-.jp line has two decimals, the type lines one.
+            let decimals = if t.is_none() { 2 } else { 1 };
+            let label = match (t, lang) {
+                (None, Lang::Ja) => "全体".to_string(),
+                (None, Lang::En) => "ALL".to_string(),
+                (Some(t), Lang::Ja) => t.name_ja().to_string(),
+                (Some(t), Lang::En) => t.code().to_string(),
+            };
+            let mut row = vec![label, r.names.to_string()];
+            row.extend(measure_cells(&r.mx, decimals));
+            row.push(r.null_mx.to_string());
+            row.extend(measure_cells(&r.spf, decimals));
+            row.extend(measure_cells(&r.dmarc, decimals));
+            row
+        })
+        .collect();
+    Table {
+        name: "jp_types".to_string(),
+        title: h(
+            lang,
+            "JPドメイン名の種別ごとのSPF/DMARC設定状況",
+            "SPF/DMARC adoption of JP domain names by registration type",
+        ),
+        headers,
+        rows: body,
+    }
+}
+
+pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], lang: Lang) -> Table {
+    let rd = refdata();
+    let by_pref = rows
+        .iter()
+        .any(|(g, _)| matches!(g, LgGroup::Prefecture(_)));
+    let mut headers = vec![if by_pref {
+        h(lang, "都道府県", "prefecture")
+    } else {
+        h(lang, "地域", "region")
+    }];
+    headers.extend([
+        h(lang, "ドメイン名数", "domains"),
+        h(lang, "MX数", "mx"),
+        h(lang, "MX率(%)", "mx_pct"),
+        h(lang, "MX未解決", "mx_unresolved"),
+        h(lang, "SPF数", "spf"),
+        h(lang, "SPF率(%)", "spf_pct"),
+        h(lang, "SPF未解決", "spf_unresolved"),
+        h(lang, "DMARC数", "dmarc"),
+        h(lang, "DMARC率(%)", "dmarc_pct"),
+        h(lang, "DMARC未解決", "dmarc_unresolved"),
+    ]);
+    let body = rows
+        .iter()
+        .map(|(g, r)| {
+            let label = match (g, lang) {
+                (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),
+                (LgGroup::Region(x), Lang::En) => x.name_en().to_string(),
+                (LgGroup::Prefecture(c), l) => rd
+                    .prefecture(*c)
+                    .map(|p| match l {
+                        Lang::Ja => p.name_ja.clone(),
+                        Lang::En => p.name_en.clone(),
+                    })
+                    .unwrap_or_else(|| c.to_string()),
+                (LgGroup::All, Lang::Ja) => "全国".to_string(),
+                (LgGroup::All, Lang::En) => "All".to_string(),
+            };
+            let mut row = vec![label, r.names.to_string()];
+            row.extend(measure_cells(&r.mx, 1));
+            row.extend(measure_cells(&r.spf, 1));
+            row.extend(measure_cells(&r.dmarc, 1));
+            row
+        })
+        .collect();
+    Table {
+        name: name.to_string(),
+        title: if by_pref {
+            h(
+                lang,
+                "地方公共団体のSPF/DMARC設定状況(都道府県別)",
+                "SPF/DMARC of local governments by prefecture",
+            )
+        } else {
+            h(
+                lang,
+                "地方公共団体のSPF/DMARC設定状況(地域別)",
+                "SPF/DMARC of local governments by region",
+            )
+        },
+        headers,
+        rows: body,
+    }
+}
+
+/// Display width with East Asian wide characters as two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
+pub fn render(t: &Table, format: OutputFormat, mut out: impl Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Csv => {
+            out.write_all("\u{FEFF}".as_bytes())?;
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(&t.headers)?;
+            for r in &t.rows {
+                w.write_record(r)?;
+            }
+            w.flush()
+        }
+        OutputFormat::Json => {
+            let objects: Vec<serde_json::Map<String, serde_json::Value>> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    t.headers
+                        .iter()
+                        .zip(r)
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect()
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &objects)?;
+            writeln!(out)
+        }
+        OutputFormat::Markdown => {
+            writeln!(out, "### {}\n", t.title)?;
+            writeln!(out, "| {} |", t.headers.join(" | "))?;
+            let seps: Vec<String> = t
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(i, _)| if i == 0 { "---" } else { "---:" }.to_string())
+                .collect();
+            writeln!(out, "|{}|", seps.join("|"))?;
+            for r in &t.rows {
+                writeln!(out, "| {} |", r.join(" | "))?;
+            }
+            Ok(())
+        }
+        OutputFormat::Table => {
+            let cols = t.headers.len();
+            let widths: Vec<usize> = (0..cols)
+                .map(|i| {
+                    t.rows
+                        .iter()
+                        .map(|r| width(&r[i]))
+                        .chain([width(&t.headers[i])])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &[String]| -> String {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let pad = " ".repeat(widths[i] - width(c));
+                        if i == 0 {
+                            format!("{c}{pad}")
+                        } else {
+                            format!("{pad}{c}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            writeln!(out, "{}", t.title)?;
+            writeln!(out, "{}", line(&t.headers))?;
+            for r in &t.rows {
+                writeln!(out, "{}", line(r))?;
+            }
+            Ok(())
+        }
+    }
+}
