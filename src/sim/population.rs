@@ -221,8 +221,8 @@ impl Population {
                 } else {
                     MxTruth::None
                 },
-                spf: variant % 3 == 0,
-                dmarc: variant % 7 == 0,
+                spf: variant.is_multiple_of(3),
+                dmarc: variant.is_multiple_of(7),
                 variant,
             }
         }

@@ -35,7 +35,7 @@ pub const PROVIDER_MX_HOST: &str = "mx.sim-mail.net";
 /// MX (preference, exchange) of a name.
 pub fn mx_records(name: &str, t: &Truth) -> Vec<(u16, String)> {
     match t.mx {
-        MxTruth::Mx if t.variant % 5 == 0 => vec![(10, PROVIDER_MX_HOST.to_string())],
+        MxTruth::Mx if t.variant.is_multiple_of(5) => vec![(10, PROVIDER_MX_HOST.to_string())],
         MxTruth::Mx if t.variant % 5 == 1 => {
             vec![(10, format!("mx1.{name}")), (20, format!("mx2.{name}"))]
         }

@@ -38,10 +38,10 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
         for (pref, host) in mx_records(d, &s.truth) {
             let host = if host == "." { String::new() } else { host };
             writeln!(w, "{d}. MX {pref} {host}.")?;
-            if let Some(k) = ["mx1.", "mx2."].iter().position(|p| host.starts_with(p)) {
-                if host.ends_with(d.as_str()) {
-                    writeln!(w, "{host}. A 192.0.2.{}", k + 1)?;
-                }
+            if let Some(k) = ["mx1.", "mx2."].iter().position(|p| host.starts_with(p))
+                && host.ends_with(d.as_str())
+            {
+                writeln!(w, "{host}. A 192.0.2.{}", k + 1)?;
             }
         }
         for txt in apex_txt(d, &s.truth) {

@@ -245,9 +245,10 @@ fn add_type_row(all: &mut TypeRow, r: &TypeRow) {
 
 /// The local-government table: the names of the 1,788 (those with a local-government code),
 /// per region in the published order, then all; and per prefecture.
-pub fn localgov_tables(
-    lf: LazyFrame,
-) -> Result<(Vec<(LgGroup, LgRow)>, Vec<(LgGroup, LgRow)>), TabulateError> {
+/// Rows of a local-government table.
+pub type LgRows = Vec<(LgGroup, LgRow)>;
+
+pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError> {
     let lg = lf.filter(col("lgcode").is_not_null());
     let prefs = group_totals(lg, col("prefecture_code"), false)?;
     let row_of = |a: &Agg| LgRow {

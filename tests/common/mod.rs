@@ -1,0 +1,71 @@
+//! Shared by the integration tests: serve a population on loopback, survey it, tabulate.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mailcensus::crawl::{CrawlOptions, SurveyConfig, survey};
+use mailcensus::dns::ClientOptions;
+use mailcensus::run::Manifest;
+use mailcensus::sim::{Faults, Population, SimServer, write_list};
+use mailcensus::zone::ZoneFormat;
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub fn write_zonelist(pop: &Population, dir: &Path) -> PathBuf {
+    let list = dir.join("zonelist.csv");
+    write_list(pop, File::create(&list).unwrap()).unwrap();
+    list
+}
+
+pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyConfig {
+    SurveyConfig {
+        input: list.to_path_buf(),
+        format: ZoneFormat::Csv,
+        out: out.to_path_buf(),
+        resolvers: vec![server],
+        client: ClientOptions {
+            timeout: Duration::from_millis(300),
+            recursion_desired: false,
+        },
+        crawl: CrawlOptions {
+            concurrency: 128,
+            retries: 2,
+            backoff_ms: 20,
+            ..CrawlOptions::default()
+        },
+        command: vec!["test".into()],
+        progress: false,
+    }
+}
+
+/// Serve `pop` with `faults`, survey it with `tweak` applied to the config, return the run.
+pub fn serve_and_survey(
+    pop: Population,
+    faults: Faults,
+    tweak: impl FnOnce(&mut SurveyConfig),
+) -> (tempfile::TempDir, PathBuf, Manifest) {
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_zonelist(&pop, dir.path());
+    let out = dir.path().join("run");
+    let rt = runtime();
+    let manifest = rt.block_on(async {
+        let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let mut cfg = config(&list, &out, server.addr());
+        tweak(&mut cfg);
+        let m = survey(&cfg).await.unwrap();
+        server.shutdown().await;
+        m
+    });
+    (dir, out, manifest)
+}

@@ -1,0 +1,101 @@
+//! The walking pipeline end to end over real loopback sockets: simulated population, embedded
+//! server, crawl, results.parquet, the ministry's tables.
+
+mod common;
+
+use mailcensus::run::RunDir;
+use mailcensus::sim::{Faults, LgSpec, Population, TypeSpec};
+use mailcensus::tabulate::{LgGroup, jp_type_table, localgov_tables, scan_results};
+use mailcensus::zone::JpType;
+
+use common::serve_and_survey;
+
+#[test]
+fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
+    let spec = TypeSpec::jp_2018().scaled(100);
+    let pop = Population::new(11, Some(&spec), None).unwrap();
+    let (_dir, out, manifest) = serve_and_survey(pop, Faults::default(), |_| {});
+    assert_eq!(manifest.unresolved_names, 0);
+    let run = RunDir::open(&out).unwrap();
+    let rows = jp_type_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let (mut names, mut mx, mut spf, mut dmarc) = (0, 0, 0, 0);
+    for (t, row) in &rows {
+        let Some(t) = t else {
+            assert_eq!(
+                (row.names, row.mx.count, row.spf.count, row.dmarc.count),
+                (names, mx, spf, dmarc)
+            );
+            continue;
+        };
+        let want = spec.get(*t);
+        assert_eq!(row.names, want.total, "{t} names");
+        assert_eq!(row.mx.count, want.mx, "{t} mx");
+        assert_eq!(row.mx.denominator, want.total, "{t} mx denominator");
+        assert_eq!(row.spf.count, want.spf, "{t} spf");
+        assert_eq!(row.spf.denominator, want.mx, "{t} spf denominator");
+        assert_eq!(row.dmarc.count, want.dmarc, "{t} dmarc");
+        assert_eq!(
+            (row.mx.unresolved, row.spf.unresolved, row.dmarc.unresolved),
+            (0, 0, 0)
+        );
+        names += want.total;
+        mx += want.mx;
+        spf += want.spf;
+        dmarc += want.dmarc;
+    }
+    assert!(rows.iter().all(|(t, _)| *t != Some(JpType::Other)));
+}
+
+#[test]
+fn the_1788_local_governments_reproduce_the_region_table() {
+    let lg = LgSpec::lg_2018();
+    let pop = Population::new(2018, None, Some(&lg)).unwrap();
+    let (_dir, out, _) = serve_and_survey(pop, Faults::default(), |_| {});
+    let run = RunDir::open(&out).unwrap();
+    let (regions, prefectures) = localgov_tables(scan_results(&[run.results()]).unwrap()).unwrap();
+    for (region, want) in &lg.regions {
+        let (_, got) = regions
+            .iter()
+            .find(|(g, _)| *g == LgGroup::Region(*region))
+            .unwrap();
+        assert_eq!(
+            (got.names, got.mx.count, got.spf.count, got.dmarc.count),
+            (want.total, want.total, want.spf, want.dmarc),
+            "{region}"
+        );
+    }
+    let (_, all) = regions.last().unwrap();
+    assert_eq!(
+        (all.names, all.spf.count, all.dmarc.count),
+        (1788, 1435, 3)
+    );
+    assert_eq!(all.spf.pct(1).unwrap(), "80.3");
+    assert_eq!(all.dmarc.pct(1).unwrap(), "0.2");
+    assert_eq!(prefectures.len(), 47);
+    assert_eq!(prefectures.iter().map(|(_, r)| r.names).sum::<u64>(), 1788);
+}
+
+#[test]
+fn full_2018_population_matches_the_spec_by_ground_truth() {
+    let spec = TypeSpec::jp_2018();
+    let lg = LgSpec::lg_2018();
+    let pop = Population::new(2018, Some(&spec), Some(&lg)).unwrap();
+    let mut counts = std::collections::HashMap::<JpType, [u64; 4]>::new();
+    for s in pop.names() {
+        let c = counts.entry(s.jp_type).or_default();
+        let mx = s.truth.mx == mailcensus::sim::MxTruth::Mx;
+        c[0] += 1;
+        c[1] += u64::from(mx);
+        c[2] += u64::from(mx && s.truth.spf);
+        c[3] += u64::from(mx && s.truth.dmarc);
+    }
+    for (t, want) in &spec.types {
+        assert_eq!(
+            counts[t],
+            [want.total, want.mx, want.spf, want.dmarc],
+            "{t}"
+        );
+    }
+    assert_eq!(counts[&JpType::Other][0], 22);
+    assert_eq!(pop.len(), 1_485_202 + 22);
+}
