@@ -89,25 +89,49 @@ fn every_fault_kind_is_observable_from_the_client() {
 }
 
 #[test]
-fn a_name_that_never_answers_is_unresolved_not_absent() {
+fn every_outcome_arrives_in_the_results_as_itself() {
     let pop = small_population();
-    let victim = mx_names(&pop, 1).remove(0);
-    let faults: Faults = format!("name:{victim}=drop").parse().unwrap();
+    let victims = mx_names(&pop, 3);
+    let faults: Faults = format!(
+        "name:{}=drop,name:{}=servfail,name:{}=refused",
+        victims[0], victims[1], victims[2]
+    )
+    .parse()
+    .unwrap();
     let (_dir, out, manifest) = serve_and_survey(pop, faults, |_| {});
-    assert_eq!(manifest.unresolved_names, 1);
+    assert_eq!(manifest.unresolved_names, 3);
     let run = RunDir::open(&out).unwrap();
-    let row = mailcensus::run::JournalReader::open(&run)
+    let rows: HashMap<String, _> = mailcensus::run::JournalReader::open(&run)
         .unwrap()
         .map(Result::unwrap)
-        .find(|r| r.name == victim)
-        .unwrap();
-    assert_eq!(row.mx.outcome, Outcome::Timeout);
-    assert_eq!(row.mx.attempts, 3, "one try and two retries");
-    assert_eq!((row.mx_kind, row.has_spf, row.has_dmarc), (None, None, None));
+        .map(|r| (r.name.clone(), r))
+        .collect();
+    for (victim, outcome) in
+        victims
+            .iter()
+            .zip([Outcome::Timeout, Outcome::ServFail, Outcome::Refused])
+    {
+        let row = &rows[victim];
+        assert_eq!(row.mx.outcome, outcome);
+        assert_eq!(row.dmarc.outcome, outcome);
+        assert_eq!(row.mx.attempts, 3, "one try and two retries");
+        assert_eq!(
+            (row.mx_kind, row.has_spf, row.has_dmarc),
+            (None, None, None)
+        );
+    }
+    // The settled outcomes are there too: answers, NXDOMAIN at _dmarc, NODATA for TXT.
+    let seen: HashSet<Outcome> = rows
+        .values()
+        .flat_map(|r| [r.mx.outcome, r.txt.outcome, r.dmarc.outcome])
+        .collect();
+    for o in [Outcome::Answer, Outcome::NxDomain, Outcome::NoData] {
+        assert!(seen.contains(&o), "{o:?}");
+    }
     let rows = jp_type_table(scan_results(&[run.results()]).unwrap()).unwrap();
     let (_, all) = rows.iter().find(|(t, _)| t.is_none()).unwrap();
-    assert_eq!(all.mx.unresolved, 1);
-    assert_eq!(all.mx.denominator, all.names - 1);
+    assert_eq!(all.mx.unresolved, 3);
+    assert_eq!(all.mx.denominator, all.names - 3);
 }
 
 #[test]

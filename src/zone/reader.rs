@@ -297,7 +297,11 @@ impl ZoneReader {
                     return Some(Ok(self.reject(raw, RejectReason::BadIdn)));
                 }
             };
-            let content = line.split('#').next().unwrap_or_default();
+            let content = line
+                .split('#')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(['\n', '\r']);
             if content.trim().is_empty() {
                 self.stats.skipped += 1;
                 continue;
@@ -474,6 +478,49 @@ mod tests {
         assert_eq!(e[1].class.prefecture, Some(27));
         assert_eq!(e[2].class.prefecture, Some(13));
         assert_eq!(e[2].class.lgcode.as_deref(), Some("131016"));
+    }
+
+    #[test]
+    fn a_file_of_malformed_lines_lands_in_rejects_with_codes() {
+        let long_label = format!("{}.jp", "a".repeat(64));
+        let long_name = format!("{}.jp", vec!["b".repeat(60); 5].join("."));
+        let content = format!(
+            "a..jp\n-x.jp\nx_y.jp\n{long_label}\n{long_name}\nlocalhost\nco.jp\nxn--zz.jp\nno.such-tld\n"
+        );
+        let (e, j, s) = read_all(&content, "bad.txt");
+        assert!(e.is_empty());
+        let codes: Vec<&str> = j.iter().map(|r| r.reason.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "bad-label",
+                "bad-label",
+                "bad-label",
+                "label-too-long",
+                "too-long",
+                "not-under-tld",
+                "public-suffix",
+                "bad-idn",
+                "not-under-tld"
+            ]
+        );
+        assert_eq!(
+            j.iter().map(|r| r.line).collect::<Vec<_>>(),
+            (1..=9).collect::<Vec<_>>()
+        );
+        assert_eq!((s.read, s.rejected), (9, 9));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rejects.csv");
+        let mut w = RejectWriter::create(&path).unwrap();
+        for r in &j {
+            w.write(r).unwrap();
+        }
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("line,raw,reason\n1,a..jp,bad-label\n"),
+            "{text}"
+        );
     }
 
     #[test]
