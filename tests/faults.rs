@@ -51,6 +51,7 @@ fn every_fault_kind_is_observable_from_the_client() {
                 recursion_desired: false,
             },
         )
+        .await
         .unwrap();
         let outcome = |i: usize| {
             let c = &client;

@@ -143,7 +143,7 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
     let run = RunDir::create(&cfg.out)?;
     let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
     let extra_columns = reader.extra_columns().to_vec();
-    let client = DnsClient::new(&cfg.resolvers, &cfg.client)?;
+    let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
     let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
     let mut manifest = Manifest {
         tool: env!("CARGO_PKG_NAME").to_string(),

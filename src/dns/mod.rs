@@ -1,9 +1,12 @@
-//! The DNS client: a hickory-resolver pointed at the name servers the user names, and the one
-//! typed outcome every lookup ends in. One call is one attempt; retries and the rate limit are
-//! the crawler's.
+//! The DNS client: the name servers the user names, asked over a pooled UDP transport with
+//! hickory-resolver for TCP on truncation, and the one typed outcome every lookup ends in. One
+//! call is one attempt; retries and the rate limit are the crawler's.
+
+mod udp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
@@ -13,8 +16,11 @@ use hickory_resolver::config::{
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::op::Message;
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
+
+use udp::{UdpError, UdpTransport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DnsClientError {
@@ -136,19 +142,53 @@ impl Default for ClientOptions {
     }
 }
 
-/// A resolver client with no cache (a survey asks each question once; an answer from cache
-/// would hide a failure), no search list, one attempt per call.
+/// UDP sockets per name server: enough message IDs for any concurrency, few enough to poll.
+const SOCKETS_PER_SERVER: usize = 16;
+
+/// A client with no cache (a survey asks each question once; an answer from cache would hide a
+/// failure), no search list, one attempt per call. Queries go round-robin over the servers'
+/// pooled UDP transports; a truncated reply is asked again through hickory-resolver, which
+/// retries over TCP.
 pub struct DnsClient {
     resolver: TokioResolver,
+    udp: Vec<UdpTransport>,
+    next: AtomicUsize,
+    timeout: Duration,
+}
+
+/// The name servers of the system's resolv.conf, with their UDP ports.
+fn system_servers() -> Result<Vec<SocketAddr>, DnsClientError> {
+    let (config, _) = hickory_resolver::system_conf::read_system_conf()
+        .map_err(|e| DnsClientError::System(e.to_string()))?;
+    Ok(config
+        .name_servers()
+        .iter()
+        .map(|ns| {
+            let port = ns.connections.first().map_or(53, |c| c.port);
+            SocketAddr::new(ns.ip, port)
+        })
+        .collect())
 }
 
 impl DnsClient {
-    /// Point at these servers; empty means the system's resolv.conf.
-    pub fn new(servers: &[SocketAddr], opts: &ClientOptions) -> Result<DnsClient, DnsClientError> {
-        let provider = TokioRuntimeProvider::default();
-        let mut builder = if servers.is_empty() {
-            TokioResolver::builder(provider).map_err(|e| DnsClientError::System(e.to_string()))?
+    /// Point at these servers; empty means the system's resolv.conf. Must be called within a
+    /// Tokio runtime (it starts the sockets' receive tasks).
+    pub async fn new(
+        servers: &[SocketAddr],
+        opts: &ClientOptions,
+    ) -> Result<DnsClient, DnsClientError> {
+        let servers = if servers.is_empty() {
+            system_servers()?
         } else {
+            servers.to_vec()
+        };
+        if servers.is_empty() {
+            return Err(DnsClientError::System(
+                "resolv.conf names no name server".to_string(),
+            ));
+        }
+        let provider = TokioRuntimeProvider::default();
+        let mut builder = {
             let name_servers = servers
                 .iter()
                 .map(|sa| {
@@ -177,7 +217,20 @@ impl DnsClient {
         let resolver = builder
             .build()
             .map_err(|e| DnsClientError::Build(e.to_string()))?;
-        Ok(DnsClient { resolver })
+        let mut udp = Vec::with_capacity(servers.len());
+        for sa in &servers {
+            udp.push(
+                UdpTransport::connect(*sa, SOCKETS_PER_SERVER, opts.recursion_desired)
+                    .await
+                    .map_err(|e| DnsClientError::Build(format!("UDP socket to {sa}: {e}")))?,
+            );
+        }
+        Ok(DnsClient {
+            resolver,
+            udp,
+            next: AtomicUsize::new(0),
+            timeout: opts.timeout,
+        })
     }
 
     /// One attempt at `name`/`rtype`.
@@ -186,40 +239,75 @@ impl DnsClient {
             Ok(n) => n,
             Err(e) => return LookupResult::failed(Outcome::Error, format!("bad name: {e}")),
         };
-        match self.resolver.lookup(fqdn, rtype).await {
-            Ok(lookup) => {
-                let mut answer = Answer::default();
-                for record in lookup.answers() {
-                    match &record.data {
-                        RData::MX(mx) => answer
-                            .records
-                            .push(format!("{} {}", mx.preference, mx.exchange)),
-                        RData::TXT(txt) => {
-                            let strings: Vec<String> = txt
-                                .txt_data
-                                .iter()
-                                .map(|s| String::from_utf8_lossy(s).into_owned())
-                                .collect();
-                            answer.records.push(strings.concat());
-                            answer.txt_strings.push(strings);
-                        }
-                        RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
-                        _ => {}
-                    }
-                }
-                let outcome = if answer.records.is_empty() {
-                    Outcome::NoData
-                } else {
-                    Outcome::Answer
-                };
-                LookupResult {
-                    outcome,
-                    answer,
-                    detail: None,
-                }
+        let transport = &self.udp[self.next.fetch_add(1, Ordering::Relaxed) % self.udp.len()];
+        match transport.query(&fqdn, rtype, self.timeout).await {
+            Ok(reply) if !reply.metadata.truncation => from_reply(&reply, rtype),
+            // Truncated, or no free message ID: hickory-resolver asks again (TCP on truncation).
+            Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(fqdn, rtype).await,
+            Err(UdpError::Timeout) => {
+                LookupResult::failed(Outcome::Timeout, "request timed out".to_string())
             }
+            Err(UdpError::Io(e)) => LookupResult::failed(Outcome::Error, e.to_string()),
+            Err(UdpError::Encode(e)) => LookupResult::failed(Outcome::Error, e),
+        }
+    }
+
+    async fn lookup_resolver(&self, fqdn: Name, rtype: RecordType) -> LookupResult {
+        match self.resolver.lookup(fqdn, rtype).await {
+            Ok(lookup) => settled(answer_of(lookup.answers(), rtype)),
             Err(e) => classify_error(e),
         }
+    }
+}
+
+/// The records of type `rtype` (CNAMEs on the way kept apart) in presentation form.
+fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
+    let mut answer = Answer::default();
+    for record in records {
+        match &record.data {
+            RData::MX(mx) if rtype == RecordType::MX => answer
+                .records
+                .push(format!("{} {}", mx.preference, mx.exchange)),
+            RData::TXT(txt) if rtype == RecordType::TXT => {
+                let strings: Vec<String> = txt
+                    .txt_data
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect();
+                answer.records.push(strings.concat());
+                answer.txt_strings.push(strings);
+            }
+            RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
+            _ => {}
+        }
+    }
+    answer
+}
+
+fn settled(answer: Answer) -> LookupResult {
+    let outcome = if answer.records.is_empty() {
+        Outcome::NoData
+    } else {
+        Outcome::Answer
+    };
+    LookupResult {
+        outcome,
+        answer,
+        detail: None,
+    }
+}
+
+fn from_reply(reply: &Message, rtype: RecordType) -> LookupResult {
+    match reply.metadata.response_code {
+        ResponseCode::NoError => settled(answer_of(&reply.answers, rtype)),
+        ResponseCode::NXDomain => LookupResult {
+            outcome: Outcome::NxDomain,
+            answer: answer_of(&reply.answers, rtype),
+            detail: None,
+        },
+        ResponseCode::ServFail => LookupResult::failed(Outcome::ServFail, "SERVFAIL".into()),
+        ResponseCode::Refused => LookupResult::failed(Outcome::Refused, "REFUSED".into()),
+        code => LookupResult::failed(Outcome::Error, format!("response code {code}")),
     }
 }
 

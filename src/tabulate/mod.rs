@@ -299,8 +299,8 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
     let (regions, prefectures) = localgov_tables(lf)?;
     Ok(vec![
         render::type_table(&types, lang),
-        render::lg_table("localgov_regions", &regions, lang),
-        render::lg_table("localgov_prefectures", &prefectures, lang),
+        render::lg_table("localgov_regions", &regions, false, lang),
+        render::lg_table("localgov_prefectures", &prefectures, true, lang),
     ])
 }
 

@@ -95,11 +95,9 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
     }
 }
 
-pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], lang: Lang) -> Table {
+/// A local-government table, per region or (`by_pref`) per prefecture.
+pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], by_pref: bool, lang: Lang) -> Table {
     let rd = refdata();
-    let by_pref = rows
-        .iter()
-        .any(|(g, _)| matches!(g, LgGroup::Prefecture(_)));
     let mut headers = vec![if by_pref {
         h(lang, "都道府県", "prefecture")
     } else {

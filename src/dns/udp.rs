@@ -1,0 +1,158 @@
+//! A lean UDP transport for survey volumes: a fixed pool of sockets per name server, queries
+//! multiplexed by message ID, one receive task per socket. hickory-resolver's UDP client opens a
+//! fresh socket for every query (source-port randomisation for stub resolvers on the open
+//! internet); at millions of queries to one trusted resolver that socket churn is most of the
+//! client's CPU. Messages are still built and parsed by hickory-proto, answers are checked
+//! against the question, and anything truncated goes to hickory-resolver for its TCP retry.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_resolver::proto::rr::{Name, RecordType};
+use tokio::net::UdpSocket;
+use tokio::sync::oneshot;
+
+type Pending = Arc<std::sync::Mutex<HashMap<u16, (Name, RecordType, oneshot::Sender<Message>)>>>;
+
+struct Slot {
+    socket: Arc<UdpSocket>,
+    pending: Pending,
+    receiver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.receiver.abort();
+    }
+}
+
+/// Why a query got no usable reply.
+#[derive(Debug)]
+pub enum UdpError {
+    Timeout,
+    /// Every message ID of the socket is in flight; the caller may try the other transport.
+    Busy,
+    Io(std::io::Error),
+    Encode(String),
+}
+
+pub struct UdpTransport {
+    slots: Vec<Slot>,
+    next: AtomicUsize,
+    recursion_desired: bool,
+}
+
+impl UdpTransport {
+    /// `sockets` sockets, each connected to `server`.
+    pub async fn connect(
+        server: SocketAddr,
+        sockets: usize,
+        recursion_desired: bool,
+    ) -> std::io::Result<UdpTransport> {
+        let mut slots = Vec::with_capacity(sockets);
+        for _ in 0..sockets.max(1) {
+            let bind: SocketAddr = if server.is_ipv4() {
+                "0.0.0.0:0".parse().expect("valid")
+            } else {
+                "[::]:0".parse().expect("valid")
+            };
+            let socket = Arc::new(UdpSocket::bind(bind).await?);
+            socket.connect(server).await?;
+            let pending: Pending = Arc::default();
+            let receiver = tokio::spawn(receive(socket.clone(), pending.clone()));
+            slots.push(Slot {
+                socket,
+                pending,
+                receiver,
+            });
+        }
+        Ok(UdpTransport {
+            slots,
+            next: AtomicUsize::new(0),
+            recursion_desired,
+        })
+    }
+
+    /// Send one question and wait up to `timeout` for its reply.
+    pub async fn query(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        timeout: Duration,
+    ) -> Result<Message, UdpError> {
+        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut pending = slot.pending.lock().expect("pending map lock");
+            if pending.len() >= 60_000 {
+                return Err(UdpError::Busy);
+            }
+            let mut id: u16 = rand::random();
+            while pending.contains_key(&id) {
+                id = id.wrapping_add(1);
+            }
+            pending.insert(id, (name.clone(), rtype, tx));
+            id
+        };
+        let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
+        msg.metadata.recursion_desired = self.recursion_desired;
+        msg.add_query(Query::query(name.clone(), rtype));
+        let mut edns = Edns::new();
+        edns.set_max_payload(1232);
+        msg.set_edns(edns);
+        let forget = || {
+            slot.pending
+                .lock()
+                .expect("pending map lock")
+                .remove(&id);
+        };
+        let bytes = match msg.to_vec() {
+            Ok(b) => b,
+            Err(e) => {
+                forget();
+                return Err(UdpError::Encode(e.to_string()));
+            }
+        };
+        if let Err(e) = slot.socket.send(&bytes).await {
+            forget();
+            return Err(UdpError::Io(e));
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(reply)) => Ok(reply),
+            _ => {
+                forget();
+                Err(UdpError::Timeout)
+            }
+        }
+    }
+}
+
+/// Hand each reply to the query waiting for its ID, if it answers that question; drop
+/// anything else (late replies, strays, replies to another question).
+async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let n = match socket.recv(&mut buf).await {
+            Ok(n) => n,
+            // ICMP port unreachable and the like: the waiting query times out.
+            Err(_) => continue,
+        };
+        let Ok(reply) = Message::from_vec(&buf[..n]) else {
+            continue;
+        };
+        let mut map = pending.lock().expect("pending map lock");
+        let matches = map.get(&reply.metadata.id).is_some_and(|(name, rtype, _)| {
+            reply.queries.first().is_some_and(|q| {
+                // Name equality is case-insensitive (RFC 4343).
+                q.query_type() == *rtype && q.name() == name
+            })
+        });
+        if matches && let Some((_, _, tx)) = map.remove(&reply.metadata.id) {
+            let _ = tx.send(reply);
+        }
+    }
+}
