@@ -15,11 +15,12 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
-use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::op::Message;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 
+pub use udp::grow_receive_buffer;
 use udp::{UdpError, UdpTransport};
 
 #[derive(Debug, thiserror::Error)]

@@ -30,6 +30,14 @@ impl Drop for Slot {
     }
 }
 
+/// Ask for a 4 MiB receive buffer (Linux caps it at net.core.rmem_max): replies to thousands
+/// of queries in flight arrive in bursts, and the 208 KiB default overflows, which would turn
+/// answered queries into timeouts.
+pub fn grow_receive_buffer(socket: &UdpSocket) {
+    // Best effort: a smaller buffer only costs retries, never a wrong outcome.
+    let _ = socket2::SockRef::from(socket).set_recv_buffer_size(4 << 20);
+}
+
 /// Why a query got no usable reply.
 #[derive(Debug)]
 pub enum UdpError {
@@ -60,7 +68,9 @@ impl UdpTransport {
             } else {
                 "[::]:0".parse().expect("valid")
             };
-            let socket = Arc::new(UdpSocket::bind(bind).await?);
+            let socket = UdpSocket::bind(bind).await?;
+            grow_receive_buffer(&socket);
+            let socket = Arc::new(socket);
             socket.connect(server).await?;
             let pending: Pending = Arc::default();
             let receiver = tokio::spawn(receive(socket.clone(), pending.clone()));
@@ -105,10 +115,7 @@ impl UdpTransport {
         edns.set_max_payload(1232);
         msg.set_edns(edns);
         let forget = || {
-            slot.pending
-                .lock()
-                .expect("pending map lock")
-                .remove(&id);
+            slot.pending.lock().expect("pending map lock").remove(&id);
         };
         let bytes = match msg.to_vec() {
             Ok(b) => b,

@@ -71,7 +71,7 @@ pub struct Faults {
     pub servfail: f64,
     pub refused: f64,
     pub truncate: f64,
-    /// Added to every answer.
+    /// Added to every answer over UDP.
     pub delay: Duration,
     pub names: HashMap<String, FaultKind>,
     pub seed: u64,
@@ -287,7 +287,10 @@ impl RequestHandler for Handler {
         let qname = qname.trim_end_matches('.').to_ascii_lowercase();
         let qtype = info.query.query_type();
         let fault = self.fault_for(&qname);
-        if !self.faults.delay.is_zero() {
+        // The added latency is for UDP: hickory-server answers the queries of one TCP
+        // connection one after another, so a sleep there would model a server that does not
+        // pipeline (RFC 7766 §6.2.1.1), not a distant one.
+        if !self.faults.delay.is_zero() && request.protocol() == Protocol::Udp {
             tokio::time::sleep(self.faults.delay).await;
         }
         let mut metadata = Metadata::response_from_request(&request.metadata);
@@ -307,10 +310,6 @@ impl RequestHandler for Handler {
             }
             _ => None,
         };
-        let mut builder = MessageResponseBuilder::from_message_request(request);
-        if let Some(edns) = &request.edns {
-            builder.edns(edns);
-        }
         let (answers, soa) = match reply {
             Some(code) => {
                 metadata.response_code = code;
@@ -324,11 +323,21 @@ impl RequestHandler for Handler {
                 (r.answers, soa)
             }
         };
-        let response = builder.build(metadata, answers.iter(), [], soa.iter(), []);
-        match response_handle.send_response(response).await {
-            Ok(info) => info,
-            Err(_) => no_response(request),
+        // hickory-server queues UDP responses in a 32-slot channel and drops what does not fit
+        // (`try_send`); answers released together (after a delay, say) overflow it. Wait for a
+        // slot rather than turn an answer into a client timeout.
+        for _ in 0..1000 {
+            let mut b = MessageResponseBuilder::from_message_request(request);
+            if let Some(edns) = &request.edns {
+                b.edns(edns);
+            }
+            let response = b.build(metadata, answers.iter(), [], soa.iter(), []);
+            if let Ok(info) = response_handle.send_response(response).await {
+                return info;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        no_response(request)
     }
 }
 
@@ -394,6 +403,7 @@ async fn bind_pair(bind: SocketAddr) -> Result<(UdpSocket, TcpListener), SimErro
     let mut last = None;
     for _ in 0..20 {
         let udp = UdpSocket::bind(bind).await.map_err(SimError::Bind)?;
+        crate::dns::grow_receive_buffer(&udp);
         let addr = udp.local_addr().map_err(SimError::Bind)?;
         match TcpListener::bind(addr).await {
             Ok(tcp) => return Ok((udp, tcp)),
