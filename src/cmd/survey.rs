@@ -54,6 +54,7 @@ impl CrawlArgs {
             },
             command: std::env::args().collect(),
             progress: !self.quiet,
+            resume: false,
         }
     }
 }
@@ -61,13 +62,18 @@ impl CrawlArgs {
 #[derive(clap::Args)]
 pub struct Args {
     /// Zone list: text or CSV with a `domain` column; gzip or not; `-` for stdin.
-    zonelist: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    zonelist: Option<PathBuf>,
     /// Resolver to ask, ADDR[:PORT] (repeatable; default: the system's resolv.conf).
     #[arg(long = "resolver")]
     resolvers: Vec<String>,
     /// The run folder to write.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Finish an interrupted run (after a crash, kill -9 included) with the input, resolvers
+    /// and options it was started with: names already journaled are not crawled again.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["zonelist", "out", "resolvers"])]
+    resume: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
     #[command(flatten)]
@@ -75,21 +81,25 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let resolvers = a
-        .resolvers
-        .iter()
-        .map(|r| parse_server(r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let cfg = a
-        .crawl
-        .config(a.zonelist, a.format, a.out.clone(), resolvers);
+    let cfg = match (&a.resume, a.zonelist, a.out) {
+        (Some(dir), _, _) => SurveyConfig::from_run(dir, !a.crawl.quiet)?,
+        (None, Some(list), Some(out)) => {
+            let resolvers = a
+                .resolvers
+                .iter()
+                .map(|r| parse_server(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            a.crawl.config(list, a.format, out, resolvers)
+        }
+        _ => anyhow::bail!("give a zone list and --out, or --resume DIR"),
+    };
     let manifest = super::runtime()?.block_on(survey(&cfg))?;
     eprintln!(
         "surveyed {} names ({} with a lookup unresolved after retries) into {}",
         manifest.names,
         manifest.unresolved_names,
-        a.out.display()
+        cfg.out.display()
     );
-    write_tables(&a.out, mailcensus::tabulate::Lang::Ja)?;
+    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja)?;
     Ok(())
 }

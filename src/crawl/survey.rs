@@ -1,6 +1,7 @@
 //! A whole survey run: zone list in, run folder out (journal as it goes, then results).
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,9 +13,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{CrawlOptions, Crawler, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError, RunStatus, write_results,
+    JOURNAL_FILE, JournalReader, JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError,
+    RunStatus, write_results,
 };
-use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader};
+use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
@@ -40,6 +42,35 @@ pub struct SurveyConfig {
     pub command: Vec<String>,
     /// Show a progress bar (on a terminal) or periodic log lines (otherwise).
     pub progress: bool,
+    /// Finish the run already in `out`: names in its journal are not crawled again.
+    pub resume: bool,
+}
+
+impl SurveyConfig {
+    /// The configuration a run folder was started with, to resume it.
+    pub fn from_run(dir: &Path, progress: bool) -> Result<SurveyConfig, SurveyError> {
+        let m = RunDir::open(dir)?.read_manifest()?;
+        let resolvers = m
+            .resolvers
+            .iter()
+            .filter(|r| *r != "system")
+            .map(|r| crate::dns::parse_server(r))
+            .collect::<Result<_, _>>()?;
+        Ok(SurveyConfig {
+            input: PathBuf::from(&m.input),
+            format: m.format,
+            out: dir.to_path_buf(),
+            resolvers,
+            client: ClientOptions {
+                timeout: Duration::from_millis(m.timeout_ms),
+                ..ClientOptions::default()
+            },
+            crawl: m.options,
+            command: std::env::args().collect(),
+            progress,
+            resume: true,
+        })
+    }
 }
 
 fn now() -> String {
@@ -137,19 +168,39 @@ impl Progress {
     }
 }
 
-/// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
-/// journal becomes `results.parquet` and the manifest says `complete`.
-pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
-    let run = RunDir::create(&cfg.out)?;
-    let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
-    let extra_columns = reader.extra_columns().to_vec();
-    let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
-    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
-    let mut manifest = Manifest {
+enum Resumed {
+    Complete(Manifest),
+    /// The run folder, its manifest with the journal's names counted, and their keys.
+    Partial(RunDir, Manifest, HashSet<u128>),
+}
+
+/// Read back what a run folder already holds.
+fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
+    let run = RunDir::open(dir)?;
+    let mut manifest = run.read_manifest()?;
+    if manifest.status == RunStatus::Complete && run.results().is_file() {
+        return Ok(Resumed::Complete(manifest));
+    }
+    manifest.reset_counts();
+    let mut done = HashSet::new();
+    if run.file(JOURNAL_FILE).exists() {
+        for r in JournalReader::open(&run)? {
+            let r = r?;
+            if done.insert(name_key(&r.name)) {
+                manifest.count(&r);
+            }
+        }
+    }
+    Ok(Resumed::Partial(run, manifest, done))
+}
+
+fn new_manifest(cfg: &SurveyConfig) -> Manifest {
+    Manifest {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: cfg.command.clone(),
         input: cfg.input.display().to_string(),
+        format: cfg.format,
         resolvers: if cfg.resolvers.is_empty() {
             vec!["system".to_string()]
         } else {
@@ -161,11 +212,30 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         finished: None,
         status: RunStatus::Running,
         zone: Default::default(),
-        extra_columns: extra_columns.clone(),
+        extra_columns: Vec::new(),
         names: 0,
         unresolved_names: 0,
         outcomes: Default::default(),
+    }
+}
+
+/// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
+/// journal becomes `results.parquet` and the manifest says `complete`.
+pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
+    let (run, mut manifest, done) = if cfg.resume {
+        match resume(&cfg.out)? {
+            Resumed::Complete(m) => return Ok(m),
+            Resumed::Partial(run, m, done) => (run, m, done),
+        }
+    } else {
+        let run = RunDir::create(&cfg.out)?;
+        (run, new_manifest(cfg), HashSet::new())
     };
+    let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
+    let extra_columns = reader.extra_columns().to_vec();
+    manifest.extra_columns = extra_columns.clone();
+    let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
+    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
     run.write_manifest(&manifest)?;
     let rejects_path = run.file(REJECTS_FILE);
     let mut rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {
@@ -173,7 +243,10 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         source,
     })?;
     let mut journal = JournalWriter::open(&run)?;
-    let mut progress = Progress::new(cfg.progress, count_lines(&cfg.input, cfg.format));
+    let mut progress = Progress::new(
+        cfg.progress,
+        count_lines(&cfg.input, cfg.format).map(|n| n.saturating_sub(done.len() as u64)),
+    );
 
     // The entry iterator records the first read error and the first rejects-file error here
     // and stops; both end the run after the finished names are journaled.
@@ -184,6 +257,7 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
                 return None;
             }
             match reader.next()? {
+                Ok(ZoneItem::Entry(e)) if done.contains(&name_key(&e.name)) => {}
                 Ok(ZoneItem::Entry(e)) => return Some(e),
                 Ok(ZoneItem::Reject(r)) => {
                     if let Err(source) = rejects.write(&r) {

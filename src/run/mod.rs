@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::crawl::{CrawlOptions, NameResult};
-use crate::zone::ZoneStats;
+use crate::zone::{ZoneFormat, ZoneStats};
 
 pub use results::{RESULTS_FILE, write_results};
 
@@ -62,6 +62,7 @@ pub struct Manifest {
     pub version: String,
     pub command: Vec<String>,
     pub input: String,
+    pub format: ZoneFormat,
     pub resolvers: Vec<String>,
     pub timeout_ms: u64,
     pub options: CrawlOptions,
@@ -79,6 +80,13 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Forget the per-name counts (before recounting them from the journal on resume).
+    pub fn reset_counts(&mut self) {
+        self.names = 0;
+        self.unresolved_names = 0;
+        self.outcomes.clear();
+    }
+
     pub fn count(&mut self, r: &NameResult) {
         self.names += 1;
         if !r.is_resolved() {
@@ -165,13 +173,17 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
+    /// Open for appending. A last line cut short by a crash is cut off first, so that the
+    /// next record starts on a line of its own.
     pub fn open(run: &RunDir) -> Result<JournalWriter, RunError> {
         let path = run.file(JOURNAL_FILE);
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&path)
             .map_err(io_err(&path))?;
+        truncate_torn_tail(&file).map_err(io_err(&path))?;
         Ok(JournalWriter {
             path,
             out: BufWriter::with_capacity(1 << 20, file),
@@ -199,6 +211,30 @@ impl JournalWriter {
         self.since_sync = 0;
         Ok(())
     }
+}
+
+/// Cut the file after its last newline.
+fn truncate_torn_tail(file: &File) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut f = file;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+            }
+            return Ok(());
+        }
+        end = start;
+    }
+    file.set_len(0)
 }
 
 /// Reads the journal back. A last line cut short by a crash is skipped and counted, not fatal.

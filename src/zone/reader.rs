@@ -27,7 +27,8 @@ pub enum ZoneError {
 }
 
 /// How the zone list is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ZoneFormat {
     /// Decide from the file name (`.csv`, `.csv.gz`) or a first line with a `domain` column.
     Auto,
@@ -257,7 +258,7 @@ impl ZoneReader {
         if class.prefecture.is_none() {
             class.prefecture = prefecture.and_then(|p| rd.parse_prefecture(p));
         }
-        if !self.seen.insert(hash128(&name)) {
+        if !self.seen.insert(name_key(&name)) {
             self.stats.duplicates += 1;
             return None;
         }
@@ -386,8 +387,9 @@ impl Iterator for ZoneReader {
     }
 }
 
-/// Two independent 64-bit SipHashes: a collision among 1.5 million names is ~1e-26 likely.
-fn hash128(name: &str) -> u128 {
+/// A 128-bit key of a normalised name (two independent 64-bit SipHashes): a collision among
+/// 1.5 million names is ~1e-26 likely, so sets of names need not hold the strings.
+pub fn name_key(name: &str) -> u128 {
     let mut a = std::hash::DefaultHasher::new();
     name.hash(&mut a);
     let mut b = std::hash::DefaultHasher::new();

@@ -44,6 +44,7 @@ pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyCo
         },
         command: vec!["test".into()],
         progress: false,
+        resume: false,
     }
 }
 

@@ -1,0 +1,168 @@
+//! A survey killed with SIGKILL at random moments and resumed ends with the same results, name
+//! by name, as one that ran through; a complete run is not redone.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mailcensus::crawl::NameResult;
+use mailcensus::run::{JournalReader, RunDir};
+use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
+
+use common::{runtime, write_zonelist};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mailcensus");
+
+fn survey(list: &std::path::Path, out: &std::path::Path, server: std::net::SocketAddr) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["survey", "--quiet", "--concurrency", "64", "--qps", "15000"])
+        .arg(list)
+        .arg("--out")
+        .arg(out)
+        .arg("--resolver")
+        .arg(server.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+fn resume(out: &std::path::Path) {
+    let status = Command::new(BIN)
+        .args(["survey", "--quiet", "--resume"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Name → (outcomes, records) of a run's journal; panics on a name journaled twice.
+fn by_name(out: &std::path::Path) -> HashMap<String, NameResult> {
+    let run = RunDir::open(out).unwrap();
+    let mut map = HashMap::new();
+    for r in JournalReader::open(&run).unwrap() {
+        let r = r.unwrap();
+        let name = r.name.clone();
+        assert!(
+            map.insert(name.clone(), r).is_none(),
+            "{name} crawled twice"
+        );
+    }
+    map
+}
+
+fn same(a: &NameResult, b: &NameResult) -> bool {
+    (a.mx.outcome, &a.mx.records, a.txt.outcome, &a.txt.records)
+        == (b.mx.outcome, &b.mx.records, b.txt.outcome, &b.txt.records)
+        && (
+            a.dmarc.outcome,
+            &a.dmarc.records,
+            a.mx_kind,
+            a.has_spf,
+            a.has_dmarc,
+        ) == (
+            b.dmarc.outcome,
+            &b.dmarc.records,
+            b.mx_kind,
+            b.has_spf,
+            b.has_dmarc,
+        )
+}
+
+#[test]
+fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
+    let pop = Population::new(3, Some(&TypeSpec::jp_2018().scaled(70)), None).unwrap();
+    assert!(pop.len() >= 20_000, "{}", pop.len());
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_zonelist(&pop, dir.path());
+    let rt = runtime();
+    let server = rt
+        .block_on(SimServer::start(
+            Arc::new(pop),
+            Faults::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let addr = server.addr();
+
+    let whole = dir.path().join("whole");
+    assert!(survey(&list, &whole, addr).status().unwrap().success());
+    let want = by_name(&whole);
+    assert_eq!(want.len(), 20_000.max(want.len()));
+
+    // 21,000 names at 15,000 queries/s take about four seconds: kill inside that window.
+    for (i, kill_ms) in [700u64, 1900, 3100].into_iter().enumerate() {
+        let out = dir.path().join(format!("killed{i}"));
+        let mut child = survey(&list, &out, addr).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(kill_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let before = RunDir::open(&out)
+            .ok()
+            .and_then(|r| r.read_manifest().ok())
+            .map(|m| m.status);
+        assert_ne!(
+            before,
+            Some(mailcensus::run::RunStatus::Complete),
+            "killed too late"
+        );
+        resume(&out);
+        let got = by_name(&out);
+        assert_eq!(got.len(), want.len(), "kill at {kill_ms} ms");
+        for (name, w) in &want {
+            assert!(same(&got[name], w), "{name} differs after resume");
+        }
+        let m = RunDir::open(&out).unwrap().read_manifest().unwrap();
+        assert_eq!(m.names, want.len() as u64);
+        assert!(RunDir::open(&out).unwrap().results().is_file());
+        // A complete run is not redone.
+        let journal = std::fs::metadata(out.join("journal.jsonl")).unwrap().len();
+        resume(&out);
+        assert_eq!(
+            std::fs::metadata(out.join("journal.jsonl")).unwrap().len(),
+            journal
+        );
+    }
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn a_torn_last_journal_line_is_dropped_and_recrawled() {
+    let pop = Population::new(4, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = write_zonelist(&pop, dir.path());
+    let rt = runtime();
+    let server = rt
+        .block_on(SimServer::start(
+            Arc::new(pop),
+            Faults::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
+    let out = dir.path().join("run");
+    assert!(
+        survey(&list, &out, server.addr())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let want = by_name(&out);
+    // Make it look like a crash: cut the journal mid-line and mark the run unfinished.
+    let journal = out.join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let cut = text.len() - text.lines().last().unwrap().len() / 2 - 1;
+    std::fs::write(&journal, &text[..cut]).unwrap();
+    std::fs::remove_file(out.join("results.parquet")).unwrap();
+    let manifest = out.join("manifest.json");
+    let m = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("\"complete\"", "\"running\"");
+    std::fs::write(&manifest, m).unwrap();
+    resume(&out);
+    let got = by_name(&out);
+    assert_eq!(got.len(), want.len());
+    rt.block_on(server.shutdown());
+}
