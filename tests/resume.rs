@@ -29,6 +29,15 @@ fn survey(list: &std::path::Path, out: &std::path::Path, server: std::net::Socke
     c
 }
 
+fn serve(rt: &tokio::runtime::Runtime, pop: Population) -> SimServer {
+    rt.block_on(SimServer::start(
+        Arc::new(pop),
+        Faults::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap()
+}
+
 fn resume(out: &std::path::Path) {
     let status = Command::new(BIN)
         .args(["survey", "--quiet", "--resume"])
@@ -79,13 +88,7 @@ fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let list = write_zonelist(&pop, dir.path());
     let rt = runtime();
-    let server = rt
-        .block_on(SimServer::start(
-            Arc::new(pop),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+    let server = serve(&rt, pop);
     let addr = server.addr();
 
     let whole = dir.path().join("whole");
@@ -135,13 +138,7 @@ fn a_torn_last_journal_line_is_dropped_and_recrawled() {
     let dir = tempfile::tempdir().unwrap();
     let list = write_zonelist(&pop, dir.path());
     let rt = runtime();
-    let server = rt
-        .block_on(SimServer::start(
-            Arc::new(pop),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+    let server = serve(&rt, pop);
     let out = dir.path().join("run");
     assert!(
         survey(&list, &out, server.addr())
