@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{CrawlOptions, SurveyConfig, survey};
+use mailcensus::crawl::{CrawlOptions, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::zone::ZoneFormat;
 
@@ -62,18 +62,22 @@ impl CrawlArgs {
 #[derive(clap::Args)]
 pub struct Args {
     /// Zone list: text or CSV with a `domain` column; gzip or not; `-` for stdin.
-    #[arg(required_unless_present = "resume")]
+    #[arg(required_unless_present_any = ["resume", "retry_unresolved"])]
     zonelist: Option<PathBuf>,
     /// Resolver to ask, ADDR[:PORT] (repeatable; default: the system's resolv.conf).
     #[arg(long = "resolver")]
     resolvers: Vec<String>,
     /// The run folder to write.
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, required_unless_present_any = ["resume", "retry_unresolved"])]
     out: Option<PathBuf>,
     /// Finish an interrupted run (after a crash, kill -9 included) with the input, resolvers
     /// and options it was started with: names already journaled are not crawled again.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["zonelist", "out", "resolvers"])]
     resume: Option<PathBuf>,
+    /// Crawl again, with the run's resolvers and options, only the names of a finished run
+    /// that ended unresolved; their new rows replace the old in results and tables.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["zonelist", "out", "resolvers", "resume"])]
+    retry_unresolved: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
     #[command(flatten)]
@@ -81,6 +85,17 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
+    if let Some(dir) = &a.retry_unresolved {
+        let cfg = SurveyConfig::from_run(dir, !a.crawl.quiet)?;
+        let (m, n) = super::runtime()?.block_on(retry_unresolved(&cfg))?;
+        eprintln!(
+            "retried {n} unresolved names; {} remain unresolved in {}",
+            m.unresolved_names,
+            dir.display()
+        );
+        write_tables(dir, mailcensus::tabulate::Lang::Ja)?;
+        return Ok(());
+    }
     let cfg = match (&a.resume, a.zonelist, a.out) {
         (Some(dir), _, _) => SurveyConfig::from_run(dir, !a.crawl.quiet)?,
         (None, Some(list), Some(out)) => {

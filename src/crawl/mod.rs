@@ -3,7 +3,7 @@
 
 mod survey;
 
-pub use survey::{SurveyConfig, SurveyError, survey};
+pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -141,6 +141,23 @@ impl NameResult {
             .filter(|t| is_dmarc_record(t))
             .cloned()
             .collect()
+    }
+
+    /// The zone entry this row was crawled from, to crawl it again.
+    pub fn entry(&self) -> ZoneEntry {
+        ZoneEntry {
+            line: self.line,
+            input: self.input.clone(),
+            name: self.name.clone(),
+            class: crate::zone::Classification {
+                registered_domain: self.registered_domain.clone(),
+                jp_type: self.jp_type,
+                geo_form: self.geo_form,
+                prefecture: self.prefecture,
+                lgcode: self.lgcode.clone(),
+            },
+            extra: self.extra.clone(),
+        }
     }
 
     /// Every lookup of the name settled.

@@ -13,8 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{CrawlOptions, Crawler, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JOURNAL_FILE, JournalReader, JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError,
-    RunStatus, write_results,
+    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError, RunStatus, latest_rows,
+    write_results,
 };
 use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -71,6 +71,44 @@ impl SurveyConfig {
             resume: true,
         })
     }
+}
+
+/// Crawl again the names of a finished run whose last row is unresolved, appending their new
+/// rows to the journal (which supersede the old ones), then rebuild results and manifest.
+/// Returns the manifest and how many names were retried.
+pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), SurveyError> {
+    let run = RunDir::open(&cfg.out)?;
+    let mut manifest = run.read_manifest()?;
+    let mut todo = Vec::new();
+    for r in latest_rows(&run)? {
+        let r = r?;
+        if !r.is_resolved() {
+            todo.push(r.entry());
+        }
+    }
+    let n = todo.len() as u64;
+    let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
+    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
+    let mut journal = JournalWriter::open(&run)?;
+    let mut progress = Progress::new(cfg.progress, Some(n));
+    crawler
+        .run(todo.into_iter(), |r| {
+            progress.tick(&r);
+            journal.append(&r)
+        })
+        .await?;
+    progress.finish();
+    journal.sync()?;
+    manifest.retried += n;
+    manifest.reset_counts();
+    for r in latest_rows(&run)? {
+        manifest.count(&r?);
+    }
+    write_results(&run, &manifest.extra_columns, true)?;
+    manifest.finished = Some(now());
+    manifest.status = RunStatus::Complete;
+    run.write_manifest(&manifest)?;
+    Ok((manifest, n))
 }
 
 fn now() -> String {
@@ -184,11 +222,10 @@ fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
     manifest.reset_counts();
     let mut done = HashSet::new();
     if run.file(JOURNAL_FILE).exists() {
-        for r in JournalReader::open(&run)? {
+        for r in latest_rows(&run)? {
             let r = r?;
-            if done.insert(name_key(&r.name)) {
-                manifest.count(&r);
-            }
+            done.insert(name_key(&r.name));
+            manifest.count(&r);
         }
     }
     Ok(Resumed::Partial(run, manifest, done))
@@ -215,6 +252,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         extra_columns: Vec::new(),
         names: 0,
         unresolved_names: 0,
+        retried: 0,
         outcomes: Default::default(),
     }
 }
@@ -293,7 +331,7 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         path: rejects_path,
         source,
     })?;
-    write_results(&run, &extra_columns)?;
+    write_results(&run, &extra_columns, manifest.retried > 0)?;
     manifest.finished = Some(now());
     manifest.status = RunStatus::Complete;
     run.write_manifest(&manifest)?;

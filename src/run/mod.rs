@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::crawl::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
-pub use results::{RESULTS_FILE, write_results};
+pub use results::{RESULTS_FILE, latest_rows, write_results};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -75,6 +75,9 @@ pub struct Manifest {
     pub names: u64,
     /// Names with at least one lookup that failed after retries.
     pub unresolved_names: u64,
+    /// Names crawled again by `--retry-unresolved` (their journal rows are superseded).
+    #[serde(default)]
+    pub retried: u64,
     /// Per lookup (`mx`, `txt`, `dmarc`), how many ended in each outcome.
     pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
 }

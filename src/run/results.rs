@@ -1,12 +1,13 @@
 //! `results.parquet`: one typed row per name, built from the journal in bounded batches.
 
+use std::collections::HashMap;
 use std::fs::File;
 
 use polars::prelude::*;
 
 use super::{JournalReader, RunDir, RunError, io_err};
 use crate::crawl::{NameResult, Probe};
-use crate::zone::refdata;
+use crate::zone::{name_key, refdata};
 
 pub const RESULTS_FILE: &str = "results.parquet";
 const BATCH: usize = 65_536;
@@ -146,13 +147,38 @@ const RESERVED: [&str; 30] = [
     "run",
 ];
 
-/// Build `results.parquet` from the journal, `BATCH` rows at a time. Returns rows written and
-/// torn journal lines skipped.
-pub fn write_results(run: &RunDir, extra_columns: &[String]) -> Result<(u64, u64), RunError> {
+/// The journal's rows, each name's last one only: a retry supersedes the earlier row. Two
+/// passes; memory is one 128-bit key and index per name.
+pub fn latest_rows(
+    run: &RunDir,
+) -> Result<impl Iterator<Item = Result<NameResult, RunError>>, RunError> {
+    let mut last = HashMap::new();
+    for (i, r) in JournalReader::open(run)?.enumerate() {
+        last.insert(name_key(&r?.name), i);
+    }
+    Ok(JournalReader::open(run)?
+        .enumerate()
+        .filter_map(move |(i, r)| match r {
+            Ok(r) => (last.get(&name_key(&r.name)) == Some(&i)).then_some(Ok(r)),
+            Err(e) => Some(Err(e)),
+        }))
+}
+
+/// Build `results.parquet` from the journal, `BATCH` rows at a time; with `superseded`, only
+/// each name's last row. Returns the rows written.
+pub fn write_results(
+    run: &RunDir,
+    extra_columns: &[String],
+    superseded: bool,
+) -> Result<u64, RunError> {
     let path = run.results();
     let tmp = run.file("results.parquet.tmp");
     let file = File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut journal = JournalReader::open(run)?;
+    let mut journal: Box<dyn Iterator<Item = Result<NameResult, RunError>>> = if superseded {
+        Box::new(latest_rows(run)?)
+    } else {
+        Box::new(JournalReader::open(run)?)
+    };
     let mut writer = None;
     let mut batch = Vec::with_capacity(BATCH);
     let mut rows = 0u64;
@@ -186,5 +212,5 @@ pub fn write_results(run: &RunDir, extra_columns: &[String]) -> Result<(u64, u64
     }
     file.sync_all().map_err(io_err(&tmp))?;
     std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
-    Ok((rows, journal.torn))
+    Ok(rows)
 }

@@ -1,0 +1,102 @@
+//! Random faults: retries recover what they can, what they cannot is unresolved (never read as
+//! absent), and `retry_unresolved` finishes the job later.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mailcensus::crawl::{NameResult, retry_unresolved};
+use mailcensus::run::{RunDir, latest_rows};
+use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
+use mailcensus::tabulate::{jp_type_table, scan_results};
+
+use common::{config, runtime, serve_and_survey};
+
+fn population() -> Population {
+    Population::new(21, Some(&TypeSpec::jp_2018().scaled(300)), None).unwrap()
+}
+
+fn rows(out: &std::path::Path) -> HashMap<String, NameResult> {
+    latest_rows(&RunDir::open(out).unwrap())
+        .unwrap()
+        .map(|r| {
+            let r = r.unwrap();
+            (r.name.clone(), r)
+        })
+        .collect()
+}
+
+#[test]
+fn ten_percent_drops_and_five_percent_servfail_change_no_settled_answer() {
+    let (_d1, clean_out, clean) = serve_and_survey(population(), Faults::default(), |_| {});
+    assert_eq!(clean.unresolved_names, 0);
+    let faults: Faults = "drop=0.10,servfail=0.05,seed=3".parse().unwrap();
+    let (_d2, out, faulty) = serve_and_survey(population(), faults, |_| {});
+    let (want, got) = (rows(&clean_out), rows(&out));
+    assert_eq!(got.len(), want.len());
+    let mut unresolved = 0;
+    for (name, g) in &got {
+        let w = &want[name];
+        for (gp, wp) in [(&g.mx, &w.mx), (&g.txt, &w.txt), (&g.dmarc, &w.dmarc)] {
+            if gp.outcome.is_resolved() {
+                assert_eq!(
+                    (gp.outcome, &gp.records),
+                    (wp.outcome, &wp.records),
+                    "{name}"
+                );
+            } else {
+                assert!(gp.attempts == 3, "{name}: gave up before the retries");
+            }
+        }
+        unresolved += u64::from(!g.is_resolved());
+    }
+    assert_eq!(unresolved, faulty.unresolved_names);
+    assert!(unresolved > 0, "the faults were too mild to test anything");
+    // Per type: a settled count never exceeds the clean one, and what is missing is exactly
+    // what is unresolved.
+    let clean_t =
+        jp_type_table(scan_results(&[clean_out.join("results.parquet")]).unwrap()).unwrap();
+    let faulty_t = jp_type_table(scan_results(&[out.join("results.parquet")]).unwrap()).unwrap();
+    for ((t, c), (_, f)) in clean_t.iter().zip(&faulty_t) {
+        assert_eq!(f.names, c.names, "{t:?}");
+        assert_eq!(f.mx.denominator + f.mx.unresolved, c.names, "{t:?}");
+        assert!(f.mx.count <= c.mx.count && f.mx.count + f.mx.unresolved >= c.mx.count);
+    }
+}
+
+#[test]
+fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
+    let faults: Faults = "drop=0.3,seed=5".parse().unwrap();
+    let (_dir, out, first) = serve_and_survey(population(), faults, |c| c.crawl.retries = 0);
+    assert!(first.unresolved_names > 0);
+    let rt = runtime();
+    let (manifest, retried) = rt.block_on(async {
+        let server = SimServer::start(
+            Arc::new(population()),
+            Faults::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let cfg = config(std::path::Path::new("unused"), &out, server.addr());
+        let r = retry_unresolved(&cfg).await.unwrap();
+        server.shutdown().await;
+        r
+    });
+    assert_eq!(retried, first.unresolved_names);
+    assert_eq!(manifest.unresolved_names, 0);
+    assert_eq!(manifest.names, first.names);
+    let (_d, clean_out, _) = serve_and_survey(population(), Faults::default(), |_| {});
+    let (want, got) = (rows(&clean_out), rows(&out));
+    assert_eq!(got.len(), want.len());
+    for (name, w) in &want {
+        assert_eq!(got[name].mx.records, w.mx.records, "{name}");
+        assert_eq!(got[name].has_spf, w.has_spf, "{name}");
+        assert_eq!(got[name].has_dmarc, w.has_dmarc, "{name}");
+    }
+    let t = jp_type_table(scan_results(&[out.join("results.parquet")]).unwrap()).unwrap();
+    let (_, all) = t.iter().find(|(t, _)| t.is_none()).unwrap();
+    assert_eq!(all.names, first.names, "results hold one row per name");
+    assert_eq!(all.mx.unresolved, 0);
+}
