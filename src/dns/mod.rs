@@ -48,10 +48,28 @@ pub enum Outcome {
     Refused,
     Timeout,
     Error,
+    /// The question cannot be asked: the name is over 255 octets on the wire (RFC 1035 §2.3.4)
+    /// or otherwise not a domain name.
+    BadName,
+    /// The answer is over the client's bounds ([`MAX_RECORDS`], [`MAX_ANSWER_BYTES`],
+    /// [`MAX_TXT_STRINGS`], [`MAX_CNAMES`]): a hostile or broken zone. Its records are not kept.
+    Oversize,
+    /// The answer's CNAMEs point back to a name already in the chain.
+    CnameLoop,
 }
 
+/// Records kept from one answer at most.
+pub const MAX_RECORDS: usize = 64;
+/// Octets of record text kept from one answer at most (an SPF record is at most a few
+/// hundred; 16 KiB holds any sane RRset).
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024;
+/// TXT character-strings kept from one answer at most (a 16 KiB RRset needs 65).
+pub const MAX_TXT_STRINGS: usize = 256;
+/// CNAMEs followed in one answer at most (RFC 1034 §3.6.2 asks resolvers to bound chains).
+pub const MAX_CNAMES: usize = 8;
+
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Answer,
         Outcome::NxDomain,
         Outcome::NoData,
@@ -59,6 +77,9 @@ impl Outcome {
         Outcome::Refused,
         Outcome::Timeout,
         Outcome::Error,
+        Outcome::BadName,
+        Outcome::Oversize,
+        Outcome::CnameLoop,
     ];
 
     pub fn code(self) -> &'static str {
@@ -70,6 +91,9 @@ impl Outcome {
             Outcome::Refused => "refused",
             Outcome::Timeout => "timeout",
             Outcome::Error => "error",
+            Outcome::BadName => "badname",
+            Outcome::Oversize => "oversize",
+            Outcome::CnameLoop => "cname-loop",
         }
     }
 
@@ -238,7 +262,7 @@ impl DnsClient {
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> LookupResult {
         let fqdn = match Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) {
             Ok(n) => n,
-            Err(e) => return LookupResult::failed(Outcome::Error, format!("bad name: {e}")),
+            Err(e) => return LookupResult::failed(Outcome::BadName, format!("bad name: {e}")),
         };
         let transport = &self.udp[self.next.fetch_add(1, Ordering::Relaxed) % self.udp.len()];
         match transport.query(&fqdn, rtype, self.timeout).await {
@@ -286,6 +310,37 @@ fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
 }
 
 fn settled(answer: Answer) -> LookupResult {
+    let bytes: usize = answer.records.iter().map(String::len).sum();
+    let over = if answer.records.len() > MAX_RECORDS {
+        Some(format!(
+            "{} records (limit {MAX_RECORDS})",
+            answer.records.len()
+        ))
+    } else if bytes > MAX_ANSWER_BYTES {
+        Some(format!(
+            "{bytes} octets of records (limit {MAX_ANSWER_BYTES})"
+        ))
+    } else if answer.txt_strings.iter().map(Vec::len).sum::<usize>() > MAX_TXT_STRINGS {
+        Some(format!("over {MAX_TXT_STRINGS} TXT character-strings"))
+    } else if answer.cnames.len() > MAX_CNAMES {
+        Some(format!(
+            "{} CNAMEs (limit {MAX_CNAMES})",
+            answer.cnames.len()
+        ))
+    } else {
+        None
+    };
+    if let Some(detail) = over {
+        return LookupResult::failed(Outcome::Oversize, detail);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(again) = answer
+        .cnames
+        .iter()
+        .find(|c| !seen.insert(c.to_ascii_lowercase()))
+    {
+        return LookupResult::failed(Outcome::CnameLoop, format!("CNAME loop at {again}"));
+    }
     let outcome = if answer.records.is_empty() {
         Outcome::NoData
     } else {

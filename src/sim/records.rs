@@ -142,3 +142,54 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
 pub fn service_dmarc_txt() -> Vec<Vec<String>> {
     vec![vec![DMARC_SERVICE_RECORD.to_string()]]
 }
+
+/// Names under this zone publish hostile records, to test the client's bounds.
+pub const HOSTILE_ZONE: &str = "hostile-sim.net";
+
+/// What a hostile name publishes: (owner, CNAME target or TXT strings) in answer order.
+pub enum Hostile {
+    Txt(Vec<Vec<Vec<u8>>>),
+    /// A chain of CNAMEs from the query name, then TXT at the end (if any).
+    Chain(Vec<String>, Option<Vec<Vec<u8>>>),
+    /// MX records whose exchange has these raw labels.
+    MxLabels(Vec<Vec<Vec<u8>>>),
+}
+
+/// The hostile records at `qname`, if it is one of the hostile names.
+pub fn hostile(qname: &str) -> Option<Hostile> {
+    let label = qname.strip_suffix(HOSTILE_ZONE)?.trim_end_matches('.');
+    let z = HOSTILE_ZONE;
+    Some(match label {
+        // 80 TXT records of 250 octets: 20 kB, only over TCP.
+        "huge-txt" => Hostile::Txt(
+            (0..80)
+                .map(|i| vec![format!("{i:03}{}", "x".repeat(247)).into_bytes()])
+                .collect(),
+        ),
+        // One TXT record of 4,000 one-octet strings.
+        "many-strings" => Hostile::Txt(vec![vec![b"a".to_vec(); 4000]]),
+        "_dmarc.cname-chain" => Hostile::Chain(
+            (1..=12).map(|i| format!("c{i}.{z}")).collect(),
+            Some(vec![b"v=DMARC1; p=none".to_vec()]),
+        ),
+        "_dmarc.cname-loop" => Hostile::Chain(
+            vec![
+                format!("loop-a.{z}"),
+                format!("loop-b.{z}"),
+                format!("loop-a.{z}"),
+            ],
+            None,
+        ),
+        // Bytes no text field expects: NUL, 0xff, quote, backslash, DEL, invalid UTF-8.
+        "odd-bytes" => Hostile::Txt(vec![
+            vec![b"v=spf1 -all".to_vec()],
+            vec![vec![0x00, 0xff, b'"', b'\\', 0x7f, 0xc3, 0x28]],
+        ]),
+        "odd-mx" => Hostile::MxLabels(vec![vec![
+            vec![0x00, 0xff, b'.', b' '],
+            b"hostile-sim".to_vec(),
+            b"net".to_vec(),
+        ]]),
+        _ => return None,
+    })
+}

@@ -21,8 +21,8 @@ use tokio::net::{TcpListener, UdpSocket};
 use super::SimError;
 use super::population::{Population, mix};
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, PROVIDER_TXT, apex_txt, dmarc, mx_records,
-    service_dmarc_txt,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST, PROVIDER_TXT,
+    apex_txt, dmarc, hostile, mx_records, service_dmarc_txt,
 };
 
 const TTL: u32 = 3600;
@@ -147,6 +147,12 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             Vec::new()
         }
     };
+    if qname.ends_with(HOSTILE_ZONE) {
+        return match hostile(qname) {
+            Some(h) => ok(hostile_records(&owner, qtype, h)),
+            None => nx(),
+        };
+    }
     if let Some((_, txt)) = PROVIDER_TXT.iter().find(|(n, _)| *n == qname) {
         return ok(pick(
             RecordType::TXT,
@@ -225,6 +231,41 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         _ => Vec::new(),
     };
     ok(answers)
+}
+
+fn hostile_records(owner: &Name, qtype: RecordType, h: Hostile) -> Vec<Record> {
+    let txt = |owner: &Name, strings: Vec<Vec<u8>>| {
+        let refs: Vec<&[u8]> = strings.iter().map(Vec::as_slice).collect();
+        Record::from_rdata(owner.clone(), TTL, RData::TXT(TXT::from_bytes(refs)))
+    };
+    match h {
+        Hostile::Txt(records) if qtype == RecordType::TXT => {
+            records.into_iter().map(|r| txt(owner, r)).collect()
+        }
+        Hostile::Chain(targets, end) => {
+            let mut out = Vec::new();
+            let mut from = owner.clone();
+            for t in targets {
+                let to = fqdn(&t);
+                out.push(Record::from_rdata(
+                    from,
+                    TTL,
+                    RData::CNAME(CNAME(to.clone())),
+                ));
+                from = to;
+            }
+            if let (Some(strings), RecordType::TXT) = (end, qtype) {
+                out.push(txt(&from, strings));
+            }
+            out
+        }
+        Hostile::MxLabels(exchanges) if qtype == RecordType::MX => exchanges
+            .into_iter()
+            .filter_map(|labels| Name::from_labels(labels).ok())
+            .map(|x| Record::from_rdata(owner.clone(), TTL, RData::MX(MX::new(10, x))))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 struct Handler {
