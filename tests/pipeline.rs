@@ -44,6 +44,41 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         dmarc += want.dmarc;
     }
     assert!(rows.iter().all(|(t, _)| *t != Some(JpType::Other)));
+    // Every declared SPF record is parsed: the simulated invalid ones are named, the rest
+    // carry their `all` qualifier.
+    use polars::prelude::*;
+    let df = scan_results(&[run.results()])
+        .unwrap()
+        .filter(col("has_spf").eq(lit(true)))
+        .group_by([col("spf_error"), col("spf_all")])
+        .agg([len()])
+        .collect()
+        .unwrap();
+    let pairs: std::collections::HashSet<(Option<String>, Option<String>)> = (0..df.height())
+        .map(|i| {
+            let get = |c: &str| {
+                df.column(c)
+                    .unwrap()
+                    .get(i)
+                    .unwrap()
+                    .get_str()
+                    .map(str::to_string)
+            };
+            (get("spf_error"), get("spf_all"))
+        })
+        .collect();
+    for want in [
+        (Some("multiple-records"), None),
+        (Some("syntax"), None),
+        (None, Some("fail")),
+        (None, Some("softfail")),
+        (None, Some("neutral")),
+        (None, Some("pass")),
+    ] {
+        let want = (want.0.map(String::from), want.1.map(String::from));
+        assert!(pairs.contains(&want), "{want:?} not in {pairs:?}");
+    }
+    assert!(!pairs.iter().any(|(e, _)| e.as_deref() == Some("no-record")));
     // SPF records over 1,232 octets came truncated over UDP and whole over TCP.
     let long = mailcensus::run::JournalReader::open(&run)
         .unwrap()

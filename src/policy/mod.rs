@@ -1,6 +1,8 @@
 //! Pure verdicts on published records, with no I/O: what counts as an SPF or DMARC record
 //! (the ministry's "declared") and what an MX set means (RFC 7505 null MX).
 
+pub mod spf;
+
 use serde::{Deserialize, Serialize};
 
 /// Whether a TXT record (its strings already joined, RFC 7208 §3.3) is an SPF record.

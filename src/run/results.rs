@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::{JournalReader, RunDir, RunError, io_err};
 use crate::crawl::{NameResult, Probe};
+use crate::policy::spf::{self, Qualifier, SpfError, SpfRecord};
 use crate::zone::{name_key, refdata};
 
 pub const RESULTS_FILE: &str = "results.parquet";
@@ -107,6 +108,30 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     }));
     cols.push(opt_bool("has_spf", &|r| r.has_spf));
     cols.push(opt_bool("has_dmarc", &|r| r.has_dmarc));
+    // The SPF record parsed (RFC 7208): its error class, or the qualifier of its `all`.
+    let parsed: Vec<Option<Result<SpfRecord, SpfError>>> = rows
+        .iter()
+        .map(|r| {
+            (r.has_spf == Some(true)).then(|| spf::select(&r.txt.records).and_then(spf::parse))
+        })
+        .collect();
+    cols.push(str_col(
+        "spf_error",
+        parsed.iter().map(|p| {
+            p.as_ref()
+                .and_then(|p| p.as_ref().err())
+                .map(SpfError::code)
+        }),
+    ));
+    cols.push(str_col(
+        "spf_all",
+        parsed.iter().map(|p| {
+            p.as_ref()
+                .and_then(|p| p.as_ref().ok())
+                .and_then(SpfRecord::all)
+                .map(Qualifier::code)
+        }),
+    ));
     let spf: Vec<Vec<String>> = rows.iter().map(NameResult::spf_records).collect();
     cols.push(list_col("spf_records", spf.iter()));
     let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
@@ -114,7 +139,9 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 30] = [
+const RESERVED: [&str; 32] = [
+    "spf_error",
+    "spf_all",
     "line",
     "input",
     "name",

@@ -1,0 +1,550 @@
+//! SPF records parsed to the letter of RFC 7208 (the ABNF of §12), into typed terms, with
+//! every way a record can be invalid named. No DNS here: the lookup cost of include/redirect
+//! chains is counted by the crawler through a resolver.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+
+use super::is_spf_record;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Qualifier {
+    Pass,
+    Fail,
+    SoftFail,
+    Neutral,
+}
+
+impl Qualifier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Qualifier::Pass => "pass",
+            Qualifier::Fail => "fail",
+            Qualifier::SoftFail => "softfail",
+            Qualifier::Neutral => "neutral",
+        }
+    }
+
+    fn from_char(c: char) -> Option<Qualifier> {
+        Some(match c {
+            '+' => Qualifier::Pass,
+            '-' => Qualifier::Fail,
+            '~' => Qualifier::SoftFail,
+            '?' => Qualifier::Neutral,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mechanism {
+    All,
+    Include(String),
+    A {
+        domain: Option<String>,
+        cidr4: Option<u8>,
+        cidr6: Option<u8>,
+    },
+    Mx {
+        domain: Option<String>,
+        cidr4: Option<u8>,
+        cidr6: Option<u8>,
+    },
+    /// RFC 7208 §5.5: "This mechanism SHOULD NOT be published."
+    Ptr(Option<String>),
+    Ip4 {
+        addr: Ipv4Addr,
+        prefix: Option<u8>,
+    },
+    Ip6 {
+        addr: Ipv6Addr,
+        prefix: Option<u8>,
+    },
+    Exists(String),
+}
+
+impl Mechanism {
+    /// Counts against the limit of 10 DNS-querying terms (§4.6.4).
+    pub fn queries_dns(&self) -> bool {
+        matches!(
+            self,
+            Mechanism::Include(_)
+                | Mechanism::A { .. }
+                | Mechanism::Mx { .. }
+                | Mechanism::Ptr(_)
+                | Mechanism::Exists(_)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directive {
+    pub qualifier: Qualifier,
+    pub mechanism: Mechanism,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Modifier {
+    Redirect(String),
+    Exp(String),
+    /// §6: unknown modifiers are ignored, but must be syntactically valid.
+    Unknown {
+        name: String,
+        value: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpfRecord {
+    pub directives: Vec<Directive>,
+    pub modifiers: Vec<Modifier>,
+}
+
+/// Why a record (or a set of TXT records) is not a valid SPF policy; every one is a permerror.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SpfError {
+    /// No TXT record starts with `v=spf1`.
+    NoRecord,
+    /// §4.5: more than one record starts with `v=spf1`.
+    MultipleRecords(usize),
+    /// A term whose mechanism name is not one of RFC 7208's.
+    UnknownMechanism(String),
+    /// A term that breaks the §12 grammar, with why.
+    Syntax { term: String, reason: String },
+    /// §6: `redirect` or `exp` more than once.
+    DuplicateModifier(String),
+}
+
+impl SpfError {
+    /// A stable code for tables.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpfError::NoRecord => "no-record",
+            SpfError::MultipleRecords(_) => "multiple-records",
+            SpfError::UnknownMechanism(_) => "unknown-mechanism",
+            SpfError::Syntax { .. } => "syntax",
+            SpfError::DuplicateModifier(_) => "duplicate-modifier",
+        }
+    }
+}
+
+impl fmt::Display for SpfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpfError::NoRecord => f.write_str("no SPF record"),
+            SpfError::MultipleRecords(n) => write!(f, "{n} SPF records (RFC 7208 §4.5)"),
+            SpfError::UnknownMechanism(t) => write!(f, "unknown mechanism in {t:?}"),
+            SpfError::Syntax { term, reason } => write!(f, "{term:?}: {reason}"),
+            SpfError::DuplicateModifier(m) => write!(f, "{m}= given twice (RFC 7208 §6)"),
+        }
+    }
+}
+
+fn syntax(term: &str, reason: impl Into<String>) -> SpfError {
+    SpfError::Syntax {
+        term: term.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The one SPF record among a name's TXT records (strings already joined, §3.3).
+pub fn select(txts: &[String]) -> Result<&str, SpfError> {
+    let spf: Vec<&String> = txts.iter().filter(|t| is_spf_record(t)).collect();
+    match spf.as_slice() {
+        [] => Err(SpfError::NoRecord),
+        [one] => Ok(one),
+        many => Err(SpfError::MultipleRecords(many.len())),
+    }
+}
+
+/// Parse one record that starts with `v=spf1`.
+pub fn parse(record: &str) -> Result<SpfRecord, SpfError> {
+    if !is_spf_record(record) {
+        return Err(SpfError::NoRecord);
+    }
+    let mut out = SpfRecord {
+        directives: Vec::new(),
+        modifiers: Vec::new(),
+    };
+    // §12: terms = *( 1*SP ( directive / modifier ) ); only SP separates (not tabs).
+    for term in record[6..].split(' ').filter(|t| !t.is_empty()) {
+        match parse_term(term)? {
+            Term::Directive(d) => out.directives.push(d),
+            Term::Modifier(m) => {
+                let name = match &m {
+                    Modifier::Redirect(_) => Some("redirect"),
+                    Modifier::Exp(_) => Some("exp"),
+                    Modifier::Unknown { .. } => None,
+                };
+                if let Some(name) = name
+                    && out.modifiers.iter().any(|x| same_kind(x, &m))
+                {
+                    return Err(SpfError::DuplicateModifier(name.to_string()));
+                }
+                out.modifiers.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn same_kind(a: &Modifier, b: &Modifier) -> bool {
+    matches!(
+        (a, b),
+        (Modifier::Redirect(_), Modifier::Redirect(_)) | (Modifier::Exp(_), Modifier::Exp(_))
+    )
+}
+
+enum Term {
+    Directive(Directive),
+    Modifier(Modifier),
+}
+
+fn parse_term(term: &str) -> Result<Term, SpfError> {
+    // A modifier is `name=value` with name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ); a
+    // mechanism never has `=` before its first `:` or `/`.
+    let name_end = term.find(['=', ':', '/']).unwrap_or(term.len());
+    if term[name_end..].starts_with('=') {
+        let (name, value) = (&term[..name_end], &term[name_end + 1..]);
+        let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid_name {
+            return Err(syntax(term, "bad modifier name"));
+        }
+        return Ok(Term::Modifier(match name.to_ascii_lowercase().as_str() {
+            "redirect" => Modifier::Redirect(domain_spec(term, value)?),
+            "exp" => Modifier::Exp(domain_spec(term, value)?),
+            _ => {
+                macro_string(term, value, true)?;
+                Modifier::Unknown {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                }
+            }
+        }));
+    }
+    let mut chars = term.chars();
+    let (qualifier, body) = match chars.next().and_then(Qualifier::from_char) {
+        Some(q) => (q, &term[1..]),
+        None => (Qualifier::Pass, term),
+    };
+    let name_end = body.find([':', '/']).unwrap_or(body.len());
+    let (name, rest) = (body[..name_end].to_ascii_lowercase(), &body[name_end..]);
+    let arg = rest.strip_prefix(':');
+    let mechanism = match name.as_str() {
+        "all" if rest.is_empty() => Mechanism::All,
+        "all" => return Err(syntax(term, "`all` takes no argument")),
+        "include" | "exists" => {
+            let spec = arg.ok_or_else(|| syntax(term, "needs `:domain`"))?;
+            let d = domain_spec(term, spec)?;
+            if name == "include" {
+                Mechanism::Include(d)
+            } else {
+                Mechanism::Exists(d)
+            }
+        }
+        "a" | "mx" => {
+            let (domain, cidr) = match arg {
+                Some(a) => {
+                    let cut = a.find('/').unwrap_or(a.len());
+                    (Some(domain_spec(term, &a[..cut])?), &a[cut..])
+                }
+                None => (None, rest),
+            };
+            let (cidr4, cidr6) = dual_cidr(term, cidr)?;
+            if name == "a" {
+                Mechanism::A {
+                    domain,
+                    cidr4,
+                    cidr6,
+                }
+            } else {
+                Mechanism::Mx {
+                    domain,
+                    cidr4,
+                    cidr6,
+                }
+            }
+        }
+        "ptr" => match (arg, rest.is_empty()) {
+            (Some(a), _) => Mechanism::Ptr(Some(domain_spec(term, a)?)),
+            (None, true) => Mechanism::Ptr(None),
+            (None, false) => return Err(syntax(term, "`ptr` takes no CIDR length")),
+        },
+        "ip4" => {
+            let a = arg.ok_or_else(|| syntax(term, "needs `:address`"))?;
+            let (addr, prefix) = split_prefix(a);
+            let addr: Ipv4Addr = addr
+                .parse()
+                .map_err(|_| syntax(term, "not an IPv4 address"))?;
+            Mechanism::Ip4 {
+                addr,
+                prefix: prefix.map(|p| cidr(term, p, 32)).transpose()?,
+            }
+        }
+        "ip6" => {
+            let a = arg.ok_or_else(|| syntax(term, "needs `:address`"))?;
+            let (addr, prefix) = split_prefix(a);
+            let addr: Ipv6Addr = addr
+                .parse()
+                .map_err(|_| syntax(term, "not an IPv6 address"))?;
+            Mechanism::Ip6 {
+                addr,
+                prefix: prefix.map(|p| cidr(term, p, 128)).transpose()?,
+            }
+        }
+        _ => return Err(SpfError::UnknownMechanism(term.to_string())),
+    };
+    Ok(Term::Directive(Directive {
+        qualifier,
+        mechanism,
+    }))
+}
+
+fn split_prefix(a: &str) -> (&str, Option<&str>) {
+    match a.split_once('/') {
+        Some((addr, p)) => (addr, Some(p)),
+        None => (a, None),
+    }
+}
+
+/// §12: `"0" / %x31-39 0*1DIGIT` (0*2DIGIT for IPv6), at most `max`: no leading zeros.
+fn cidr(term: &str, digits: &str, max: u8) -> Result<u8, SpfError> {
+    let ok = !digits.is_empty()
+        && digits.len() <= 3
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    match digits.parse::<u8>() {
+        Ok(n) if ok && n <= max => Ok(n),
+        _ => Err(syntax(
+            term,
+            format!("bad CIDR length /{digits} (0 to {max})"),
+        )),
+    }
+}
+
+/// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`: `/24`, `//64`, `/24//64`.
+fn dual_cidr(term: &str, s: &str) -> Result<(Option<u8>, Option<u8>), SpfError> {
+    if s.is_empty() {
+        return Ok((None, None));
+    }
+    let Some(s) = s.strip_prefix('/') else {
+        return Err(syntax(term, "unexpected text after the mechanism"));
+    };
+    if let Some(v6) = s.strip_prefix('/') {
+        return Ok((None, Some(cidr(term, v6, 128)?)));
+    }
+    match s.split_once("//") {
+        Some((v4, v6)) => Ok((Some(cidr(term, v4, 32)?), Some(cidr(term, v6, 128)?))),
+        None => Ok((Some(cidr(term, s, 32)?), None)),
+    }
+}
+
+/// `domain-spec = macro-string domain-end`, `domain-end = ( "." toplabel [ "." ] ) /
+/// macro-expand`.
+fn domain_spec(term: &str, spec: &str) -> Result<String, SpfError> {
+    macro_string(term, spec, false)?;
+    if spec.ends_with('}') || spec.ends_with("%%") || spec.ends_with("%_") || spec.ends_with("%-") {
+        return Ok(spec.to_string());
+    }
+    let trimmed = spec.strip_suffix('.').unwrap_or(spec);
+    let Some((_, top)) = trimmed.rsplit_once('.') else {
+        return Err(syntax(term, "domain needs at least two labels"));
+    };
+    // toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )
+    let alnum = |c: char| c.is_ascii_alphanumeric();
+    let valid_top = !top.is_empty()
+        && top.chars().all(|c| alnum(c) || c == '-')
+        && top.starts_with(alnum)
+        && top.ends_with(alnum)
+        && (top.contains('-') || top.chars().any(|c| c.is_ascii_alphabetic()));
+    if !valid_top {
+        return Err(syntax(term, format!("bad top label {top:?}")));
+    }
+    Ok(spec.to_string())
+}
+
+/// §7.1 macro-string; `c`, `r`, `t` are only allowed in explanation text (§7.3), which is
+/// never parsed here, so `in_exp_text` only relaxes them for unknown modifiers' values.
+fn macro_string(term: &str, s: &str, in_exp_text: bool) -> Result<(), SpfError> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => match b.get(i + 1) {
+                Some(b'%' | b'_' | b'-') => i += 2,
+                Some(b'{') => {
+                    let close = s[i..]
+                        .find('}')
+                        .ok_or_else(|| syntax(term, "unterminated macro"))?;
+                    let body = &s[i + 2..i + close];
+                    let mut chars = body.chars();
+                    let letter = chars.next().map(|c| c.to_ascii_lowercase());
+                    let allowed = match letter {
+                        Some('s' | 'l' | 'o' | 'd' | 'i' | 'p' | 'h' | 'v') => true,
+                        Some('c' | 'r' | 't') => in_exp_text,
+                        _ => false,
+                    };
+                    if !allowed {
+                        return Err(syntax(term, format!("bad macro letter in %{{{body}}}")));
+                    }
+                    // transformers = *DIGIT [ "r" ], then *delimiter
+                    let rest: String = chars.collect();
+                    let digits =
+                        rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    let after = &rest[digits..];
+                    let after = after.strip_prefix(['r', 'R']).unwrap_or(after);
+                    if !after.chars().all(|c| ".-+,/_=".contains(c)) {
+                        return Err(syntax(
+                            term,
+                            format!("bad macro transformer in %{{{body}}}"),
+                        ));
+                    }
+                    i += close + 1;
+                }
+                _ => return Err(syntax(term, "a lone `%` (write `%%`)")),
+            },
+            // macro-literal = %x21-24 / %x26-7E
+            0x21..=0x7e => i += 1,
+            _ => return Err(syntax(term, "a character outside visible ASCII")),
+        }
+    }
+    Ok(())
+}
+
+impl SpfRecord {
+    /// Terms that make DNS queries (§4.6.4: include, a, mx, ptr, exists, redirect).
+    pub fn dns_terms(&self) -> usize {
+        self.directives
+            .iter()
+            .filter(|d| d.mechanism.queries_dns())
+            .count()
+            + self
+                .modifiers
+                .iter()
+                .filter(|m| matches!(m, Modifier::Redirect(_)))
+                .count()
+    }
+
+    /// The qualifier of the `all` mechanism, if any.
+    pub fn all(&self) -> Option<Qualifier> {
+        self.directives
+            .iter()
+            .find(|d| d.mechanism == Mechanism::All)
+            .map(|d| d.qualifier)
+    }
+
+    pub fn redirect(&self) -> Option<&str> {
+        self.modifiers.iter().find_map(|m| match m {
+            Modifier::Redirect(d) => Some(d.as_str()),
+            _ => None,
+        })
+    }
+
+    /// §6.1: "If all mechanism is present, the redirect modifier MUST be ignored": almost
+    /// always a publishing mistake.
+    pub fn redirect_ignored(&self) -> bool {
+        self.all().is_some() && self.redirect().is_some()
+    }
+
+    pub fn uses_ptr(&self) -> bool {
+        self.directives
+            .iter()
+            .any(|d| matches!(d.mechanism, Mechanism::Ptr(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(r: &str) -> SpfRecord {
+        parse(r).unwrap_or_else(|e| panic!("{r:?}: {e}"))
+    }
+
+    #[test]
+    fn rfc_7208_appendix_a_examples_parse() {
+        for r in [
+            "v=spf1 +all",
+            "v=spf1 a -all",
+            "v=spf1 a:example.org -all",
+            "v=spf1 mx -all",
+            "v=spf1 mx:example.org -all",
+            "v=spf1 mx mx:example.org -all",
+            "v=spf1 mx/30 mx:example.org/30 -all",
+            "v=spf1 ptr -all",
+            "v=spf1 ip4:192.0.2.128/28 -all",
+            "v=spf1 include:example.com include:example.net -all",
+            "v=spf1 redirect=example.org",
+            "v=spf1 mx -all exp=explain._spf.%{d}",
+            "v=spf1 -include:ip4._spf.%{d} -include:ptr._spf.%{d} +all",
+            "v=spf1 exists:%{ir}.%{l1r+-}._spf.%{d} -all",
+            "v=spf1 ip6:2001:db8::/32 a//64 a:x.example.com/24//48 ?all",
+        ] {
+            ok(r);
+        }
+        let r = ok("v=spf1 mx/30 mx:example.org/30 -all");
+        assert_eq!(
+            r.directives[1].mechanism,
+            Mechanism::Mx {
+                domain: Some("example.org".into()),
+                cidr4: Some(30),
+                cidr6: None
+            }
+        );
+        assert_eq!(r.all(), Some(Qualifier::Fail));
+        assert_eq!(r.dns_terms(), 2);
+        assert_eq!(ok("v=spf1 redirect=_spf.example.org").dns_terms(), 1);
+        assert_eq!(ok("v=spf1").directives.len(), 0);
+        assert_eq!(ok("V=SPF1 MX ~ALL").all(), Some(Qualifier::SoftFail));
+    }
+
+    #[test]
+    fn every_error_is_named() {
+        let err = |r: &str| parse(r).unwrap_err();
+        assert_eq!(err("v=spf10 mx").code(), "no-record");
+        assert_eq!(
+            err("v=spf1 inclde:x.example -all").code(),
+            "unknown-mechanism"
+        );
+        assert_eq!(err("v=spf1 ip4:999.0.0.1 -all").code(), "syntax");
+        assert_eq!(err("v=spf1 ip4:192.0.2.0/33").code(), "syntax");
+        assert_eq!(err("v=spf1 ip4:192.0.2.0/024").code(), "syntax");
+        assert_eq!(err("v=spf1 ip6:2001:db8::/129").code(), "syntax");
+        assert_eq!(err("v=spf1 include -all").code(), "syntax");
+        assert_eq!(err("v=spf1 include:localhost -all").code(), "syntax");
+        assert_eq!(err("v=spf1 include:example.123 -all").code(), "syntax");
+        assert_eq!(err("v=spf1 all:x.example").code(), "syntax");
+        assert_eq!(err("v=spf1 exists:%{x}.example.com").code(), "syntax");
+        assert_eq!(err("v=spf1 exists:%{c}.example.com").code(), "syntax");
+        assert_eq!(err("v=spf1 a:50%.example.com").code(), "syntax");
+        assert_eq!(err("v=spf1 1bad=x").code(), "syntax");
+        assert_eq!(
+            err("v=spf1 redirect=a.example redirect=b.example").code(),
+            "duplicate-modifier"
+        );
+        assert_eq!(
+            err("v=spf1 exp=a.example exp=b.example").code(),
+            "duplicate-modifier"
+        );
+        // Unknown modifiers are fine (§6); so are repeated unknown ones.
+        ok("v=spf1 foo=bar foo=baz -all");
+    }
+
+    #[test]
+    fn selection_and_warnings() {
+        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(select(&v(&["x", "v=spf1 -all"])).unwrap(), "v=spf1 -all");
+        assert_eq!(select(&v(&["x"])), Err(SpfError::NoRecord));
+        assert_eq!(
+            select(&v(&["v=spf1 -all", "v=spf1 mx ~all"])),
+            Err(SpfError::MultipleRecords(2))
+        );
+        let r = ok("v=spf1 ptr redirect=_spf.example.com -all");
+        assert!(r.redirect_ignored() && r.uses_ptr());
+    }
+}
