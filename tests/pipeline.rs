@@ -3,9 +3,12 @@
 
 mod common;
 
+use mailcensus::policy::dmarc::Protection;
 use mailcensus::run::RunDir;
 use mailcensus::sim::{Faults, LgSpec, Population, TypeSpec};
-use mailcensus::tabulate::{LgGroup, jp_type_table, localgov_tables, scan_results};
+use mailcensus::tabulate::{
+    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results,
+};
 use mailcensus::zone::JpType;
 
 use common::serve_and_survey;
@@ -44,6 +47,18 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         dmarc += want.dmarc;
     }
     assert!(rows.iter().all(|(t, _)| *t != Some(JpType::Other)));
+    // DMARC strength: every declared record of an MX name lands in exactly one class.
+    let strength = dmarc_strength_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    for ((t, counts), (_, row)) in strength.iter().zip(&rows) {
+        let absent = counts[Protection::ALL.len() - 1];
+        assert_eq!(counts.iter().sum::<u64>(), row.mx.count, "{t:?}");
+        assert_eq!(row.mx.count - absent, row.dmarc.count, "{t:?}");
+    }
+    let all = &strength.iter().find(|(t, _)| t.is_none()).unwrap().1;
+    assert!(
+        all[..Protection::ALL.len() - 1].iter().all(|&n| n > 0),
+        "{all:?}"
+    );
     // Every declared SPF record is parsed: the simulated invalid ones are named, the rest
     // carry their `all` qualifier.
     use polars::prelude::*;

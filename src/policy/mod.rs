@@ -1,6 +1,7 @@
 //! Pure verdicts on published records, with no I/O: what counts as an SPF or DMARC record
 //! (the ministry's "declared") and what an MX set means (RFC 7505 null MX).
 
+pub mod dmarc;
 pub mod spf;
 
 use serde::{Deserialize, Serialize};

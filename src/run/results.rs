@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use super::{JournalReader, RunDir, RunError, io_err};
 use crate::crawl::{NameResult, Probe};
+use crate::policy::dmarc::{self, Standard};
 use crate::policy::spf::{self, Qualifier, SpfError, SpfRecord};
 use crate::zone::{name_key, refdata};
 
@@ -132,6 +133,33 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
                 .map(Qualifier::code)
         }),
     ));
+    // The DMARC record read under RFC 7489 and under RFC 9989; null where the lookup failed.
+    let protection = |std: Standard| {
+        rows.iter()
+            .map(move |r| {
+                r.has_dmarc
+                    .map(|_| dmarc::protection(&r.dmarc.records, std).code())
+            })
+            .collect::<Vec<_>>()
+    };
+    cols.push(str_col(
+        "dmarc_policy",
+        rows.iter().map(|r| {
+            dmarc::select(&r.dmarc.records)
+                .ok()
+                .and_then(dmarc::parse)
+                .and_then(|d| d.p)
+                .map(dmarc::Policy::code)
+        }),
+    ));
+    cols.push(str_col(
+        "dmarc_protection",
+        protection(Standard::Rfc7489).into_iter(),
+    ));
+    cols.push(str_col(
+        "dmarc_protection_9989",
+        protection(Standard::Rfc9989).into_iter(),
+    ));
     let spf: Vec<Vec<String>> = rows.iter().map(NameResult::spf_records).collect();
     cols.push(list_col("spf_records", spf.iter()));
     let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
@@ -139,7 +167,10 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 32] = [
+const RESERVED: [&str; 35] = [
+    "dmarc_policy",
+    "dmarc_protection",
+    "dmarc_protection_9989",
     "spf_error",
     "spf_all",
     "line",

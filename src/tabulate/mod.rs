@@ -9,6 +9,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::policy::dmarc::Protection;
 use crate::zone::{JpType, Region, refdata};
 
 #[derive(Debug, thiserror::Error)]
@@ -292,13 +293,53 @@ pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError>
     Ok((regions, prefectures))
 }
 
+/// Rows of the DMARC strength table: a type (`None`: all of .jp) and its counts.
+pub type StrengthRows = Vec<(Option<JpType>, Vec<u64>)>;
+
+/// DMARC policy strength (RFC 7489 reading) of the names with MX, per JP type then all of .jp:
+/// for each type, names per [`Protection`] in `Protection::ALL` order, then unresolved.
+pub fn dmarc_strength_table(lf: LazyFrame) -> Result<StrengthRows, TabulateError> {
+    let df = lf
+        .filter(flag("has_mx"))
+        .group_by([col("jp_type"), col("dmarc_protection")])
+        .agg([len().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let width = Protection::ALL.len() + 1;
+    let mut by_type: std::collections::HashMap<JpType, Vec<u64>> = Default::default();
+    for i in 0..df.height() {
+        let get = |c: &str| df.column(c).ok().and_then(|c| c.get(i).ok());
+        let Some(t) = get("jp_type").and_then(|v| v.get_str().and_then(|s| s.parse().ok())) else {
+            continue;
+        };
+        let slot = get("dmarc_protection")
+            .and_then(|v| v.get_str().map(str::to_string))
+            .and_then(|p| Protection::ALL.iter().position(|x| x.code() == p))
+            .unwrap_or(width - 1);
+        by_type.entry(t).or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
+    }
+    let mut rows = Vec::new();
+    let mut all = vec![0; width];
+    for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
+        let r = by_type.remove(&t).unwrap_or_else(|| vec![0; width]);
+        all.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
+        rows.push((Some(t), r));
+    }
+    rows.push((None, all));
+    if let Some(other) = by_type.remove(&JpType::Other) {
+        rows.push((Some(JpType::Other), other));
+    }
+    Ok(rows)
+}
+
 /// All tables of a run, ready to render.
 pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, TabulateError> {
     let lf = scan_results(results)?;
     let types = jp_type_table(lf.clone())?;
-    let (regions, prefectures) = localgov_tables(lf)?;
+    let (regions, prefectures) = localgov_tables(lf.clone())?;
+    let strength = dmarc_strength_table(lf)?;
     Ok(vec![
         render::type_table(&types, lang),
+        render::strength_table(&strength, lang),
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
     ])

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{LgGroup, LgRow, Measure, TypeRow};
+use crate::policy::dmarc::Protection;
 use crate::zone::{JpType, refdata};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -69,13 +70,7 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
         .map(|(t, r)| {
             // The published all-.jp line has two decimals, the type lines one.
             let decimals = if t.is_none() { 2 } else { 1 };
-            let label = match (t, lang) {
-                (None, Lang::Ja) => "全体".to_string(),
-                (None, Lang::En) => "ALL".to_string(),
-                (Some(t), Lang::Ja) => t.name_ja().to_string(),
-                (Some(t), Lang::En) => t.code().to_string(),
-            };
-            let mut row = vec![label, r.names.to_string()];
+            let mut row = vec![type_label(*t, lang), r.names.to_string()];
             row.extend(measure_cells(&r.mx, decimals));
             row.push(r.null_mx.to_string());
             row.extend(measure_cells(&r.spf, decimals));
@@ -89,6 +84,59 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
             lang,
             "JPドメイン名の種別ごとのSPF/DMARC設定状況",
             "SPF/DMARC adoption of JP domain names by registration type",
+        ),
+        headers,
+        rows: body,
+    }
+}
+
+fn type_label(t: Option<JpType>, lang: Lang) -> String {
+    match (t, lang) {
+        (None, Lang::Ja) => "全体".to_string(),
+        (None, Lang::En) => "ALL".to_string(),
+        (Some(t), Lang::Ja) => t.name_ja().to_string(),
+        (Some(t), Lang::En) => t.code().to_string(),
+    }
+}
+
+/// DMARC policy strength of the names with MX, counts and the share of reject or quarantine.
+pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let mut headers = vec![
+        h(lang, "種別", "type"),
+        h(lang, "MXありドメイン名数", "mx_domains"),
+    ];
+    headers.extend(Protection::ALL.iter().map(|p| match (p, lang) {
+        (Protection::Reject, Lang::Ja) => "reject".to_string(),
+        (Protection::Quarantine, Lang::Ja) => "quarantine".to_string(),
+        (Protection::Reduced, Lang::Ja) => "pct<100".to_string(),
+        (Protection::None, Lang::Ja) => "none".to_string(),
+        (Protection::Invalid, Lang::Ja) => "無効".to_string(),
+        (Protection::Absent, Lang::Ja) => "DMARCなし".to_string(),
+        (p, Lang::En) => p.code().to_string(),
+    }));
+    headers.push(h(lang, "未解決", "unresolved"));
+    headers.push(h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"));
+    let body = rows
+        .iter()
+        .map(|(t, counts)| {
+            let unresolved = counts[counts.len() - 1];
+            let total: u64 = counts.iter().sum();
+            let strong = counts[0] + counts[1];
+            let mut row = vec![type_label(*t, lang), total.to_string()];
+            row.extend(counts.iter().map(u64::to_string));
+            row.push(
+                super::percent_half_up(strong, total - unresolved, 1)
+                    .unwrap_or_else(|| "-".to_string()),
+            );
+            row
+        })
+        .collect();
+    Table {
+        name: "dmarc_strength".to_string(),
+        title: h(
+            lang,
+            "DMARCポリシーの強さ(MXありドメイン名、RFC 7489による読み)",
+            "DMARC policy strength of names with MX (RFC 7489 reading)",
         ),
         headers,
         rows: body,

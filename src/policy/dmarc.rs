@@ -1,0 +1,390 @@
+//! DMARC records parsed per RFC 7489 §6.3–6.4 and read under both RFC 7489 and its successor
+//! RFC 9989 (DMARCbis: `np`, `psd`, `t` added; `pct`, `rf`, `ri` removed; a record without `p`
+//! read as `p=none`), with the standard each verdict follows kept apart. No DNS here: the
+//! policy-discovery tree walk belongs to the crawler.
+
+use serde::{Deserialize, Serialize};
+
+use super::is_dmarc_record;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Policy {
+    None,
+    Quarantine,
+    Reject,
+}
+
+impl Policy {
+    fn parse(v: &str) -> Option<Policy> {
+        Some(match v {
+            "none" => Policy::None,
+            "quarantine" => Policy::Quarantine,
+            "reject" => Policy::Reject,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Policy::None => "none",
+            Policy::Quarantine => "quarantine",
+            Policy::Reject => "reject",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Alignment {
+    Relaxed,
+    Strict,
+}
+
+/// Which specification a reading follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Standard {
+    Rfc7489,
+    Rfc9989,
+}
+
+/// A DMARC record's tags as published; a tag with a bad value is `None` and named in
+/// `problems`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DmarcRecord {
+    pub p: Option<Policy>,
+    pub sp: Option<Policy>,
+    /// RFC 9989: policy for non-existent subdomains.
+    pub np: Option<Policy>,
+    /// RFC 7489 only (removed by RFC 9989).
+    pub pct: Option<u8>,
+    pub adkim: Option<Alignment>,
+    pub aspf: Option<Alignment>,
+    pub rua: Vec<String>,
+    pub ruf: Vec<String>,
+    pub fo: Option<String>,
+    /// RFC 9989: `y`, `n` or `u`.
+    pub psd: Option<char>,
+    /// RFC 9989: testing mode.
+    pub t: Option<bool>,
+    pub problems: Vec<Problem>,
+}
+
+/// Something wrong inside a record that still reads as DMARC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Problem {
+    /// No `p` tag (RFC 7489 §6.3: required; RFC 9989: read as none).
+    MissingPolicy,
+    /// A known tag with a value outside its grammar, e.g. `p=bogus`, `pct=150`.
+    BadValue { tag: String, value: String },
+    /// A tag given twice; the first is kept.
+    DuplicateTag(String),
+    /// RFC 7489 §6.3: "Unknown tags MUST be ignored"; listed for the researcher.
+    UnknownTag(String),
+    /// A part between `;` that is not `tag=value`.
+    Syntax(String),
+}
+
+impl Problem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::MissingPolicy => "missing-p",
+            Problem::BadValue { .. } => "bad-value",
+            Problem::DuplicateTag(_) => "duplicate-tag",
+            Problem::UnknownTag(_) => "unknown-tag",
+            Problem::Syntax(_) => "syntax",
+        }
+    }
+}
+
+/// Why a name has no usable DMARC record at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DmarcError {
+    NoRecord,
+    /// RFC 7489 §6.6.3: several records at `_dmarc`: no policy applies.
+    MultipleRecords(usize),
+}
+
+/// The one DMARC record among `_dmarc.<name>`'s TXT records.
+pub fn select(txts: &[String]) -> Result<&str, DmarcError> {
+    let recs: Vec<&String> = txts.iter().filter(|t| is_dmarc_record(t)).collect();
+    match recs.as_slice() {
+        [] => Err(DmarcError::NoRecord),
+        [one] => Ok(one),
+        many => Err(DmarcError::MultipleRecords(many.len())),
+    }
+}
+
+/// A DMARC URI (RFC 7489 §6.4): `mailto:` (or another scheme) and an optional `!size[kmgt]`.
+fn valid_uri(u: &str) -> bool {
+    let u = u.trim();
+    let base = match u.rsplit_once('!') {
+        Some((b, size)) => {
+            let digits = size.trim_end_matches(['k', 'm', 'g', 't']);
+            if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                return false;
+            }
+            b
+        }
+        None => u,
+    };
+    match base.split_once(':') {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && (!scheme.eq_ignore_ascii_case("mailto") || rest.contains('@'))
+        }
+        None => false,
+    }
+}
+
+/// Parse a record that [`is_dmarc_record`] accepts. Tag names are case-insensitive; values are
+/// compared as the ABNF spells them (lower case keywords).
+pub fn parse(record: &str) -> Option<DmarcRecord> {
+    if !is_dmarc_record(record) {
+        return None;
+    }
+    let mut r = DmarcRecord::default();
+    let mut seen: Vec<String> = Vec::new();
+    // The first part is the version tag, already checked.
+    for part in record.split(';').skip(1) {
+        let part = part.trim_matches([' ', '\t']);
+        if part.is_empty() {
+            continue;
+        }
+        let Some((tag, value)) = part.split_once('=') else {
+            r.problems.push(Problem::Syntax(part.to_string()));
+            continue;
+        };
+        let tag = tag.trim_matches([' ', '\t']).to_ascii_lowercase();
+        let value = value.trim_matches([' ', '\t']);
+        if seen.contains(&tag) {
+            r.problems.push(Problem::DuplicateTag(tag));
+            continue;
+        }
+        seen.push(tag.clone());
+        let bad = |r: &mut DmarcRecord| {
+            r.problems.push(Problem::BadValue {
+                tag: tag.clone(),
+                value: value.to_string(),
+            })
+        };
+        let uris = |v: &str| -> Option<Vec<String>> {
+            let list: Vec<String> = v.split(',').map(|u| u.trim().to_string()).collect();
+            list.iter().all(|u| valid_uri(u)).then_some(list)
+        };
+        match tag.as_str() {
+            "p" | "sp" | "np" => match Policy::parse(value) {
+                Some(p) => match tag.as_str() {
+                    "p" => r.p = Some(p),
+                    "sp" => r.sp = Some(p),
+                    _ => r.np = Some(p),
+                },
+                None => bad(&mut r),
+            },
+            "pct" => match value.parse::<u8>() {
+                Ok(n) if n <= 100 => r.pct = Some(n),
+                _ => bad(&mut r),
+            },
+            "adkim" | "aspf" => {
+                let a = match value {
+                    "r" => Some(Alignment::Relaxed),
+                    "s" => Some(Alignment::Strict),
+                    _ => None,
+                };
+                match (a, tag.as_str()) {
+                    (Some(a), "adkim") => r.adkim = Some(a),
+                    (Some(a), _) => r.aspf = Some(a),
+                    (None, _) => bad(&mut r),
+                }
+            }
+            "rua" | "ruf" => match uris(value) {
+                Some(list) if tag == "rua" => r.rua = list,
+                Some(list) => r.ruf = list,
+                None => bad(&mut r),
+            },
+            "fo" => {
+                if value
+                    .split(':')
+                    .all(|o| matches!(o.trim(), "0" | "1" | "d" | "s"))
+                {
+                    r.fo = Some(value.to_string());
+                } else {
+                    bad(&mut r);
+                }
+            }
+            "psd" => match value {
+                "y" | "n" | "u" => r.psd = value.chars().next(),
+                _ => bad(&mut r),
+            },
+            "t" => match value {
+                "y" => r.t = Some(true),
+                "n" => r.t = Some(false),
+                _ => bad(&mut r),
+            },
+            // RFC 7489 tags that RFC 9989 removed: known, kept only as syntax here.
+            "rf" | "ri" => {}
+            _ => r.problems.push(Problem::UnknownTag(tag.clone())),
+        }
+    }
+    if r.p.is_none() && !seen.iter().any(|t| t == "p") {
+        r.problems.push(Problem::MissingPolicy);
+    }
+    Some(r)
+}
+
+/// How well a name is protected, as the 2025 standards ask (quarantine or reject at 100 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Protection {
+    Reject,
+    Quarantine,
+    None,
+    /// Quarantine or reject applied to part of the mail: `pct` < 100 (RFC 7489) or testing
+    /// mode `t=y` (RFC 9989).
+    Reduced,
+    /// A record that yields no policy (several records; RFC 7489: no valid `p` and no valid
+    /// `rua`).
+    Invalid,
+    Absent,
+}
+
+impl Protection {
+    pub const ALL: [Protection; 6] = [
+        Protection::Reject,
+        Protection::Quarantine,
+        Protection::Reduced,
+        Protection::None,
+        Protection::Invalid,
+        Protection::Absent,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Protection::Reject => "reject",
+            Protection::Quarantine => "quarantine",
+            Protection::None => "none",
+            Protection::Reduced => "pct-reduced",
+            Protection::Invalid => "invalid",
+            Protection::Absent => "absent",
+        }
+    }
+}
+
+/// The verdict for a name's `_dmarc` TXT records under one standard.
+pub fn protection(txts: &[String], standard: Standard) -> Protection {
+    let rec = match select(txts) {
+        Ok(r) => parse(r).expect("selected records are DMARC records"),
+        Err(DmarcError::NoRecord) => return Protection::Absent,
+        Err(DmarcError::MultipleRecords(_)) => return Protection::Invalid,
+    };
+    let policy = match (rec.p, standard) {
+        (Some(p), _) => p,
+        // RFC 7489 §6.6.3: without a valid p, a record with a valid rua acts as p=none;
+        // otherwise no DMARC processing applies.
+        (None, Standard::Rfc7489) if !rec.rua.is_empty() => Policy::None,
+        (None, Standard::Rfc7489) => return Protection::Invalid,
+        // RFC 9989: a record without a usable p is read as p=none.
+        (None, Standard::Rfc9989) => Policy::None,
+    };
+    let reduced = match standard {
+        Standard::Rfc7489 => rec.pct.is_some_and(|n| n < 100),
+        Standard::Rfc9989 => rec.t == Some(true),
+    };
+    match policy {
+        Policy::None => Protection::None,
+        _ if reduced => Protection::Reduced,
+        Policy::Quarantine => Protection::Quarantine,
+        Policy::Reject => Protection::Reject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_2025_soumu_record_reads_as_quarantine() {
+        let r = "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@soumu.go.jp; ruf=mailto:ruf-report@soumu.go.jp";
+        let rec = parse(r).unwrap();
+        assert_eq!(rec.p, Some(Policy::Quarantine));
+        assert_eq!(rec.sp, Some(Policy::Quarantine));
+        assert_eq!(rec.pct, Some(100));
+        assert_eq!(rec.rua, ["mailto:rua-report@soumu.go.jp"]);
+        assert!(rec.problems.is_empty(), "{:?}", rec.problems);
+        for s in [Standard::Rfc7489, Standard::Rfc9989] {
+            assert_eq!(protection(&v(&[r]), s), Protection::Quarantine);
+        }
+    }
+
+    #[test]
+    fn rfc_7489_examples_and_readings() {
+        // §B.2.1 and §B.2.3 style records.
+        let r = parse("v=DMARC1; p=none; rua=mailto:dmarc-feedback@example.com").unwrap();
+        assert_eq!(r.p, Some(Policy::None));
+        let r = parse("v=DMARC1; p=quarantine; rua=mailto:dmarc-feedback@example.com,mailto:tld-test@thirdparty.example.net!10m; pct=25").unwrap();
+        assert_eq!(r.rua.len(), 2);
+        assert_eq!(r.pct, Some(25));
+        let t = v(&["v=DMARC1; p=quarantine; pct=25"]);
+        assert_eq!(protection(&t, Standard::Rfc7489), Protection::Reduced);
+        // RFC 9989 removed pct: the same record is plain quarantine there.
+        assert_eq!(protection(&t, Standard::Rfc9989), Protection::Quarantine);
+        let t = v(&["v=DMARC1;p=reject;t=y"]);
+        assert_eq!(protection(&t, Standard::Rfc9989), Protection::Reduced);
+        assert_eq!(protection(&t, Standard::Rfc7489), Protection::Reject);
+    }
+
+    #[test]
+    fn missing_and_bad_policies_differ_by_standard() {
+        let no_p_rua = v(&["v=DMARC1; rua=mailto:d@example.jp"]);
+        assert_eq!(protection(&no_p_rua, Standard::Rfc7489), Protection::None);
+        let no_p = v(&["v=DMARC1; adkim=s"]);
+        assert_eq!(protection(&no_p, Standard::Rfc7489), Protection::Invalid);
+        assert_eq!(protection(&no_p, Standard::Rfc9989), Protection::None);
+        let bogus = v(&["v=DMARC1; p=bogus"]);
+        assert_eq!(protection(&bogus, Standard::Rfc7489), Protection::Invalid);
+        let rec = parse("v=DMARC1; p=bogus").unwrap();
+        assert_eq!(rec.problems[0].code(), "bad-value");
+        assert!(!rec.problems.contains(&Problem::MissingPolicy));
+        assert!(
+            parse("v=DMARC1; adkim=s")
+                .unwrap()
+                .problems
+                .contains(&Problem::MissingPolicy)
+        );
+    }
+
+    #[test]
+    fn errors_and_problems_are_named() {
+        assert_eq!(
+            protection(&v(&["p=none; v=DMARC1"]), Standard::Rfc7489),
+            Protection::Absent
+        );
+        assert_eq!(protection(&[], Standard::Rfc9989), Protection::Absent);
+        let two = v(&["v=DMARC1; p=none", "v=DMARC1; p=reject"]);
+        assert_eq!(select(&two), Err(DmarcError::MultipleRecords(2)));
+        assert_eq!(protection(&two, Standard::Rfc9989), Protection::Invalid);
+        let rec = parse("v=DMARC1; p=reject; p=none; foo=bar; pct=150; rua=bob; junk").unwrap();
+        assert_eq!(rec.p, Some(Policy::Reject), "the first p is kept");
+        let codes: Vec<&str> = rec.problems.iter().map(Problem::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "duplicate-tag",
+                "unknown-tag",
+                "bad-value",
+                "bad-value",
+                "syntax"
+            ]
+        );
+        let bis = parse("v=DMARC1;p=reject;np=reject;psd=n;t=n").unwrap();
+        assert_eq!(
+            (bis.np, bis.psd, bis.t),
+            (Some(Policy::Reject), Some('n'), Some(false))
+        );
+    }
+}
