@@ -21,6 +21,8 @@ enum Command {
     Classify(cmd::classify::Args),
     /// Crawl a zone list's MX, SPF and DMARC records into a run folder.
     Survey(cmd::survey::Args),
+    /// Look up and judge one or more domains' MX, SPF and DMARC records.
+    Check(cmd::check::Args),
     /// Compute the ministry's tables from a run folder.
     Tabulate(cmd::tabulate::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
@@ -32,6 +34,7 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Classify(a) => cmd::classify::run(a),
         Command::Survey(a) => cmd::survey::run(a),
+        Command::Check(a) => cmd::check::run(a),
         Command::Tabulate(a) => cmd::tabulate::run(a),
         Command::Sim(a) => cmd::sim::run(a),
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments, the library calls, the printing.
 
+pub mod check;
 pub mod classify;
 pub mod demo;
 pub mod sim;
