@@ -31,6 +31,8 @@ fn hostile_records_are_bounded_and_named() {
         "cname-loop",
         "odd-bytes",
         "odd-mx",
+        "spf-loop",
+        "fan0",
     ]
     .map(|n| format!("{n}.hostile-sim.net"));
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +52,7 @@ fn hostile_records_are_bounded_and_named() {
         let mut cfg = config(&list, &out, server.addr());
         cfg.format = ZoneFormat::Text;
         let m = survey(&cfg).await.unwrap();
-        assert_eq!(m.names, 7);
+        assert_eq!(m.names, 9);
         server.shutdown().await;
     });
     let run = RunDir::open(&out).unwrap();
@@ -83,6 +85,11 @@ fn hostile_records_are_bounded_and_named() {
     );
     assert_eq!(row("odd-mx").mx.outcome, Outcome::Answer);
     assert_eq!(row("odd-mx").mx_kind, Some(MxKind::Hosts));
+    // SPF include trees: a loop and an endless fan-out end named, within their bounds.
+    use mailcensus::policy::spf::TreeVerdict;
+    assert_eq!(row("spf-loop").spf_tree, Some(TreeVerdict::Loop));
+    assert_eq!(row("fan0").spf_tree, Some(TreeVerdict::LookupLimit));
+    assert!(row("fan0").spf_dns_terms.unwrap() <= 12);
     // A 253-octet name can be asked at its apex, but `_dmarc.` makes it too long to ask.
     assert_eq!(rows[&long].mx.outcome, Outcome::NxDomain);
     assert_eq!(rows[&long].dmarc.outcome, Outcome::BadName);

@@ -94,6 +94,28 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         assert!(pairs.contains(&want), "{want:?} not in {pairs:?}");
     }
     assert!(!pairs.iter().any(|(e, _)| e.as_deref() == Some("no-record")));
+    // The include chain c -> b -> a counts three DNS-querying terms; every tree is fine.
+    let trees = scan_results(&[run.results()])
+        .unwrap()
+        .filter(col("spf_tree").is_not_null())
+        .group_by([col("spf_tree")])
+        .agg([col("spf_dns_terms").max().alias("max_terms")])
+        .collect()
+        .unwrap();
+    assert_eq!(trees.height(), 1, "{trees}");
+    assert_eq!(
+        trees.column("spf_tree").unwrap().get(0).unwrap().get_str(),
+        Some("ok")
+    );
+    assert_eq!(
+        trees
+            .column("max_terms")
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .extract::<u32>(),
+        Some(3)
+    );
     // SPF records over 1,232 octets came truncated over UDP and whole over TCP.
     let long = mailcensus::run::JournalReader::open(&run)
         .unwrap()

@@ -5,8 +5,10 @@ mod survey;
 
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,6 +18,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::{DnsClient, LookupResult, Outcome};
+use crate::policy::spf::{self, TreeVerdict, TxtLookup, TxtSource};
 use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
 use crate::zone::ZoneEntry;
 
@@ -97,6 +100,12 @@ pub struct NameResult {
     pub mx_kind: Option<MxKind>,
     pub has_spf: Option<bool>,
     pub has_dmarc: Option<bool>,
+    /// DNS-querying terms over the SPF record's include/redirect tree (§4.6.4), and how the
+    /// tree came out; `None` without one valid SPF record.
+    #[serde(default)]
+    pub spf_dns_terms: Option<u32>,
+    #[serde(default)]
+    pub spf_tree: Option<TreeVerdict>,
 }
 
 impl NameResult {
@@ -122,6 +131,8 @@ impl NameResult {
             mx_kind,
             has_spf,
             has_dmarc,
+            spf_dns_terms: None,
+            spf_tree: None,
         }
     }
 
@@ -168,11 +179,40 @@ impl NameResult {
     }
 }
 
-/// Asks the questions: one client, one limiter, the retry policy.
+/// Include/redirect targets remembered at most: providers' records are shared by millions of
+/// names, while a hostile zone's unique targets must not grow memory without bound.
+const SPF_CACHE_ENTRIES: usize = 100_000;
+
+/// Asks the questions: one client, one limiter, the retry policy, and the run-wide cache of
+/// SPF include/redirect targets.
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
     opts: CrawlOptions,
+    spf_cache: Mutex<HashMap<String, TxtLookup>>,
+}
+
+impl TxtSource for Crawler {
+    fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
+        let name = name.to_string();
+        async move {
+            if let Some(hit) = self.spf_cache.lock().expect("cache lock").get(&name) {
+                return hit.clone();
+            }
+            let p = self.probe(&name, RecordType::TXT).await;
+            let got = match p.outcome {
+                Outcome::Answer => TxtLookup::Records(p.records),
+                Outcome::NxDomain | Outcome::NoData => TxtLookup::Void,
+                // Failures are not cached: the next name may get through.
+                _ => return TxtLookup::Failed,
+            };
+            let mut cache = self.spf_cache.lock().expect("cache lock");
+            if cache.len() < SPF_CACHE_ENTRIES {
+                cache.insert(name, got.clone());
+            }
+            got
+        }
+    }
 }
 
 impl Crawler {
@@ -186,6 +226,7 @@ impl Crawler {
             client,
             limiter,
             opts,
+            spf_cache: Mutex::default(),
         }
     }
 
@@ -227,7 +268,14 @@ impl Crawler {
             self.probe(&entry.name, RecordType::TXT),
             self.probe(&dmarc_name, RecordType::TXT),
         );
-        NameResult::new(entry, mx, txt, dmarc)
+        let name = entry.name.clone();
+        let mut r = NameResult::new(entry, mx, txt, dmarc);
+        if let Ok(rec) = spf::select(&r.txt.records).and_then(spf::parse) {
+            let cost = spf::tree_cost(&name, &rec, self).await;
+            r.spf_dns_terms = Some(cost.dns_terms as u32);
+            r.spf_tree = Some(cost.verdict);
+        }
+        r
     }
 
     /// Crawl every entry with at most `concurrency` names in flight, handing each result to

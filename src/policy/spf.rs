@@ -548,3 +548,212 @@ mod tests {
         assert!(r.redirect_ignored() && r.uses_ptr());
     }
 }
+
+/// What a TXT lookup for an include or redirect target gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtLookup {
+    Records(Vec<String>),
+    /// NXDOMAIN or no TXT: a void lookup (§4.6.4).
+    Void,
+    /// The lookup failed (timeout, SERVFAIL): a temperror, never "no record".
+    Failed,
+}
+
+/// The DNS the cost evaluation needs, supplied by the crawler (rate-limited, cached).
+pub trait TxtSource {
+    fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send;
+}
+
+/// How an SPF record's include/redirect tree came out, evaluated without a sender address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TreeVerdict {
+    Ok,
+    /// More than 10 DNS-querying terms over the tree (§4.6.4): permerror.
+    LookupLimit,
+    /// More than 2 void lookups (§4.6.4): permerror.
+    VoidLimit,
+    /// An include or redirect leads back to a record already being evaluated.
+    Loop,
+    /// An include or redirect target without exactly one valid SPF record (§5.2, §6.1).
+    BrokenTarget,
+    /// A lookup on the way failed: temperror.
+    TempError,
+}
+
+impl TreeVerdict {
+    pub fn code(self) -> &'static str {
+        match self {
+            TreeVerdict::Ok => "ok",
+            TreeVerdict::LookupLimit => "lookup-limit",
+            TreeVerdict::VoidLimit => "void-limit",
+            TreeVerdict::Loop => "loop",
+            TreeVerdict::BrokenTarget => "broken-target",
+            TreeVerdict::TempError => "temperror",
+        }
+    }
+}
+
+/// The DNS cost of a record's tree: terms counted and the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeCost {
+    pub dns_terms: usize,
+    pub void_lookups: usize,
+    pub verdict: TreeVerdict,
+}
+
+/// Records fetched in one evaluation at most: past 10 counted terms the answer is already
+/// permerror, so a hostile fan-out can never cost more than this many queries.
+pub const MAX_TREE_FETCHES: usize = 11;
+
+/// Follow `include:` and `redirect=` (targets without macros; those need a sender) from
+/// `record`, published at `domain`, counting what §4.6.4 limits.
+pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) -> TreeCost {
+    let mut cost = TreeCost {
+        dns_terms: 0,
+        void_lookups: 0,
+        verdict: TreeVerdict::Ok,
+    };
+    let mut fetches = 0;
+    // Depth-first with an explicit stack of (record, chain of names leading to it).
+    let mut stack: Vec<(SpfRecord, Vec<String>)> =
+        vec![(record.clone(), vec![domain.to_ascii_lowercase()])];
+    while let Some((rec, chain)) = stack.pop() {
+        cost.dns_terms += rec.dns_terms();
+        if cost.dns_terms > 10 {
+            cost.verdict = TreeVerdict::LookupLimit;
+            return cost;
+        }
+        let targets = rec
+            .directives
+            .iter()
+            .filter_map(|d| match &d.mechanism {
+                Mechanism::Include(t) => Some(t),
+                _ => None,
+            })
+            // §6.1: redirect is ignored when the record has `all`.
+            .chain(rec.redirect().filter(|_| rec.all().is_none()).map(|_| {
+                rec.modifiers
+                    .iter()
+                    .find_map(|m| match m {
+                        Modifier::Redirect(t) => Some(t),
+                        _ => None,
+                    })
+                    .expect("redirect present")
+            }));
+        for target in targets.filter(|t| !t.contains('%')) {
+            let t = target.trim_end_matches('.').to_ascii_lowercase();
+            if chain.contains(&t) {
+                cost.verdict = TreeVerdict::Loop;
+                return cost;
+            }
+            fetches += 1;
+            if fetches > MAX_TREE_FETCHES {
+                cost.verdict = TreeVerdict::LookupLimit;
+                return cost;
+            }
+            let txts = match src.txt(&t).await {
+                TxtLookup::Records(r) => r,
+                TxtLookup::Void => {
+                    cost.void_lookups += 1;
+                    if cost.void_lookups > 2 {
+                        cost.verdict = TreeVerdict::VoidLimit;
+                        return cost;
+                    }
+                    cost.verdict = TreeVerdict::BrokenTarget;
+                    continue;
+                }
+                TxtLookup::Failed => {
+                    cost.verdict = TreeVerdict::TempError;
+                    return cost;
+                }
+            };
+            match select(&txts).and_then(parse) {
+                Ok(next) => {
+                    let mut c = chain.clone();
+                    c.push(t);
+                    stack.push((next, c));
+                }
+                Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
+            }
+        }
+    }
+    cost
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Fake(HashMap<String, TxtLookup>);
+
+    impl TxtSource for Fake {
+        fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
+            let r = self.0.get(name).cloned().unwrap_or(TxtLookup::Void);
+            async move { r }
+        }
+    }
+
+    fn rec(s: &str) -> TxtLookup {
+        TxtLookup::Records(vec![s.to_string()])
+    }
+
+    fn cost(record: &str, zone: Vec<(&str, TxtLookup)>) -> TreeCost {
+        let src = Fake(zone.into_iter().map(|(n, l)| (n.to_string(), l)).collect());
+        let r = parse(record).unwrap();
+        futures::executor::block_on(tree_cost("example.jp", &r, &src))
+    }
+
+    #[test]
+    fn counts_terms_over_the_tree() {
+        let c = cost(
+            "v=spf1 mx include:a.example -all",
+            vec![
+                ("a.example", rec("v=spf1 a include:b.example ~all")),
+                ("b.example", rec("v=spf1 ip4:192.0.2.0/24 -all")),
+            ],
+        );
+        assert_eq!((c.dns_terms, c.verdict), (4, TreeVerdict::Ok));
+    }
+
+    #[test]
+    fn limits_loops_voids_and_failures_are_named() {
+        let many: String = (0..11).map(|i| format!(" a:h{i}.example")).collect();
+        let c = cost(&format!("v=spf1{many} -all"), vec![]);
+        assert_eq!(c.verdict, TreeVerdict::LookupLimit);
+        let c = cost(
+            "v=spf1 include:a.example -all",
+            vec![
+                ("a.example", rec("v=spf1 include:b.example -all")),
+                ("b.example", rec("v=spf1 include:a.example -all")),
+            ],
+        );
+        assert_eq!(c.verdict, TreeVerdict::Loop);
+        let c = cost(
+            "v=spf1 include:x.example include:y.example include:z.example -all",
+            vec![],
+        );
+        assert_eq!((c.void_lookups, c.verdict), (3, TreeVerdict::VoidLimit));
+        let c = cost("v=spf1 include:gone.example -all", vec![]);
+        assert_eq!(c.verdict, TreeVerdict::BrokenTarget);
+        let c = cost(
+            "v=spf1 redirect=t.example",
+            vec![("t.example", TxtLookup::Failed)],
+        );
+        assert_eq!(c.verdict, TreeVerdict::TempError);
+        // Fan-out: each level includes two more; the evaluation stops within its bounds.
+        let names: Vec<String> = (0..65).map(|i| format!("n{i}.example")).collect();
+        let zone = (0..32)
+            .map(|i| {
+                let r = format!(
+                    "v=spf1 include:{} include:{} -all",
+                    names[2 * i + 1],
+                    names[2 * i + 2]
+                );
+                (names[i].as_str(), rec(&r))
+            })
+            .collect();
+        let c = cost("v=spf1 include:n0.example -all", zone);
+        assert_eq!(c.verdict, TreeVerdict::LookupLimit);
+    }
+}

@@ -160,6 +160,17 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
         "dmarc_protection_9989",
         protection(Standard::Rfc9989).into_iter(),
     ));
+    cols.push(
+        Series::new(
+            "spf_dns_terms".into(),
+            rows.iter().map(|r| r.spf_dns_terms).collect::<Vec<_>>(),
+        )
+        .into(),
+    );
+    cols.push(str_col(
+        "spf_tree",
+        rows.iter().map(|r| r.spf_tree.map(|t| t.code())),
+    ));
     let spf: Vec<Vec<String>> = rows.iter().map(NameResult::spf_records).collect();
     cols.push(list_col("spf_records", spf.iter()));
     let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
@@ -167,7 +178,9 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 35] = [
+const RESERVED: [&str; 37] = [
+    "spf_dns_terms",
+    "spf_tree",
     "dmarc_policy",
     "dmarc_protection",
     "dmarc_protection_9989",

@@ -190,6 +190,25 @@ pub fn hostile(qname: &str) -> Option<Hostile> {
             b"hostile-sim".to_vec(),
             b"net".to_vec(),
         ]]),
+        // An SPF record that includes itself.
+        "spf-loop" => Hostile::Txt(vec![vec![
+            format!("v=spf1 include:spf-loop.{z} -all").into_bytes(),
+        ]]),
+        // An endless binary tree of includes: fanN includes fan(2N+1) and fan(2N+2).
+        l if l
+            .strip_prefix("fan")
+            .is_some_and(|n| n.parse::<u64>().is_ok()) =>
+        {
+            let n: u64 = l[3..].parse().ok()?;
+            Hostile::Txt(vec![vec![
+                format!(
+                    "v=spf1 include:fan{}.{z} include:fan{}.{z} -all",
+                    2 * n + 1,
+                    2 * n + 2
+                )
+                .into_bytes(),
+            ]])
+        }
         _ => return None,
     })
 }
