@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::is_dmarc_record;
+use super::{is_dmarc_record, only_one};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Policy {
@@ -105,12 +105,10 @@ pub enum DmarcError {
 
 /// The one DMARC record among `_dmarc.<name>`'s TXT records.
 pub fn select(txts: &[String]) -> Result<&str, DmarcError> {
-    let recs: Vec<&String> = txts.iter().filter(|t| is_dmarc_record(t)).collect();
-    match recs.as_slice() {
-        [] => Err(DmarcError::NoRecord),
-        [one] => Ok(one),
-        many => Err(DmarcError::MultipleRecords(many.len())),
-    }
+    only_one(txts, is_dmarc_record).map_err(|n| match n {
+        0 => DmarcError::NoRecord,
+        n => DmarcError::MultipleRecords(n),
+    })
 }
 
 /// A DMARC URI (RFC 7489 §6.4): `mailto:` (or another scheme) and an optional `!size[kmgt]`.

@@ -39,6 +39,17 @@ pub fn is_dmarc_record(txt: &str) -> bool {
     rest.is_empty() || rest.starts_with(';')
 }
 
+/// The one record among `txts` that `is_record` accepts; otherwise how many there are (0, or
+/// more than one: RFC 7208 §4.5 and RFC 7489 §6.6.3 both make several records no policy).
+fn only_one(txts: &[String], is_record: fn(&str) -> bool) -> Result<&str, usize> {
+    let mut found = txts.iter().filter(|t| is_record(t));
+    match (found.next(), found.count()) {
+        (Some(one), 0) => Ok(one),
+        (None, _) => Err(0),
+        (Some(_), more) => Err(more + 1),
+    }
+}
+
 /// What an MX answer says about mail to the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MxKind {

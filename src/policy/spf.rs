@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::is_spf_record;
+use super::{is_spf_record, only_one};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Qualifier {
@@ -151,12 +151,10 @@ fn syntax(term: &str, reason: impl Into<String>) -> SpfError {
 
 /// The one SPF record among a name's TXT records (strings already joined, §3.3).
 pub fn select(txts: &[String]) -> Result<&str, SpfError> {
-    let spf: Vec<&String> = txts.iter().filter(|t| is_spf_record(t)).collect();
-    match spf.as_slice() {
-        [] => Err(SpfError::NoRecord),
-        [one] => Ok(one),
-        many => Err(SpfError::MultipleRecords(many.len())),
-    }
+    only_one(txts, is_spf_record).map_err(|n| match n {
+        0 => SpfError::NoRecord,
+        n => SpfError::MultipleRecords(n),
+    })
 }
 
 /// Parse one record that starts with `v=spf1`.
