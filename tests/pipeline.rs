@@ -4,10 +4,11 @@
 mod common;
 
 use mailcensus::policy::dmarc::Protection;
+use mailcensus::policy::spf::SpfVerdict;
 use mailcensus::run::RunDir;
 use mailcensus::sim::{Faults, LgSpec, Population, TypeSpec};
 use mailcensus::tabulate::{
-    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results,
+    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results, spf_verdict_table,
 };
 use mailcensus::zone::JpType;
 
@@ -53,6 +54,14 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         let absent = counts[Protection::ALL.len() - 1];
         assert_eq!(counts.iter().sum::<u64>(), row.mx.count, "{t:?}");
         assert_eq!(row.mx.count - absent, row.dmarc.count, "{t:?}");
+    }
+    let verdicts = spf_verdict_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    for ((t, counts), (_, row)) in verdicts.iter().zip(&rows) {
+        let declared: u64 = counts[..SpfVerdict::ALL.len() - 1].iter().sum();
+        assert_eq!(
+            declared, row.spf.count,
+            "{t:?}: every declared record has a verdict"
+        );
     }
     let all = &strength.iter().find(|(t, _)| t.is_none()).unwrap().1;
     assert!(

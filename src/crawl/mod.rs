@@ -18,7 +18,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::{DnsClient, LookupResult, Outcome};
-use crate::policy::spf::{self, TreeVerdict, TxtLookup, TxtSource};
+use crate::policy::spf::{self, SpfVerdict, TreeVerdict, TxtLookup, TxtSource};
 use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
 use crate::zone::ZoneEntry;
 
@@ -106,6 +106,9 @@ pub struct NameResult {
     pub spf_dns_terms: Option<u32>,
     #[serde(default)]
     pub spf_tree: Option<TreeVerdict>,
+    /// The SPF verdict; `None` where the TXT lookup failed.
+    #[serde(default)]
+    pub spf_verdict: Option<SpfVerdict>,
 }
 
 impl NameResult {
@@ -133,6 +136,7 @@ impl NameResult {
             has_dmarc,
             spf_dns_terms: None,
             spf_tree: None,
+            spf_verdict: None,
         }
     }
 
@@ -270,10 +274,15 @@ impl Crawler {
         );
         let name = entry.name.clone();
         let mut r = NameResult::new(entry, mx, txt, dmarc);
-        if let Ok(rec) = spf::select(&r.txt.records).and_then(spf::parse) {
-            let cost = spf::tree_cost(&name, &rec, self).await;
-            r.spf_dns_terms = Some(cost.dns_terms as u32);
-            r.spf_tree = Some(cost.verdict);
+        if r.txt.outcome.is_resolved() {
+            let parsed = spf::select(&r.txt.records).and_then(spf::parse);
+            let cost = match &parsed {
+                Ok(rec) => Some(spf::tree_cost(&name, rec, self).await),
+                Err(_) => None,
+            };
+            r.spf_dns_terms = cost.map(|c| c.dns_terms as u32);
+            r.spf_tree = cost.map(|c| c.verdict);
+            r.spf_verdict = Some(SpfVerdict::of(parsed.as_ref(), cost.as_ref()));
         }
         r
     }

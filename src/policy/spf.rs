@@ -547,6 +547,71 @@ mod tests {
     }
 }
 
+/// A name's SPF in one word, as a survey tabulates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SpfVerdict {
+    /// Ends in `-all`.
+    HardFail,
+    /// Ends in `~all`.
+    SoftFail,
+    /// Ends in `?all`, or in no `all` at all (§4.7: the default result is neutral).
+    Neutral,
+    /// Ends in `+all`: anyone may send.
+    PassAll,
+    /// Several records, a syntax error, a loop, or a broken include/redirect target: permerror.
+    Invalid,
+    /// Over the 10 DNS-querying terms or 2 void lookups of §4.6.4: permerror.
+    LookupLimit,
+    /// A lookup on the way failed.
+    TempError,
+    Absent,
+}
+
+impl SpfVerdict {
+    pub const ALL: [SpfVerdict; 8] = [
+        SpfVerdict::HardFail,
+        SpfVerdict::SoftFail,
+        SpfVerdict::Neutral,
+        SpfVerdict::PassAll,
+        SpfVerdict::Invalid,
+        SpfVerdict::LookupLimit,
+        SpfVerdict::TempError,
+        SpfVerdict::Absent,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SpfVerdict::HardFail => "hard-fail",
+            SpfVerdict::SoftFail => "soft-fail",
+            SpfVerdict::Neutral => "neutral",
+            SpfVerdict::PassAll => "pass-all",
+            SpfVerdict::Invalid => "invalid",
+            SpfVerdict::LookupLimit => "lookup-limit",
+            SpfVerdict::TempError => "temperror",
+            SpfVerdict::Absent => "absent",
+        }
+    }
+
+    /// From the record's parse and its tree.
+    pub fn of(parsed: Result<&SpfRecord, &SpfError>, tree: Option<&TreeCost>) -> SpfVerdict {
+        match (parsed, tree.map(|t| t.verdict)) {
+            (Err(SpfError::NoRecord), _) => SpfVerdict::Absent,
+            (Err(_), _) => SpfVerdict::Invalid,
+            (Ok(_), Some(TreeVerdict::LookupLimit | TreeVerdict::VoidLimit)) => {
+                SpfVerdict::LookupLimit
+            }
+            (Ok(_), Some(TreeVerdict::Loop | TreeVerdict::BrokenTarget)) => SpfVerdict::Invalid,
+            (Ok(_), Some(TreeVerdict::TempError)) => SpfVerdict::TempError,
+            (Ok(r), _) => match tree.map_or(r.all(), |t| t.final_all) {
+                Some(Qualifier::Fail) => SpfVerdict::HardFail,
+                Some(Qualifier::SoftFail) => SpfVerdict::SoftFail,
+                Some(Qualifier::Pass) => SpfVerdict::PassAll,
+                Some(Qualifier::Neutral) | None => SpfVerdict::Neutral,
+            },
+        }
+    }
+}
+
 /// What a TXT lookup for an include or redirect target gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxtLookup {
@@ -597,6 +662,9 @@ pub struct TreeCost {
     pub dns_terms: usize,
     pub void_lookups: usize,
     pub verdict: TreeVerdict,
+    /// The `all` that ends evaluation for a sender no mechanism matches: the record's own, or
+    /// the one its `redirect=` chain reaches (§6.1).
+    pub final_all: Option<Qualifier>,
 }
 
 /// Records fetched in one evaluation at most: past 10 counted terms the answer is already
@@ -610,7 +678,18 @@ pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) 
         dns_terms: 0,
         void_lookups: 0,
         verdict: TreeVerdict::Ok,
+        final_all: record.all(),
     };
+    let redirect_of = |r: &SpfRecord| {
+        r.all()
+            .is_none()
+            .then(|| {
+                r.redirect()
+                    .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
+            })
+            .flatten()
+    };
+    let mut pending_redirect = redirect_of(record);
     let mut fetches = 0;
     // Depth-first with an explicit stack of (record, chain of names leading to it).
     let mut stack: Vec<(SpfRecord, Vec<String>)> =
@@ -667,6 +746,10 @@ pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) 
             };
             match select(&txts).and_then(parse) {
                 Ok(next) => {
+                    if pending_redirect.as_deref() == Some(t.as_str()) {
+                        cost.final_all = next.all();
+                        pending_redirect = redirect_of(&next);
+                    }
                     let mut c = chain.clone();
                     c.push(t);
                     stack.push((next, c));
@@ -704,6 +787,28 @@ mod tree_tests {
 
     #[test]
     fn counts_terms_over_the_tree() {
+        let c = cost(
+            "v=spf1 redirect=r.example",
+            vec![
+                ("r.example", rec("v=spf1 redirect=s.example")),
+                ("s.example", rec("v=spf1 mx ~all")),
+            ],
+        );
+        assert_eq!((c.dns_terms, c.final_all), (3, Some(Qualifier::SoftFail)));
+        let root = parse("v=spf1 redirect=r.example").unwrap();
+        assert_eq!(SpfVerdict::of(Ok(&root), Some(&c)), SpfVerdict::SoftFail);
+        assert_eq!(
+            SpfVerdict::of(Ok(&parse("v=spf1 mx").unwrap()), None),
+            SpfVerdict::Neutral
+        );
+        assert_eq!(
+            SpfVerdict::of(Err(&SpfError::NoRecord), None),
+            SpfVerdict::Absent
+        );
+        assert_eq!(
+            SpfVerdict::of(Err(&SpfError::MultipleRecords(2)), None),
+            SpfVerdict::Invalid
+        );
         let c = cost(
             "v=spf1 mx include:a.example -all",
             vec![

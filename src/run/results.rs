@@ -171,6 +171,10 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
         "spf_tree",
         rows.iter().map(|r| r.spf_tree.map(|t| t.code())),
     ));
+    cols.push(str_col(
+        "spf_verdict",
+        rows.iter().map(|r| r.spf_verdict.map(|v| v.code())),
+    ));
     let spf: Vec<Vec<String>> = rows.iter().map(NameResult::spf_records).collect();
     cols.push(list_col("spf_records", spf.iter()));
     let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
@@ -178,7 +182,8 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 37] = [
+const RESERVED: [&str; 38] = [
+    "spf_verdict",
     "spf_dns_terms",
     "spf_tree",
     "dmarc_policy",

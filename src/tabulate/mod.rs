@@ -10,6 +10,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::policy::dmarc::Protection;
+use crate::policy::spf::SpfVerdict;
 use crate::zone::{JpType, Region, refdata};
 
 #[derive(Debug, thiserror::Error)]
@@ -293,27 +294,32 @@ pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError>
     Ok((regions, prefectures))
 }
 
-/// Rows of the DMARC strength table: a type (`None`: all of .jp) and its counts.
-pub type StrengthRows = Vec<(Option<JpType>, Vec<u64>)>;
+/// Rows of a class table: a type (`None`: all of .jp) and its counts per class, then
+/// unresolved.
+pub type ClassRows = Vec<(Option<JpType>, Vec<u64>)>;
 
-/// DMARC policy strength (RFC 7489 reading) of the names with MX, per JP type then all of .jp:
-/// for each type, names per [`Protection`] in `Protection::ALL` order, then unresolved.
-pub fn dmarc_strength_table(lf: LazyFrame) -> Result<StrengthRows, TabulateError> {
+/// How the names with MX of each JP type fall into the classes `codes` of `column` (null:
+/// the lookup was unresolved, counted last), then all of .jp, then names outside .jp.
+pub fn class_table(
+    lf: LazyFrame,
+    column: &str,
+    codes: &[&str],
+) -> Result<ClassRows, TabulateError> {
     let df = lf
         .filter(flag("has_mx"))
-        .group_by([col("jp_type"), col("dmarc_protection")])
+        .group_by([col("jp_type"), col(column)])
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()?;
-    let width = Protection::ALL.len() + 1;
+    let width = codes.len() + 1;
     let mut by_type: std::collections::HashMap<JpType, Vec<u64>> = Default::default();
     for i in 0..df.height() {
         let get = |c: &str| df.column(c).ok().and_then(|c| c.get(i).ok());
         let Some(t) = get("jp_type").and_then(|v| v.get_str().and_then(|s| s.parse().ok())) else {
             continue;
         };
-        let slot = get("dmarc_protection")
+        let slot = get(column)
             .and_then(|v| v.get_str().map(str::to_string))
-            .and_then(|p| Protection::ALL.iter().position(|x| x.code() == p))
+            .and_then(|p| codes.iter().position(|x| *x == p))
             .unwrap_or(width - 1);
         by_type.entry(t).or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
     }
@@ -331,15 +337,29 @@ pub fn dmarc_strength_table(lf: LazyFrame) -> Result<StrengthRows, TabulateError
     Ok(rows)
 }
 
+/// DMARC policy strength (RFC 7489 reading) of the names with MX, per [`Protection::ALL`].
+pub fn dmarc_strength_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
+    let codes: Vec<&str> = Protection::ALL.iter().map(|p| p.code()).collect();
+    class_table(lf, "dmarc_protection", &codes)
+}
+
+/// SPF verdicts of the names with MX, per [`SpfVerdict::ALL`].
+pub fn spf_verdict_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
+    let codes: Vec<&str> = SpfVerdict::ALL.iter().map(|v| v.code()).collect();
+    class_table(lf, "spf_verdict", &codes)
+}
+
 /// All tables of a run, ready to render.
 pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, TabulateError> {
     let lf = scan_results(results)?;
     let types = jp_type_table(lf.clone())?;
     let (regions, prefectures) = localgov_tables(lf.clone())?;
-    let strength = dmarc_strength_table(lf)?;
+    let strength = dmarc_strength_table(lf.clone())?;
+    let spf = spf_verdict_table(lf)?;
     Ok(vec![
         render::type_table(&types, lang),
         render::strength_table(&strength, lang),
+        render::spf_verdict_table(&spf, lang),
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
     ])

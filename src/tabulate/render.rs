@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{LgGroup, LgRow, Measure, TypeRow};
 use crate::policy::dmarc::Protection;
+use crate::policy::spf::SpfVerdict;
 use crate::zone::{JpType, refdata};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -99,48 +100,96 @@ fn type_label(t: Option<JpType>, lang: Lang) -> String {
     }
 }
 
-/// DMARC policy strength of the names with MX, counts and the share of reject or quarantine.
-pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+/// A class table: counts per class of the names with MX, unresolved, and the share of the
+/// first `strong` classes among the settled ones.
+fn class_render(
+    name: &str,
+    title: String,
+    classes: Vec<String>,
+    (strong, strong_header): (usize, String),
+    rows: &[(Option<JpType>, Vec<u64>)],
+    lang: Lang,
+) -> Table {
     let mut headers = vec![
         h(lang, "種別", "type"),
         h(lang, "MXありドメイン名数", "mx_domains"),
     ];
-    headers.extend(Protection::ALL.iter().map(|p| match (p, lang) {
-        (Protection::Reject, Lang::Ja) => "reject".to_string(),
-        (Protection::Quarantine, Lang::Ja) => "quarantine".to_string(),
-        (Protection::Reduced, Lang::Ja) => "pct<100".to_string(),
-        (Protection::None, Lang::Ja) => "none".to_string(),
-        (Protection::Invalid, Lang::Ja) => "無効".to_string(),
-        (Protection::Absent, Lang::Ja) => "DMARCなし".to_string(),
-        (p, Lang::En) => p.code().to_string(),
-    }));
+    headers.extend(classes);
     headers.push(h(lang, "未解決", "unresolved"));
-    headers.push(h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"));
+    headers.push(strong_header);
     let body = rows
         .iter()
         .map(|(t, counts)| {
             let unresolved = counts[counts.len() - 1];
             let total: u64 = counts.iter().sum();
-            let strong = counts[0] + counts[1];
             let mut row = vec![type_label(*t, lang), total.to_string()];
             row.extend(counts.iter().map(u64::to_string));
             row.push(
-                super::percent_half_up(strong, total - unresolved, 1)
+                super::percent_half_up(counts[..strong].iter().sum(), total - unresolved, 1)
                     .unwrap_or_else(|| "-".to_string()),
             );
             row
         })
         .collect();
     Table {
-        name: "dmarc_strength".to_string(),
-        title: h(
+        name: name.to_string(),
+        title,
+        headers,
+        rows: body,
+    }
+}
+
+/// DMARC policy strength of the names with MX and the share at quarantine or reject.
+pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let classes = Protection::ALL
+        .iter()
+        .map(|p| match (p, lang) {
+            (Protection::Reduced, Lang::Ja) => "pct<100".to_string(),
+            (Protection::Invalid, Lang::Ja) => "無効".to_string(),
+            (Protection::Absent, Lang::Ja) => "DMARCなし".to_string(),
+            (p, _) => p.code().to_string(),
+        })
+        .collect();
+    class_render(
+        "dmarc_strength",
+        h(
             lang,
             "DMARCポリシーの強さ(MXありドメイン名、RFC 7489による読み)",
             "DMARC policy strength of names with MX (RFC 7489 reading)",
         ),
-        headers,
-        rows: body,
-    }
+        classes,
+        (
+            2,
+            h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"),
+        ),
+        rows,
+        lang,
+    )
+}
+
+/// SPF verdicts of the names with MX and the share ending in `-all`.
+pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let classes = SpfVerdict::ALL
+        .iter()
+        .map(|v| match (v, lang) {
+            (SpfVerdict::Invalid, Lang::Ja) => "無効".to_string(),
+            (SpfVerdict::LookupLimit, Lang::Ja) => "参照上限超過".to_string(),
+            (SpfVerdict::Absent, Lang::Ja) => "SPFなし".to_string(),
+            (v, _) => v.code().to_string(),
+        })
+        .collect();
+    class_render(
+        "spf_verdicts",
+        h(
+            lang,
+            "SPFの判定(MXありドメイン名、RFC 7208)",
+            "SPF verdicts of names with MX (RFC 7208)",
+        ),
+        classes,
+        (1, h(lang, "-all率(%)", "hard_fail_pct")),
+        rows,
+        lang,
+    )
 }
 
 /// A local-government table, per region or (`by_pref`) per prefecture.
