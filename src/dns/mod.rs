@@ -196,8 +196,8 @@ fn system_servers() -> Result<Vec<SocketAddr>, DnsClientError> {
 }
 
 impl DnsClient {
-    /// Point at these servers; empty means the system's resolv.conf. Must be called within a
-    /// Tokio runtime (it starts the sockets' receive tasks).
+    /// Point at these servers; empty means the system's resolv.conf. Starts the sockets'
+    /// receive tasks on the current Tokio runtime.
     pub async fn new(
         servers: &[SocketAddr],
         opts: &ClientOptions,
@@ -212,23 +212,20 @@ impl DnsClient {
                 "resolv.conf names no name server".to_string(),
             ));
         }
-        let provider = TokioRuntimeProvider::default();
-        let mut builder = {
-            let name_servers = servers
-                .iter()
-                .map(|sa| {
-                    let mut udp = ConnectionConfig::udp();
-                    udp.port = sa.port();
-                    let mut tcp = ConnectionConfig::tcp();
-                    tcp.port = sa.port();
-                    NameServerConfig::new(sa.ip(), true, vec![udp, tcp])
-                })
-                .collect();
-            TokioResolver::builder_with_config(
-                ResolverConfig::from_parts(None, Vec::new(), name_servers),
-                provider,
-            )
-        };
+        let name_servers = servers
+            .iter()
+            .map(|sa| {
+                let mut udp = ConnectionConfig::udp();
+                udp.port = sa.port();
+                let mut tcp = ConnectionConfig::tcp();
+                tcp.port = sa.port();
+                NameServerConfig::new(sa.ip(), true, vec![udp, tcp])
+            })
+            .collect();
+        let mut builder = TokioResolver::builder_with_config(
+            ResolverConfig::from_parts(None, Vec::new(), name_servers),
+            TokioRuntimeProvider::default(),
+        );
         let o: &mut ResolverOpts = builder.options_mut();
         o.timeout = opts.timeout;
         o.attempts = 1;
