@@ -40,7 +40,7 @@ fn report(r: &NameResult) -> serde_json::Value {
         }),
         Err(e) => json!({ "error": e.code(), "summary": e.to_string() }),
     };
-    let dmarc_record = dmarc::select(&r.dmarc.records).ok().and_then(dmarc::parse);
+    let dmarc_read = dmarc::read(&r.dmarc.records);
     json!({
         "domain": r.name,
         "registered_domain": r.registered_domain,
@@ -52,9 +52,9 @@ fn report(r: &NameResult) -> serde_json::Value {
         "dmarc": {
             "outcome": r.dmarc.outcome.code(),
             "records": r.dmarc.records,
-            "parsed": dmarc_record,
-            "protection_rfc7489": r.has_dmarc.map(|_| dmarc::protection(&r.dmarc.records, Standard::Rfc7489).code()),
-            "protection_rfc9989": r.has_dmarc.map(|_| dmarc::protection(&r.dmarc.records, Standard::Rfc9989).code()),
+            "parsed": dmarc_read.as_ref().ok(),
+            "protection_rfc7489": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc7489).code()),
+            "protection_rfc9989": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc9989).code()),
         },
     })
 }

@@ -271,8 +271,18 @@ impl Protection {
 
 /// The verdict for a name's `_dmarc` TXT records under one standard.
 pub fn protection(txts: &[String], standard: Standard) -> Protection {
-    let rec = match select(txts) {
-        Ok(r) => parse(r).expect("selected records are DMARC records"),
+    protection_of(&read(txts), standard)
+}
+
+/// The one DMARC record of a name, parsed.
+pub fn read(txts: &[String]) -> Result<DmarcRecord, DmarcError> {
+    select(txts).map(|r| parse(r).expect("selected records are DMARC records"))
+}
+
+/// The verdict from a record already [`read`], so one parse serves both standards.
+pub fn protection_of(read: &Result<DmarcRecord, DmarcError>, standard: Standard) -> Protection {
+    let rec = match read {
+        Ok(r) => r,
         Err(DmarcError::NoRecord) => return Protection::Absent,
         Err(DmarcError::MultipleRecords(_)) => return Protection::Invalid,
     };

@@ -134,31 +134,24 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
         }),
     ));
     // The DMARC record read under RFC 7489 and under RFC 9989; null where the lookup failed.
+    // The DMARC record, parsed once, read under RFC 7489 and RFC 9989; null where the lookup
+    // failed.
+    let dmarc_read: Vec<_> = rows.iter().map(|r| dmarc::read(&r.dmarc.records)).collect();
     let protection = |std: Standard| {
         rows.iter()
-            .map(move |r| {
-                r.has_dmarc
-                    .map(|_| dmarc::protection(&r.dmarc.records, std).code())
-            })
-            .collect::<Vec<_>>()
+            .zip(&dmarc_read)
+            .map(move |(r, d)| r.has_dmarc.map(|_| dmarc::protection_of(d, std).code()))
     };
     cols.push(str_col(
         "dmarc_policy",
-        rows.iter().map(|r| {
-            dmarc::select(&r.dmarc.records)
-                .ok()
-                .and_then(dmarc::parse)
-                .and_then(|d| d.p)
-                .map(dmarc::Policy::code)
-        }),
+        dmarc_read
+            .iter()
+            .map(|d| d.as_ref().ok().and_then(|d| d.p).map(dmarc::Policy::code)),
     ));
-    cols.push(str_col(
-        "dmarc_protection",
-        protection(Standard::Rfc7489).into_iter(),
-    ));
+    cols.push(str_col("dmarc_protection", protection(Standard::Rfc7489)));
     cols.push(str_col(
         "dmarc_protection_9989",
-        protection(Standard::Rfc9989).into_iter(),
+        protection(Standard::Rfc9989),
     ));
     cols.push(
         Series::new(
