@@ -49,7 +49,8 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
     }
     assert!(rows.iter().all(|(t, _)| *t != Some(JpType::Other)));
     // DMARC strength: every declared record of an MX name lands in exactly one class.
-    let strength = dmarc_strength_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let strength =
+        dmarc_strength_table(scan_results(&[run.results()]).unwrap(), "dmarc_protection").unwrap();
     for ((t, counts), (_, row)) in strength.iter().zip(&rows) {
         let absent = counts[Protection::ALL.len() - 1];
         assert_eq!(counts.iter().sum::<u64>(), row.mx.count, "{t:?}");
@@ -137,6 +138,66 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         })
         .count();
     assert!(long > 0);
+}
+
+#[test]
+fn dmarc_discovery_reads_the_public_suffix_record_only_under_rfc_9989() {
+    use polars::prelude::*;
+    let spec = TypeSpec::jp_2018().scaled(100);
+    let pop = Population::new(5, Some(&spec), None).unwrap();
+    let (_dir, out, _) = serve_and_survey(pop, Faults::default(), |_| {});
+    let run = RunDir::open(&out).unwrap();
+    let df = scan_results(&[run.results()])
+        .unwrap()
+        .select([
+            col("name"),
+            col("has_dmarc"),
+            col("dmarc_source_7489"),
+            col("dmarc_source_9989"),
+            col("dmarc_inherited_from_9989"),
+            col("dmarc_effective_9989"),
+        ])
+        .collect()
+        .unwrap();
+    let s = |c: &str, i: usize| {
+        df.column(c)
+            .unwrap()
+            .get(i)
+            .unwrap()
+            .get_str()
+            .map(str::to_string)
+    };
+    let mut inherited = 0;
+    for i in 0..df.height() {
+        let name = s("name", i).unwrap();
+        let own = df.column("has_dmarc").unwrap().get(i).unwrap() == AnyValue::Boolean(true);
+        // Tokyo geographic names without a record inherit tokyo.jp's p=reject by the tree walk;
+        // RFC 7489 stops at their Organizational Domain, themselves.
+        let want_9989 = match (name.ends_with(".tokyo.jp"), own) {
+            (_, true) => "own",
+            (true, false) => "inherited",
+            (false, false) => "none",
+        };
+        assert_eq!(
+            s("dmarc_source_9989", i).as_deref(),
+            Some(want_9989),
+            "{name}"
+        );
+        assert_eq!(
+            s("dmarc_source_7489", i).as_deref(),
+            Some(if own { "own" } else { "none" }),
+            "{name}"
+        );
+        if want_9989 == "inherited" {
+            assert_eq!(
+                s("dmarc_inherited_from_9989", i).as_deref(),
+                Some("tokyo.jp")
+            );
+            assert_eq!(s("dmarc_effective_9989", i).as_deref(), Some("reject"));
+            inherited += 1;
+        }
+    }
+    assert!(inherited > 0);
 }
 
 #[test]

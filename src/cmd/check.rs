@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mailcensus::crawl::{CrawlOptions, Crawler, NameResult};
-use mailcensus::dns::{ClientOptions, DnsClient, parse_server};
+use mailcensus::dns::{ClientOptions, DnsClient, Outcome, parse_server};
 use mailcensus::policy::dmarc::{self, Standard};
 use mailcensus::policy::spf;
 use mailcensus::zone::{ZoneEntry, classify, normalize};
@@ -41,6 +41,16 @@ fn report(r: &NameResult) -> serde_json::Value {
         Err(e) => json!({ "error": e.code(), "summary": e.to_string() }),
     };
     let dmarc_read = dmarc::read(&r.dmarc.records);
+    let exists = r.mx.outcome != Outcome::NxDomain;
+    let discovery = |std: Standard| {
+        r.discovery(std).map(|d| {
+            json!({
+                "source": d.code(),
+                "inherited_from": d.inherited_from(),
+                "protection": d.protection(&dmarc_read, std, exists).map(|p| p.code()),
+            })
+        })
+    };
     json!({
         "domain": r.name,
         "registered_domain": r.registered_domain,
@@ -55,6 +65,8 @@ fn report(r: &NameResult) -> serde_json::Value {
             "parsed": dmarc_read.as_ref().ok(),
             "protection_rfc7489": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc7489).code()),
             "protection_rfc9989": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc9989).code()),
+            "applies_rfc7489": discovery(Standard::Rfc7489),
+            "applies_rfc9989": discovery(Standard::Rfc9989),
         },
     })
 }
@@ -84,6 +96,18 @@ fn print_text(v: &serde_json::Value) {
         s("/dmarc/protection_rfc7489"),
         s("/dmarc/protection_rfc9989")
     );
+    for (std, key) in [
+        ("RFC 7489", "applies_rfc7489"),
+        ("RFC 9989", "applies_rfc9989"),
+    ] {
+        let d = |f: &str| s(&format!("/dmarc/{key}/{f}"));
+        println!(
+            "         applies ({std}): {}  source {}  from {}",
+            d("protection"),
+            d("source"),
+            d("inherited_from")
+        );
+    }
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {

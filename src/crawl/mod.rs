@@ -18,8 +18,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::{DnsClient, LookupResult, Outcome};
-use crate::policy::spf::{self, SpfVerdict, TreeVerdict, TxtLookup, TxtSource};
+use crate::policy::dmarc::{self, Discovery, Standard};
+use crate::policy::spf::{self, SpfVerdict, TreeVerdict};
 use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
+use crate::policy::{TxtLookup, TxtSource};
 use crate::zone::ZoneEntry;
 
 /// Knobs of the crawl.
@@ -109,6 +111,12 @@ pub struct NameResult {
     /// The SPF verdict; `None` where the TXT lookup failed.
     #[serde(default)]
     pub spf_verdict: Option<SpfVerdict>,
+    /// Where the DMARC policy that applies was found under RFC 7489 (Organizational Domain)
+    /// and RFC 9989 (DNS Tree Walk); `None` where the name's own `_dmarc` lookup failed.
+    #[serde(default)]
+    pub dmarc_7489: Option<Discovery>,
+    #[serde(default)]
+    pub dmarc_9989: Option<Discovery>,
 }
 
 impl NameResult {
@@ -137,6 +145,8 @@ impl NameResult {
             spf_dns_terms: None,
             spf_tree: None,
             spf_verdict: None,
+            dmarc_7489: None,
+            dmarc_9989: None,
         }
     }
 
@@ -175,6 +185,14 @@ impl NameResult {
         }
     }
 
+    /// Where the DMARC policy that applies was found under `standard`.
+    pub fn discovery(&self, standard: Standard) -> Option<&Discovery> {
+        match standard {
+            Standard::Rfc7489 => self.dmarc_7489.as_ref(),
+            Standard::Rfc9989 => self.dmarc_9989.as_ref(),
+        }
+    }
+
     /// Every lookup of the name settled.
     pub fn is_resolved(&self) -> bool {
         [&self.mx, &self.txt, &self.dmarc]
@@ -183,24 +201,26 @@ impl NameResult {
     }
 }
 
-/// Include/redirect targets remembered at most: providers' records are shared by millions of
-/// names, while a hostile zone's unique targets must not grow memory without bound.
-const SPF_CACHE_ENTRIES: usize = 100_000;
+/// Shared TXT answers remembered at most: providers' SPF records and the `_dmarc` records of
+/// public suffixes are asked for by millions of names, while a hostile zone's unique targets
+/// must not grow memory without bound.
+const TXT_CACHE_ENTRIES: usize = 100_000;
 
 /// Asks the questions: one client, one limiter, the retry policy, and the run-wide cache of
-/// SPF include/redirect targets.
+/// the TXT records that names share (SPF include/redirect targets, DMARC tree-walk steps).
+/// The cache ignores TTLs: a survey is one snapshot.
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
     opts: CrawlOptions,
-    spf_cache: Mutex<HashMap<String, TxtLookup>>,
+    txt_cache: Mutex<HashMap<String, TxtLookup>>,
 }
 
 impl TxtSource for Crawler {
     fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
         let name = name.to_string();
         async move {
-            if let Some(hit) = self.spf_cache.lock().expect("cache lock").get(&name) {
+            if let Some(hit) = self.txt_cache.lock().expect("cache lock").get(&name) {
                 return hit.clone();
             }
             let p = self.probe(&name, RecordType::TXT).await;
@@ -210,8 +230,8 @@ impl TxtSource for Crawler {
                 // Failures are not cached: the next name may get through.
                 _ => return TxtLookup::Failed,
             };
-            let mut cache = self.spf_cache.lock().expect("cache lock");
-            if cache.len() < SPF_CACHE_ENTRIES {
+            let mut cache = self.txt_cache.lock().expect("cache lock");
+            if cache.len() < TXT_CACHE_ENTRIES {
                 cache.insert(name, got.clone());
             }
             got
@@ -230,7 +250,7 @@ impl Crawler {
             client,
             limiter,
             opts,
-            spf_cache: Mutex::default(),
+            txt_cache: Mutex::default(),
         }
     }
 
@@ -283,6 +303,15 @@ impl Crawler {
             r.spf_dns_terms = cost.map(|c| c.dns_terms as u32);
             r.spf_tree = cost.map(|c| c.verdict);
             r.spf_verdict = Some(SpfVerdict::of(parsed.as_ref(), cost.as_ref()));
+        }
+        if r.dmarc.outcome.is_resolved() {
+            let own = &r.dmarc.records;
+            let (d7489, d9989) = tokio::join!(
+                dmarc::discover(&name, own, Standard::Rfc7489, self),
+                dmarc::discover(&name, own, Standard::Rfc9989, self),
+            );
+            r.dmarc_7489 = Some(d7489);
+            r.dmarc_9989 = Some(d9989);
         }
         r
     }

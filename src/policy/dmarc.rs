@@ -1,11 +1,12 @@
 //! DMARC records parsed per RFC 7489 §6.3–6.4 and read under both RFC 7489 and its successor
 //! RFC 9989 (DMARCbis: `np`, `psd`, `t` added; `pct`, `rf`, `ri` removed; a record without `p`
-//! read as `p=none`), with the standard each verdict follows kept apart. No DNS here: the
-//! policy-discovery tree walk belongs to the crawler.
+//! read as `p=none`), with the standard each verdict follows kept apart; and policy discovery
+//! for a name without its own record under both: RFC 7489's Organizational Domain from the
+//! Public Suffix List, and RFC 9989's DNS Tree Walk, over DNS the crawler supplies.
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_dmarc_record, only_one};
+use super::{TxtLookup, TxtSource, is_dmarc_record, only_one};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Policy {
@@ -279,21 +280,52 @@ pub fn read(txts: &[String]) -> Result<DmarcRecord, DmarcError> {
     select(txts).map(|r| parse(r).expect("selected records are DMARC records"))
 }
 
+/// Which of a record's policies applies to the name being judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    /// The record is the name's own: `p`.
+    Own,
+    /// The record is an ancestor's: `sp`, else `p` (RFC 7489 §6.3); under RFC 9989 a name
+    /// that does not exist takes `np` first.
+    Subdomain { exists: bool },
+}
+
 /// The verdict from a record already [`read`], so one parse serves both standards.
 pub fn protection_of(read: &Result<DmarcRecord, DmarcError>, standard: Standard) -> Protection {
+    protection_applying(read, standard, Applies::Own)
+}
+
+/// The verdict of a record for a name it applies to as `applies` says.
+pub fn protection_applying(
+    read: &Result<DmarcRecord, DmarcError>,
+    standard: Standard,
+    applies: Applies,
+) -> Protection {
     let rec = match read {
         Ok(r) => r,
         Err(DmarcError::NoRecord) => return Protection::Absent,
         Err(DmarcError::MultipleRecords(_)) => return Protection::Invalid,
     };
-    let policy = match (rec.p, standard) {
-        (Some(p), _) => p,
-        // RFC 7489 §6.6.3: without a valid p, a record with a valid rua acts as p=none;
-        // otherwise no DMARC processing applies.
-        (None, Standard::Rfc7489) if !rec.rua.is_empty() => Policy::None,
-        (None, Standard::Rfc7489) => return Protection::Invalid,
+    let bad_sp = rec
+        .problems
+        .iter()
+        .any(|p| matches!(p, Problem::BadValue { tag, .. } if tag == "sp"));
+    let tagged = match (applies, standard) {
+        (Applies::Own, _) => rec.p,
+        (Applies::Subdomain { exists: false }, Standard::Rfc9989) => rec.np.or(rec.sp).or(rec.p),
+        (Applies::Subdomain { .. }, _) => rec.sp.or(rec.p),
+    };
+    let policy = match standard {
+        // RFC 7489 §6.6.3: a record without a valid p, or with an invalid sp, acts as p=none
+        // when it has a valid rua; otherwise no DMARC processing applies.
+        Standard::Rfc7489 if rec.p.is_none() || bad_sp => {
+            if rec.rua.is_empty() {
+                return Protection::Invalid;
+            }
+            Policy::None
+        }
         // RFC 9989: a record without a usable p is read as p=none.
-        (None, Standard::Rfc9989) => Policy::None,
+        _ => tagged.unwrap_or(Policy::None),
     };
     let reduced = match standard {
         Standard::Rfc7489 => rec.pct.is_some_and(|n| n < 100),
@@ -307,9 +339,137 @@ pub fn protection_of(read: &Result<DmarcRecord, DmarcError>, standard: Standard)
     }
 }
 
+/// Where the policy that applies to a name was found, under one standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Discovery {
+    /// The name's own `_dmarc` records decide.
+    Own,
+    /// The name has no record of its own; this ancestor's DMARC records apply.
+    Inherited { from: String, records: Vec<String> },
+    /// No record at the name nor at any ancestor asked.
+    NotFound,
+    /// A lookup on the way failed: unknown, never "no policy".
+    Failed,
+}
+
+impl Discovery {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Discovery::Own => "own",
+            Discovery::Inherited { .. } => "inherited",
+            Discovery::NotFound => "none",
+            Discovery::Failed => "failed",
+        }
+    }
+
+    pub fn inherited_from(&self) -> Option<&str> {
+        match self {
+            Discovery::Inherited { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+
+    /// The protection that applies to the name after discovery; `None` where a lookup failed.
+    /// `own` is the name's own record [`read`]; `exists` is false when the name is NXDOMAIN.
+    pub fn protection(
+        &self,
+        own: &Result<DmarcRecord, DmarcError>,
+        standard: Standard,
+        exists: bool,
+    ) -> Option<Protection> {
+        Some(match self {
+            Discovery::Own => protection_of(own, standard),
+            Discovery::Inherited { records, .. } => {
+                protection_applying(&read(records), standard, Applies::Subdomain { exists })
+            }
+            Discovery::NotFound => Protection::Absent,
+            Discovery::Failed => return None,
+        })
+    }
+}
+
+/// RFC 7489 §3.2: the Organizational Domain is the public suffix (the whole Public Suffix List,
+/// private section included, as the RFC points to it) plus one label.
+pub fn organizational_domain(name: &str) -> &str {
+    psl::domain_str(name).unwrap_or(name)
+}
+
+/// The names RFC 9989's DNS Tree Walk asks after the name itself (§4.10.1): with 8 or more
+/// labels, jump to the last 7; then drop one label at a time down to the top-level domain.
+/// At most 7, so the walk is at most 8 queries.
+pub fn tree_walk_targets(name: &str) -> Vec<&str> {
+    let labels = name.split('.').count();
+    let mut targets = Vec::new();
+    let mut rest = name;
+    let mut count = labels;
+    while count > 1 {
+        let drop = if count >= 8 && rest.len() == name.len() {
+            count - 7
+        } else {
+            1
+        };
+        for _ in 0..drop {
+            rest = rest.split_once('.').map_or("", |(_, r)| r);
+        }
+        count -= drop;
+        targets.push(rest);
+    }
+    targets
+}
+
+/// Find the policy that applies to `name`, whose own `_dmarc` TXT records are `own`.
+///
+/// RFC 7489 §6.6.3: with no DMARC record at the name, ask once at the Organizational Domain;
+/// several records there mean no DMARC processing. RFC 9989 §4.10: walk up the tree and stop
+/// at the first ancestor with exactly one DMARC record; several records at one step are
+/// discarded and the walk goes on (so a name with several records of its own may inherit).
+pub async fn discover<S: TxtSource>(
+    name: &str,
+    own: &[String],
+    standard: Standard,
+    dns: &S,
+) -> Discovery {
+    let own_read = select(own);
+    let targets = match (standard, &own_read) {
+        (_, Ok(_)) => return Discovery::Own,
+        (Standard::Rfc7489, Err(DmarcError::MultipleRecords(_))) => return Discovery::Own,
+        (Standard::Rfc7489, Err(DmarcError::NoRecord)) => {
+            let org = organizational_domain(name);
+            if org == name {
+                return Discovery::NotFound;
+            }
+            vec![org]
+        }
+        (Standard::Rfc9989, Err(_)) => tree_walk_targets(name),
+    };
+    for target in targets {
+        let records = match dns.txt(&format!("_dmarc.{target}")).await {
+            TxtLookup::Records(r) => r,
+            TxtLookup::Void => continue,
+            TxtLookup::Failed => return Discovery::Failed,
+        };
+        let dmarc: Vec<String> = records.into_iter().filter(|t| is_dmarc_record(t)).collect();
+        let usable = match standard {
+            Standard::Rfc7489 => !dmarc.is_empty(),
+            Standard::Rfc9989 => dmarc.len() == 1,
+        };
+        if usable {
+            return Discovery::Inherited {
+                from: target.to_string(),
+                records: dmarc,
+            };
+        }
+    }
+    if matches!(own_read, Err(DmarcError::MultipleRecords(_))) {
+        return Discovery::Own;
+    }
+    Discovery::NotFound
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fake::{Fake, rec};
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
@@ -394,5 +554,121 @@ mod tests {
             (bis.np, bis.psd, bis.t),
             (Some(Policy::Reject), Some('n'), Some(false))
         );
+    }
+
+    #[test]
+    fn tree_walk_targets_follow_rfc_9989() {
+        // RFC 9989's own example: eight queries in all for a 13-label name.
+        let t = tree_walk_targets("a.b.c.d.e.f.g.h.i.j.mail.example.com");
+        assert_eq!(t.len(), 7);
+        assert_eq!(t[0], "g.h.i.j.mail.example.com");
+        assert_eq!(t[6], "com");
+        assert_eq!(tree_walk_targets("x.tokyo.jp"), ["tokyo.jp", "jp"]);
+        assert!(tree_walk_targets("jp").is_empty());
+    }
+
+    #[test]
+    fn organizational_domains_follow_the_psl() {
+        assert_eq!(organizational_domain("www.example.co.jp"), "example.co.jp");
+        assert_eq!(organizational_domain("x.tokyo.jp"), "x.tokyo.jp");
+        assert_eq!(organizational_domain("a.b.example.com"), "example.com");
+    }
+
+    fn walk(name: &str, own: &[&str], std: Standard, zone: Vec<(&str, TxtLookup)>) -> Discovery {
+        let dns = Fake::new(zone);
+        futures::executor::block_on(discover(name, &v(own), std, &dns))
+    }
+
+    #[test]
+    fn the_readings_differ_under_a_public_suffix_with_a_record() {
+        let zone = || vec![("_dmarc.tokyo.jp", rec("v=DMARC1; p=reject; psd=y"))];
+        // x.tokyo.jp is its own Organizational Domain: RFC 7489 looks no further.
+        assert_eq!(
+            walk("x.tokyo.jp", &[], Standard::Rfc7489, zone()),
+            Discovery::NotFound
+        );
+        let d = walk("x.tokyo.jp", &[], Standard::Rfc9989, zone());
+        assert_eq!(d.inherited_from(), Some("tokyo.jp"));
+        let none = Err(DmarcError::NoRecord);
+        assert_eq!(
+            d.protection(&none, Standard::Rfc9989, true),
+            Some(Protection::Reject)
+        );
+        let own = ["v=DMARC1; p=none"];
+        assert_eq!(
+            walk("x.tokyo.jp", &own, Standard::Rfc9989, zone()),
+            Discovery::Own
+        );
+    }
+
+    #[test]
+    fn subdomains_take_sp_then_np_for_names_that_do_not_exist() {
+        let zone = || {
+            vec![(
+                "_dmarc.example.co.jp",
+                rec("v=DMARC1; p=reject; sp=quarantine; np=none; pct=50"),
+            )]
+        };
+        let none = Err(DmarcError::NoRecord);
+        let d = walk("www.example.co.jp", &[], Standard::Rfc7489, zone());
+        assert_eq!(d.inherited_from(), Some("example.co.jp"));
+        assert_eq!(
+            d.protection(&none, Standard::Rfc7489, true),
+            Some(Protection::Reduced)
+        );
+        let d = walk("www.example.co.jp", &[], Standard::Rfc9989, zone());
+        assert_eq!(
+            d.protection(&none, Standard::Rfc9989, true),
+            Some(Protection::Quarantine)
+        );
+        assert_eq!(
+            d.protection(&none, Standard::Rfc9989, false),
+            Some(Protection::None)
+        );
+    }
+
+    #[test]
+    fn several_records_and_failures_are_not_absence() {
+        let two = vec![
+            "v=DMARC1; p=none".to_string(),
+            "v=DMARC1; p=reject".to_string(),
+        ];
+        let zone = || {
+            vec![
+                ("_dmarc.b.example.jp", TxtLookup::Records(two.clone())),
+                ("_dmarc.example.jp", rec("v=DMARC1; p=quarantine")),
+            ]
+        };
+        let none = Err(DmarcError::NoRecord);
+        // RFC 7489: several records at the Organizational Domain: no policy (invalid).
+        let org_two = vec![("_dmarc.example.jp", TxtLookup::Records(two.clone()))];
+        let d = walk("a.b.example.jp", &[], Standard::Rfc7489, org_two);
+        assert_eq!(d.inherited_from(), Some("example.jp"));
+        assert_eq!(
+            d.protection(&none, Standard::Rfc7489, true),
+            Some(Protection::Invalid)
+        );
+        // Several records of its own: no policy, and no look further.
+        let d = walk("b.example.jp", &two_refs(&two), Standard::Rfc7489, zone());
+        assert_eq!(d, Discovery::Own);
+        // RFC 9989 discards the step with several records and walks on.
+        let d = walk("a.b.example.jp", &[], Standard::Rfc9989, zone());
+        assert_eq!(d.inherited_from(), Some("example.jp"));
+        assert_eq!(
+            d.protection(&none, Standard::Rfc9989, true),
+            Some(Protection::Quarantine)
+        );
+        let failed = walk(
+            "a.example.jp",
+            &[],
+            Standard::Rfc9989,
+            vec![("_dmarc.example.jp", TxtLookup::Failed)],
+        );
+        assert_eq!(failed, Discovery::Failed);
+        assert_eq!(failed.protection(&none, Standard::Rfc9989, true), None);
+    }
+
+    fn two_refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
     }
 }

@@ -6,6 +6,22 @@ pub mod spf;
 
 use serde::{Deserialize, Serialize};
 
+/// What a TXT lookup made on the way (an SPF include or redirect target, a DMARC tree-walk
+/// step) gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxtLookup {
+    Records(Vec<String>),
+    /// NXDOMAIN or no TXT: for SPF a void lookup (RFC 7208 §4.6.4).
+    Void,
+    /// The lookup failed (timeout, SERVFAIL): a temperror, never "no record".
+    Failed,
+}
+
+/// The DNS that policy evaluation needs, supplied by the crawler (rate-limited, cached).
+pub trait TxtSource {
+    fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send;
+}
+
 /// Whether a TXT record (its strings already joined, RFC 7208 §3.3) is an SPF record.
 ///
 /// RFC 7208 §4.5: keep records that begin with the version section "v=spf1", terminated by a
@@ -94,6 +110,32 @@ impl MxKind {
             MxKind::NullWithHosts => "null-with-hosts",
             MxKind::None => "none",
         }
+    }
+}
+
+/// A zone in memory for the policy tests: names not listed are void.
+#[cfg(test)]
+pub(crate) mod fake {
+    use super::{TxtLookup, TxtSource};
+    use std::collections::HashMap;
+
+    pub struct Fake(HashMap<String, TxtLookup>);
+
+    impl Fake {
+        pub fn new(zone: Vec<(&str, TxtLookup)>) -> Fake {
+            Fake(zone.into_iter().map(|(n, l)| (n.to_string(), l)).collect())
+        }
+    }
+
+    impl TxtSource for Fake {
+        fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
+            let r = self.0.get(name).cloned().unwrap_or(TxtLookup::Void);
+            async move { r }
+        }
+    }
+
+    pub fn rec(s: &str) -> TxtLookup {
+        TxtLookup::Records(vec![s.to_string()])
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::{is_spf_record, only_one};
+use super::{TxtLookup, TxtSource, is_spf_record, only_one};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Qualifier {
@@ -612,21 +612,6 @@ impl SpfVerdict {
     }
 }
 
-/// What a TXT lookup for an include or redirect target gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TxtLookup {
-    Records(Vec<String>),
-    /// NXDOMAIN or no TXT: a void lookup (§4.6.4).
-    Void,
-    /// The lookup failed (timeout, SERVFAIL): a temperror, never "no record".
-    Failed,
-}
-
-/// The DNS the cost evaluation needs, supplied by the crawler (rate-limited, cached).
-pub trait TxtSource {
-    fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send;
-}
-
 /// How an SPF record's include/redirect tree came out, evaluated without a sender address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TreeVerdict {
@@ -764,23 +749,10 @@ pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) 
 #[cfg(test)]
 mod tree_tests {
     use super::*;
-    use std::collections::HashMap;
-
-    struct Fake(HashMap<String, TxtLookup>);
-
-    impl TxtSource for Fake {
-        fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
-            let r = self.0.get(name).cloned().unwrap_or(TxtLookup::Void);
-            async move { r }
-        }
-    }
-
-    fn rec(s: &str) -> TxtLookup {
-        TxtLookup::Records(vec![s.to_string()])
-    }
+    use crate::policy::fake::{Fake, rec};
 
     fn cost(record: &str, zone: Vec<(&str, TxtLookup)>) -> TreeCost {
-        let src = Fake(zone.into_iter().map(|(n, l)| (n.to_string(), l)).collect());
+        let src = Fake::new(zone);
         let r = parse(record).unwrap();
         futures::executor::block_on(tree_cost("example.jp", &r, &src))
     }

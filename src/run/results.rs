@@ -7,7 +7,8 @@ use polars::prelude::*;
 
 use super::{JournalReader, RunDir, RunError, io_err};
 use crate::crawl::{NameResult, Probe};
-use crate::policy::dmarc::{self, Standard};
+use crate::dns::Outcome;
+use crate::policy::dmarc::{self, Discovery, Standard};
 use crate::policy::spf::{self, Qualifier, SpfError, SpfRecord};
 use crate::zone::{name_key, refdata};
 
@@ -133,7 +134,6 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
                 .map(Qualifier::code)
         }),
     ));
-    // The DMARC record read under RFC 7489 and under RFC 9989; null where the lookup failed.
     // The DMARC record, parsed once, read under RFC 7489 and RFC 9989; null where the lookup
     // failed.
     let dmarc_read: Vec<_> = rows.iter().map(|r| dmarc::read(&r.dmarc.records)).collect();
@@ -153,6 +153,28 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
         "dmarc_protection_9989",
         protection(Standard::Rfc9989),
     ));
+    // Policy discovery (own, inherited from an ancestor, none) and the protection that
+    // applies after it, per standard; null where a lookup failed.
+    for (std, suffix) in [(Standard::Rfc7489, "7489"), (Standard::Rfc9989, "9989")] {
+        cols.push(str_col(
+            &format!("dmarc_source_{suffix}"),
+            rows.iter().map(|r| r.discovery(std).map(Discovery::code)),
+        ));
+        cols.push(str_col(
+            &format!("dmarc_inherited_from_{suffix}"),
+            rows.iter()
+                .map(|r| r.discovery(std).and_then(Discovery::inherited_from)),
+        ));
+        cols.push(str_col(
+            &format!("dmarc_effective_{suffix}"),
+            rows.iter().zip(&dmarc_read).map(|(r, own)| {
+                let exists = r.mx.outcome != Outcome::NxDomain;
+                r.discovery(std)
+                    .and_then(|d| d.protection(own, std, exists))
+                    .map(dmarc::Protection::code)
+            }),
+        ));
+    }
     cols.push(
         Series::new(
             "spf_dns_terms".into(),
@@ -175,7 +197,13 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 38] = [
+const RESERVED: [&str; 44] = [
+    "dmarc_source_7489",
+    "dmarc_source_9989",
+    "dmarc_inherited_from_7489",
+    "dmarc_inherited_from_9989",
+    "dmarc_effective_7489",
+    "dmarc_effective_9989",
     "spf_verdict",
     "spf_dns_terms",
     "spf_tree",

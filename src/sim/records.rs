@@ -15,8 +15,13 @@
 
 use super::population::{MxTruth, Truth};
 
-/// Provider names the simulated server also serves: SPF include targets and a DMARC service.
-pub const PROVIDER_TXT: [(&str, &str); 3] = [
+/// TXT records above or beside the population that many names share: providers' SPF include
+/// targets, and a DMARC record at the public suffix `tokyo.jp` (hypothetical, marked `psd=y` as
+/// RFC 9989 lets a public suffix operator publish). RFC 9989's DNS Tree Walk applies it to
+/// every Tokyo geographic name without a record of its own; RFC 7489 does not, since
+/// `tokyo.jp` is on the Public Suffix List and `x.tokyo.jp` is its own Organizational Domain.
+pub const SHARED_TXT: [(&str, &str); 4] = [
+    ("_dmarc.tokyo.jp", "v=DMARC1; p=reject; psd=y"),
     ("_spf.sim-provider-a.net", "v=spf1 ip4:198.51.100.0/24 -all"),
     (
         "_spf.sim-provider-b.net",

@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use super::SimError;
 use super::population::{Population, mix};
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST, PROVIDER_TXT,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST, SHARED_TXT,
     apex_txt, dmarc, hostile, mx_records, service_dmarc_txt,
 };
 
@@ -153,7 +153,7 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             None => nx(),
         };
     }
-    if let Some((_, txt)) = PROVIDER_TXT.iter().find(|(n, _)| *n == qname) {
+    if let Some((_, txt)) = SHARED_TXT.iter().find(|(n, _)| *n == qname) {
         return ok(pick(
             RecordType::TXT,
             txt_records(&owner, vec![vec![txt.to_string()]]),

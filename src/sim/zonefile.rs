@@ -6,7 +6,7 @@ use std::io::Write;
 use super::SimError;
 use super::population::Population;
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, PROVIDER_TXT, apex_txt, dmarc, mx_records,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, SHARED_TXT, apex_txt, dmarc, mx_records,
     service_dmarc_txt,
 };
 
@@ -26,7 +26,7 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
         w,
         ". SOA ns.sim.invalid. hostmaster.sim.invalid. 1 3600 600 86400 300\n. NS ns.sim.invalid.\nns.sim.invalid. A 127.0.0.1"
     )?;
-    for (name, txt) in PROVIDER_TXT {
+    for (name, txt) in SHARED_TXT {
         writeln!(w, "{name}. TXT {}", quoted(&[txt.to_string()]))?;
     }
     writeln!(w, "{PROVIDER_MX_HOST}. A 192.0.2.25")?;

@@ -245,11 +245,11 @@ fn add_type_row(all: &mut TypeRow, r: &TypeRow) {
     add_measure(&mut all.dmarc, &r.dmarc);
 }
 
-/// The local-government table: the names of the 1,788 (those with a local-government code),
-/// per region in the published order, then all; and per prefecture.
 /// Rows of a local-government table.
 pub type LgRows = Vec<(LgGroup, LgRow)>;
 
+/// The local-government table: the names of the 1,788 (those with a local-government code),
+/// per region in the published order, then all; and per prefecture.
 pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError> {
     let lg = lf.filter(col("lgcode").is_not_null());
     let prefs = group_totals(lg, col("prefecture_code"), false)?;
@@ -298,49 +298,97 @@ pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError>
 /// unresolved.
 pub type ClassRows = Vec<(Option<JpType>, Vec<u64>)>;
 
-/// How the names with MX of each JP type fall into the classes `codes` of `column` (null:
-/// the lookup was unresolved, counted last), then all of .jp, then names outside .jp.
-pub fn class_table(
+/// How the names with MX fall into the classes `codes` of `column` (the last slot: null, the
+/// lookup unresolved), per value of the string column `key`.
+fn class_counts(
     lf: LazyFrame,
+    key: &str,
     column: &str,
     codes: &[&str],
-) -> Result<ClassRows, TabulateError> {
+) -> Result<std::collections::HashMap<String, Vec<u64>>, TabulateError> {
     let df = lf
         .filter(flag("has_mx"))
-        .group_by([col("jp_type"), col(column)])
+        .group_by([col(key), col(column)])
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()?;
     let width = codes.len() + 1;
-    let mut by_type: std::collections::HashMap<JpType, Vec<u64>> = Default::default();
+    let mut by_key: std::collections::HashMap<String, Vec<u64>> = Default::default();
     for i in 0..df.height() {
         let get = |c: &str| df.column(c).ok().and_then(|c| c.get(i).ok());
-        let Some(t) = get("jp_type").and_then(|v| v.get_str().and_then(|s| s.parse().ok())) else {
+        let Some(k) = get(key).and_then(|v| v.get_str().map(str::to_string)) else {
             continue;
         };
         let slot = get(column)
             .and_then(|v| v.get_str().map(str::to_string))
             .and_then(|p| codes.iter().position(|x| *x == p))
             .unwrap_or(width - 1);
-        by_type.entry(t).or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
+        by_key.entry(k).or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
     }
+    Ok(by_key)
+}
+
+/// How the names with MX of each JP type fall into the classes `codes` of `column`, then all
+/// of .jp, then names outside .jp.
+pub fn class_table(
+    lf: LazyFrame,
+    column: &str,
+    codes: &[&str],
+) -> Result<ClassRows, TabulateError> {
+    let by_type = class_counts(lf, "jp_type", column, codes)?;
+    Ok(rows_by_type(by_type, codes.len() + 1))
+}
+
+/// Counts keyed by JP type code as rows: each .jp type in the published order, all of .jp,
+/// then names outside .jp if there are any.
+fn rows_by_type(
+    mut by_type: std::collections::HashMap<String, Vec<u64>>,
+    width: usize,
+) -> ClassRows {
     let mut rows = Vec::new();
     let mut all = vec![0; width];
     for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
-        let r = by_type.remove(&t).unwrap_or_else(|| vec![0; width]);
+        let r = by_type.remove(t.code()).unwrap_or_else(|| vec![0; width]);
         all.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
         rows.push((Some(t), r));
     }
     rows.push((None, all));
-    if let Some(other) = by_type.remove(&JpType::Other) {
+    if let Some(other) = by_type.remove(JpType::Other.code()) {
         rows.push((Some(JpType::Other), other));
     }
+    rows
+}
+
+/// The same for the local governments' names with MX, per region in the published order,
+/// then all.
+pub fn localgov_class_table(
+    lf: LazyFrame,
+    column: &str,
+    codes: &[&str],
+) -> Result<Vec<(LgGroup, Vec<u64>)>, TabulateError> {
+    let lg = lf.filter(col("lgcode").is_not_null());
+    let by_region = class_counts(lg, "region", column, codes)?;
+    let mut rows = Vec::new();
+    let mut all = vec![0; codes.len() + 1];
+    for region in Region::ALL {
+        let r = by_region
+            .get(region.name_ja())
+            .cloned()
+            .unwrap_or_else(|| vec![0; codes.len() + 1]);
+        all.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
+        rows.push((LgGroup::Region(region), r));
+    }
+    rows.push((LgGroup::All, all));
     Ok(rows)
 }
 
-/// DMARC policy strength (RFC 7489 reading) of the names with MX, per [`Protection::ALL`].
-pub fn dmarc_strength_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
-    let codes: Vec<&str> = Protection::ALL.iter().map(|p| p.code()).collect();
-    class_table(lf, "dmarc_protection", &codes)
+fn protection_codes() -> Vec<&'static str> {
+    Protection::ALL.iter().map(|p| p.code()).collect()
+}
+
+/// DMARC policy strength of the names with MX, from their own record read under RFC 7489
+/// (`dmarc_protection`), or after policy discovery (`dmarc_effective_7489`/`_9989`).
+pub fn dmarc_strength_table(lf: LazyFrame, column: &str) -> Result<ClassRows, TabulateError> {
+    class_table(lf, column, &protection_codes())
 }
 
 /// SPF verdicts of the names with MX, per [`SpfVerdict::ALL`].
@@ -349,19 +397,58 @@ pub fn spf_verdict_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
     class_table(lf, "spf_verdict", &codes)
 }
 
+/// Policy discovery per type, over the names with MX: a record of their own, a policy
+/// inherited from an ancestor under RFC 7489 and under RFC 9989, names whose two discoveries
+/// part, and names where discovery was unresolved.
+pub fn dmarc_discovery_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
+    let src = |std: &str, code: &str| col(format!("dmarc_source_{std}").as_str()).eq(lit(code));
+    let from = |std: &str| col(format!("dmarc_inherited_from_{std}").as_str());
+    // The two discoveries part: one found an ancestor's policy the other did not, or another.
+    let differ = from("7489")
+        .neq_missing(from("9989"))
+        .and(known("dmarc_source_7489").and(known("dmarc_source_9989")));
+    let (e7, e9) = (col("dmarc_effective_7489"), col("dmarc_effective_9989"));
+    let df = lf
+        .filter(flag("has_mx"))
+        .group_by([col("jp_type")])
+        .agg([
+            count(flag("has_dmarc"), "own"),
+            count(src("7489", "inherited").fill_null(lit(false)), "i7489"),
+            count(src("9989", "inherited").fill_null(lit(false)), "i9989"),
+            count(differ, "differ"),
+            count(e7.is_null().or(e9.is_null()), "unresolved"),
+        ])
+        .collect()?;
+    let cols = ["own", "i7489", "i9989", "differ", "unresolved"];
+    let by_type = (0..df.height())
+        .filter_map(|i| {
+            let t = df.column("jp_type").ok()?.get(i).ok()?;
+            let counts = cols.iter().map(|c| u(&df, c, i)).collect();
+            Some((t.get_str()?.to_string(), counts))
+        })
+        .collect();
+    Ok(rows_by_type(by_type, cols.len()))
+}
+
 /// All tables of a run, ready to render.
 pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, TabulateError> {
     let lf = scan_results(results)?;
     let types = jp_type_table(lf.clone())?;
     let (regions, prefectures) = localgov_tables(lf.clone())?;
-    let strength = dmarc_strength_table(lf.clone())?;
+    let strength = dmarc_strength_table(lf.clone(), "dmarc_protection")?;
+    let effective = dmarc_strength_table(lf.clone(), "dmarc_effective_9989")?;
+    let discovery = dmarc_discovery_table(lf.clone())?;
+    let lg_strength = localgov_class_table(lf.clone(), "dmarc_protection", &protection_codes())?;
     let spf = spf_verdict_table(lf)?;
     Ok(vec![
         render::type_table(&types, lang),
-        render::strength_table(&strength, lang),
+        render::strength_table(&strength, render::Strength::Own, lang),
+        render::strength_table(&effective, render::Strength::Effective9989, lang),
+        render::discovery_table(&discovery, lang),
         render::spf_verdict_table(&spf, lang),
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
+        render::lg_strength_table(&lg_strength, lang),
     ])
 }
 

@@ -101,28 +101,26 @@ fn type_label(t: Option<JpType>, lang: Lang) -> String {
 }
 
 /// A class table: counts per class of the names with MX, unresolved, and the share of the
-/// first `strong` classes among the settled ones.
+/// first `strong` classes among the settled ones; one row per labelled group.
 fn class_render(
     name: &str,
     title: String,
+    group_header: String,
     classes: Vec<String>,
     (strong, strong_header): (usize, String),
-    rows: &[(Option<JpType>, Vec<u64>)],
+    rows: Vec<(String, &Vec<u64>)>,
     lang: Lang,
 ) -> Table {
-    let mut headers = vec![
-        h(lang, "種別", "type"),
-        h(lang, "MXありドメイン名数", "mx_domains"),
-    ];
+    let mut headers = vec![group_header, h(lang, "MXありドメイン名数", "mx_domains")];
     headers.extend(classes);
     headers.push(h(lang, "未解決", "unresolved"));
     headers.push(strong_header);
     let body = rows
-        .iter()
-        .map(|(t, counts)| {
+        .into_iter()
+        .map(|(label, counts)| {
             let unresolved = counts[counts.len() - 1];
             let total: u64 = counts.iter().sum();
-            let mut row = vec![type_label(*t, lang), total.to_string()];
+            let mut row = vec![label, total.to_string()];
             row.extend(counts.iter().map(u64::to_string));
             row.push(
                 super::percent_half_up(counts[..strong].iter().sum(), total - unresolved, 1)
@@ -139,9 +137,14 @@ fn class_render(
     }
 }
 
-/// DMARC policy strength of the names with MX and the share at quarantine or reject.
-pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
-    let classes = Protection::ALL
+fn by_type(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Vec<(String, &Vec<u64>)> {
+    rows.iter()
+        .map(|(t, c)| (type_label(*t, lang), c))
+        .collect()
+}
+
+fn protection_classes(lang: Lang) -> Vec<String> {
+    Protection::ALL
         .iter()
         .map(|p| match (p, lang) {
             (Protection::Reduced, Lang::Ja) => "pct<100".to_string(),
@@ -149,22 +152,102 @@ pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table 
             (Protection::Absent, Lang::Ja) => "DMARCなし".to_string(),
             (p, _) => p.code().to_string(),
         })
-        .collect();
+        .collect()
+}
+
+fn strong_header(lang: Lang) -> (usize, String) {
+    (
+        2,
+        h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"),
+    )
+}
+
+/// Which DMARC reading a strength table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// The name's own record, RFC 7489.
+    Own,
+    /// The policy that applies after RFC 9989 discovery (own or inherited).
+    Effective9989,
+}
+
+/// DMARC policy strength of the names with MX and the share at quarantine or reject.
+pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], which: Strength, lang: Lang) -> Table {
+    let (name, title) = match which {
+        Strength::Own => (
+            "dmarc_strength",
+            h(
+                lang,
+                "DMARCポリシーの強さ(MXありドメイン名、自身のレコード、RFC 7489による読み)",
+                "DMARC policy strength of names with MX (own record, RFC 7489 reading)",
+            ),
+        ),
+        Strength::Effective9989 => (
+            "dmarc_effective",
+            h(
+                lang,
+                "適用されるDMARCポリシーの強さ(MXありドメイン名、上位ドメインからの継承を含む、RFC 9989)",
+                "DMARC policy that applies to names with MX, inherited ones included (RFC 9989 tree walk)",
+            ),
+        ),
+    };
     class_render(
-        "dmarc_strength",
-        h(
-            lang,
-            "DMARCポリシーの強さ(MXありドメイン名、RFC 7489による読み)",
-            "DMARC policy strength of names with MX (RFC 7489 reading)",
-        ),
-        classes,
-        (
-            2,
-            h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"),
-        ),
-        rows,
+        name,
+        title,
+        h(lang, "種別", "type"),
+        protection_classes(lang),
+        strong_header(lang),
+        by_type(rows, lang),
         lang,
     )
+}
+
+/// DMARC policy strength of the local governments' names with MX, per region.
+pub fn lg_strength_table(rows: &[(LgGroup, Vec<u64>)], lang: Lang) -> Table {
+    class_render(
+        "dmarc_strength_localgov_regions",
+        h(
+            lang,
+            "地方公共団体のDMARCポリシーの強さ(MXありドメイン名、地域別、RFC 7489による読み)",
+            "DMARC policy strength of local governments with MX by region (RFC 7489 reading)",
+        ),
+        h(lang, "地域", "region"),
+        protection_classes(lang),
+        strong_header(lang),
+        rows.iter().map(|(g, c)| (lg_label(*g, lang), c)).collect(),
+        lang,
+    )
+}
+
+/// Where the DMARC policy of the names with MX comes from, and where the two standards'
+/// readings part.
+pub fn discovery_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let mut headers = vec![
+        h(lang, "種別", "type"),
+        h(lang, "自身のDMARCあり", "own_record"),
+        h(lang, "継承(RFC 7489 組織ドメイン)", "inherited_rfc7489"),
+        h(lang, "継承(RFC 9989 ツリーウォーク)", "inherited_rfc9989"),
+        h(lang, "両規格で継承元が異なる", "discovery_differs"),
+    ];
+    headers.push(h(lang, "未解決", "unresolved"));
+    let body = rows
+        .iter()
+        .map(|(t, counts)| {
+            let mut row = vec![type_label(*t, lang)];
+            row.extend(counts.iter().map(u64::to_string));
+            row
+        })
+        .collect();
+    Table {
+        name: "dmarc_discovery".to_string(),
+        title: h(
+            lang,
+            "DMARCポリシーの所在(MXありドメイン名):自身のレコードと上位ドメインからの継承",
+            "Where the DMARC policy of names with MX comes from: own record or inherited",
+        ),
+        headers,
+        rows: body,
+    }
 }
 
 /// SPF verdicts of the names with MX and the share ending in `-all`.
@@ -185,16 +268,32 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
             "SPFの判定(MXありドメイン名、RFC 7208)",
             "SPF verdicts of names with MX (RFC 7208)",
         ),
+        h(lang, "種別", "type"),
         classes,
         (1, h(lang, "-all率(%)", "hard_fail_pct")),
-        rows,
+        by_type(rows, lang),
         lang,
     )
 }
 
+fn lg_label(g: LgGroup, lang: Lang) -> String {
+    match (g, lang) {
+        (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),
+        (LgGroup::Region(x), Lang::En) => x.name_en().to_string(),
+        (LgGroup::Prefecture(c), l) => refdata()
+            .prefecture(c)
+            .map(|p| match l {
+                Lang::Ja => p.name_ja.clone(),
+                Lang::En => p.name_en.clone(),
+            })
+            .unwrap_or_else(|| c.to_string()),
+        (LgGroup::All, Lang::Ja) => "全国".to_string(),
+        (LgGroup::All, Lang::En) => "All".to_string(),
+    }
+}
+
 /// A local-government table, per region or (`by_pref`) per prefecture.
 pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], by_pref: bool, lang: Lang) -> Table {
-    let rd = refdata();
     let mut headers = vec![if by_pref {
         h(lang, "都道府県", "prefecture")
     } else {
@@ -215,19 +314,7 @@ pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], by_pref: bool, lang: Lang
     let body = rows
         .iter()
         .map(|(g, r)| {
-            let label = match (g, lang) {
-                (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),
-                (LgGroup::Region(x), Lang::En) => x.name_en().to_string(),
-                (LgGroup::Prefecture(c), l) => rd
-                    .prefecture(*c)
-                    .map(|p| match l {
-                        Lang::Ja => p.name_ja.clone(),
-                        Lang::En => p.name_en.clone(),
-                    })
-                    .unwrap_or_else(|| c.to_string()),
-                (LgGroup::All, Lang::Ja) => "全国".to_string(),
-                (LgGroup::All, Lang::En) => "All".to_string(),
-            };
+            let label = lg_label(*g, lang);
             let mut row = vec![label, r.names.to_string()];
             row.extend(measure_cells(&r.mx, 1));
             row.extend(measure_cells(&r.spf, 1));
