@@ -56,9 +56,12 @@ fn report(r: &NameResult) -> serde_json::Value {
         "registered_domain": r.registered_domain,
         "jp_type": r.jp_type.code(),
         "prefecture": r.prefecture,
-        "mx": { "outcome": r.mx.outcome.code(), "records": r.mx.records, "kind": r.mx_kind },
+        "mx": { "outcome": r.mx.outcome.code(), "records": r.mx.records, "kind": r.mx_kind.map(|k| k.code()) },
         "txt": { "outcome": r.txt.outcome.code(), "records": r.txt.records },
         "spf": if r.txt.outcome.is_resolved() { spf } else { json!("unresolved") },
+        "spf_verdict": r.spf_verdict.map(|v| v.code()),
+        "spf_tree": r.spf_tree.map(|t| t.code()),
+        "spf_dns_terms": r.spf_dns_terms,
         "dmarc": {
             "outcome": r.dmarc.outcome.code(),
             "records": r.dmarc.records,
@@ -72,7 +75,11 @@ fn report(r: &NameResult) -> serde_json::Value {
 }
 
 fn print_text(v: &serde_json::Value) {
-    let s = |p: &str| v.pointer(p).map(|x| x.to_string()).unwrap_or_default();
+    let s = |p: &str| match v.pointer(p) {
+        Some(serde_json::Value::String(x)) => x.clone(),
+        Some(serde_json::Value::Null) | None => "-".to_string(),
+        Some(x) => x.to_string(),
+    };
     println!(
         "{}  ({} {})",
         v["domain"].as_str().unwrap_or(""),
@@ -90,7 +97,13 @@ fn print_text(v: &serde_json::Value) {
             .unwrap_or("unresolved")
     );
     println!(
-        "  DMARC  {}  {}  RFC 7489: {}  RFC 9989: {}",
+        "         verdict {}  tree {}  DNS-querying terms {}",
+        s("/spf_verdict"),
+        s("/spf_tree"),
+        s("/spf_dns_terms")
+    );
+    println!(
+        "  DMARC  {}  {}  own record: RFC 7489 {}, RFC 9989 {}",
         s("/dmarc/outcome"),
         s("/dmarc/records"),
         s("/dmarc/protection_rfc7489"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use mailcensus::sim::{
-    Faults, LgSpec, Population, SimServer, TypeSpec, write_list, write_zonefile,
+    Corpus, Faults, LgSpec, Population, SimServer, TypeSpec, write_list, write_zonefile,
 };
 
 /// Which population; shared with `demo`.
@@ -27,6 +27,10 @@ pub struct PopulationArgs {
     /// Seed of the generator: same seed, same population.
     #[arg(long, default_value_t = 2018)]
     pub seed: u64,
+    /// Also serve the named records of this JSON-lines file (e.g. the policy agreement
+    /// corpus, tests/data/policy-corpus.jsonl).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -55,7 +59,11 @@ impl PopulationArgs {
             Parts::Localgov => (None, Some(&lg)),
             Parts::Both => (Some(&types), Some(&lg)),
         };
-        Ok(Population::new(self.seed, t, l)?)
+        let pop = Population::new(self.seed, t, l)?;
+        Ok(match &self.corpus {
+            Some(p) => pop.with_corpus(Corpus::from_path(p)?),
+            None => pop,
+        })
     }
 }
 

@@ -147,17 +147,25 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
     let mut r = DmarcRecord::default();
     let mut seen: Vec<String> = Vec::new();
     // The first part is the version tag, already checked.
-    for part in record.split(';').skip(1) {
+    let parts: Vec<&str> = record.split(';').skip(1).collect();
+    for (i, part) in parts.iter().enumerate() {
         let part = part.trim_matches([' ', '\t']);
+        // §6.4: one separator may end the record; an empty part elsewhere (`;;`) is not in
+        // the grammar.
         if part.is_empty() {
+            if i + 1 < parts.len() {
+                r.problems.push(Problem::Syntax(String::new()));
+            }
             continue;
         }
-        let Some((tag, value)) = part.split_once('=') else {
+        let Some((tag, value)) = part.split_once('=').filter(|(t, _)| !t.trim().is_empty()) else {
             r.problems.push(Problem::Syntax(part.to_string()));
             continue;
         };
         let tag = tag.trim_matches([' ', '\t']).to_ascii_lowercase();
         let value = value.trim_matches([' ', '\t']);
+        // ABNF quoted strings are case-insensitive (RFC 5234 §2.3): `p=Reject` is reject.
+        let keyword = value.to_ascii_lowercase();
         if seen.contains(&tag) {
             r.problems.push(Problem::DuplicateTag(tag));
             continue;
@@ -174,7 +182,7 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
             list.iter().all(|u| valid_uri(u)).then_some(list)
         };
         match tag.as_str() {
-            "p" | "sp" | "np" => match Policy::parse(value) {
+            "p" | "sp" | "np" => match Policy::parse(&keyword) {
                 Some(p) => match tag.as_str() {
                     "p" => r.p = Some(p),
                     "sp" => r.sp = Some(p),
@@ -187,7 +195,7 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
                 _ => bad(&mut r),
             },
             "adkim" | "aspf" => {
-                let a = match value {
+                let a = match keyword.as_str() {
                     "r" => Some(Alignment::Relaxed),
                     "s" => Some(Alignment::Strict),
                     _ => None,
@@ -204,20 +212,20 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
                 None => bad(&mut r),
             },
             "fo" => {
-                if value
+                if keyword
                     .split(':')
                     .all(|o| matches!(o.trim(), "0" | "1" | "d" | "s"))
                 {
-                    r.fo = Some(value.to_string());
+                    r.fo = Some(keyword.clone());
                 } else {
                     bad(&mut r);
                 }
             }
-            "psd" => match value {
-                "y" | "n" | "u" => r.psd = value.chars().next(),
+            "psd" => match keyword.as_str() {
+                "y" | "n" | "u" => r.psd = keyword.chars().next(),
                 _ => bad(&mut r),
             },
-            "t" => match value {
+            "t" => match keyword.as_str() {
                 "y" => r.t = Some(true),
                 "n" => r.t = Some(false),
                 _ => bad(&mut r),
@@ -549,6 +557,12 @@ mod tests {
                 "syntax"
             ]
         );
+        // ABNF keywords are case-insensitive; `;;` and a nameless tag are outside the grammar.
+        assert_eq!(parse("v=DMARC1; p=Reject").unwrap().p, Some(Policy::Reject));
+        let rec = parse("v=DMARC1; p=reject;; =x;").unwrap();
+        let codes: Vec<&str> = rec.problems.iter().map(Problem::code).collect();
+        assert_eq!(codes, ["syntax", "syntax"]);
+        assert!(parse("v=DMARC1; p=none;").unwrap().problems.is_empty());
         let bis = parse("v=DMARC1;p=reject;np=reject;psd=n;t=n").unwrap();
         assert_eq!(
             (bis.np, bis.psd, bis.t),

@@ -394,6 +394,10 @@ fn macro_string(term: &str, s: &str, in_exp_text: bool) -> Result<(), SpfError> 
                     let rest: String = chars.collect();
                     let digits =
                         rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    // §7.3: "If a DIGIT is specified, the value MUST be at least one."
+                    if digits > 0 && rest[..digits].trim_start_matches('0').is_empty() {
+                        return Err(syntax(term, format!("zero parts in %{{{body}}}")));
+                    }
                     let after = &rest[digits..];
                     let after = after.strip_prefix(['r', 'R']).unwrap_or(after);
                     if !after.chars().all(|c| ".-+,/_=".contains(c)) {
@@ -415,17 +419,25 @@ fn macro_string(term: &str, s: &str, in_exp_text: bool) -> Result<(), SpfError> 
 }
 
 impl SpfRecord {
-    /// Terms that make DNS queries (§4.6.4: include, a, mx, ptr, exists, redirect).
-    pub fn dns_terms(&self) -> usize {
-        self.directives
+    /// The directives an evaluation can reach: §4.6.2 stops at the first match, and `all`
+    /// always matches, so nothing after it is ever evaluated.
+    pub fn evaluated(&self) -> impl Iterator<Item = &Directive> {
+        let end = self
+            .directives
             .iter()
+            .position(|d| d.mechanism == Mechanism::All)
+            .map_or(self.directives.len(), |i| i + 1);
+        self.directives[..end].iter()
+    }
+
+    /// Terms that make DNS queries (§4.6.4: include, a, mx, ptr, exists, redirect) "during
+    /// SPF evaluation", counted for the worst case (no earlier mechanism matches): terms after
+    /// `all` are never reached, and `redirect` is ignored beside `all` (§6.1).
+    pub fn dns_terms(&self) -> usize {
+        self.evaluated()
             .filter(|d| d.mechanism.queries_dns())
             .count()
-            + self
-                .modifiers
-                .iter()
-                .filter(|m| matches!(m, Modifier::Redirect(_)))
-                .count()
+            + usize::from(self.all().is_none() && self.redirect().is_some())
     }
 
     /// The qualifier of the `all` mechanism, if any.
@@ -497,6 +509,12 @@ mod tests {
         assert_eq!(r.all(), Some(Qualifier::Fail));
         assert_eq!(r.dns_terms(), 2);
         assert_eq!(ok("v=spf1 redirect=_spf.example.org").dns_terms(), 1);
+        // Evaluation never gets past `all`, and ignores redirect beside it (§4.6.2, §6.1).
+        assert_eq!(ok("v=spf1 -all mx a").dns_terms(), 0);
+        assert_eq!(
+            ok("v=spf1 mx redirect=_spf.example.org -all").dns_terms(),
+            1
+        );
         assert_eq!(ok("v=spf1").directives.len(), 0);
         assert_eq!(ok("V=SPF1 MX ~ALL").all(), Some(Qualifier::SoftFail));
     }
@@ -520,6 +538,13 @@ mod tests {
         assert_eq!(err("v=spf1 exists:%{x}.example.com").code(), "syntax");
         assert_eq!(err("v=spf1 exists:%{c}.example.com").code(), "syntax");
         assert_eq!(err("v=spf1 a:50%.example.com").code(), "syntax");
+        assert_eq!(err("v=spf1 exists:%{d0}.example.com").code(), "syntax");
+        ok("v=spf1 exists:%{d10}.example.com");
+        // Only SP separates terms (§12 `terms = *( 1*SP ( directive / modifier ) )`).
+        assert_eq!(err("v=spf1 ip4:192.0.2.1\t-all").code(), "syntax");
+        // A domain-spec ends in "." toplabel (§7.1), so one label or a port is not one.
+        assert_eq!(err("v=spf1 a:corpus-sim -all").code(), "syntax");
+        assert_eq!(err("v=spf1 mx:example.jp:25 -all").code(), "syntax");
         assert_eq!(err("v=spf1 1bad=x").code(), "syntax");
         assert_eq!(
             err("v=spf1 redirect=a.example redirect=b.example").code(),
@@ -686,8 +711,7 @@ pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) 
             return cost;
         }
         let targets = rec
-            .directives
-            .iter()
+            .evaluated()
             .filter_map(|d| match &d.mechanism {
                 Mechanism::Include(t) => Some(t),
                 _ => None,

@@ -2,12 +2,14 @@
 //! server that serves it over real sockets with injectable faults, and its exports (the zone
 //! list with ground truth, an RFC 1035 master file). Never used by the crawler itself.
 
+mod corpus;
 mod population;
 mod records;
 mod server;
 mod spec;
 mod zonefile;
 
+pub use corpus::{Corpus, CorpusEntry};
 pub use population::{MxTruth, Population, SimName, Truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};
 pub use spec::{Counts, JP_TYPES_2018, LG_REGIONS_2018, LgSpec, TypeSpec};

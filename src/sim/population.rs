@@ -55,6 +55,8 @@ pub struct Population {
     synthetic: Vec<(JpType, Counts)>,
     explicit: HashMap<String, SimName>,
     explicit_order: Vec<String>,
+    /// Records served beside the population, outside its counts.
+    corpus: Option<super::Corpus>,
 }
 
 pub(crate) fn mix(seed: u64, parts: &[u64]) -> u64 {
@@ -174,6 +176,7 @@ impl Population {
             synthetic,
             explicit: explicit.into_iter().map(|s| (s.name.clone(), s)).collect(),
             explicit_order,
+            corpus: None,
         })
     }
 
@@ -272,6 +275,16 @@ impl Population {
     }
 
     /// The truth of a registered name of the population, or `None` if the name does not exist.
+    /// The same population with `corpus` served beside it.
+    pub fn with_corpus(mut self, corpus: super::Corpus) -> Population {
+        self.corpus = Some(corpus);
+        self
+    }
+
+    pub fn corpus(&self) -> Option<&super::Corpus> {
+        self.corpus.as_ref()
+    }
+
     pub fn lookup(&self, name: &str) -> Option<Truth> {
         if let Some(s) = self.explicit.get(name) {
             return Some(s.truth);

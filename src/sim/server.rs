@@ -153,6 +153,24 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             None => nx(),
         };
     }
+    if let Some(c) = pop.corpus() {
+        if let Some(e) = c.get(qname) {
+            return ok(match qtype {
+                RecordType::MX => corpus_mx(&owner, &e.mx),
+                RecordType::A => vec![Record::from_rdata(
+                    owner,
+                    TTL,
+                    RData::A(A::new(192, 0, 2, 80)),
+                )],
+                _ => pick(RecordType::TXT, txt_records(&owner, e.txt.clone())),
+            });
+        }
+        if let Some(e) = qname.strip_prefix("_dmarc.").and_then(|d| c.get(d))
+            && !e.dmarc.is_empty()
+        {
+            return ok(pick(RecordType::TXT, txt_records(&owner, e.dmarc.clone())));
+        }
+    }
     if let Some((_, txt)) = SHARED_TXT.iter().find(|(n, _)| *n == qname) {
         return ok(pick(
             RecordType::TXT,
@@ -231,6 +249,22 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         _ => Vec::new(),
     };
     ok(answers)
+}
+
+/// MX records given as `PREF EXCHANGE`; a malformed one is left out.
+fn corpus_mx(owner: &Name, mx: &[String]) -> Vec<Record> {
+    mx.iter()
+        .filter_map(|m| {
+            let (pref, host) = m.split_once(' ')?;
+            let exchange = if host == "." {
+                Name::root()
+            } else {
+                fqdn(host.trim_end_matches('.'))
+            };
+            let rdata = RData::MX(MX::new(pref.parse().ok()?, exchange));
+            Some(Record::from_rdata(owner.clone(), TTL, rdata))
+        })
+        .collect()
 }
 
 fn hostile_records(owner: &Name, qtype: RecordType, h: Hostile) -> Vec<Record> {

@@ -1,0 +1,66 @@
+//! A hand-kept set of named records served beside the population: the policy agreement corpus
+//! (`tests/data/policy-corpus.jsonl`), one JSON object per line with the name, its MX records
+//! (`PREF EXCHANGE`), its apex TXT records and its `_dmarc` TXT records, each TXT record a list
+//! of character-strings as published.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::SimError;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorpusEntry {
+    pub name: String,
+    /// What the entry exercises, for the reader of a disagreement.
+    #[serde(default)]
+    pub case: String,
+    #[serde(default)]
+    pub mx: Vec<String>,
+    #[serde(default)]
+    pub txt: Vec<Vec<String>>,
+    #[serde(default)]
+    pub dmarc: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    entries: HashMap<String, CorpusEntry>,
+}
+
+impl Corpus {
+    pub fn from_path(path: &Path) -> Result<Corpus, SimError> {
+        let text = std::fs::read_to_string(path)?;
+        Corpus::parse(&text).map_err(|e| SimError::Spec(format!("{}: {e}", path.display())))
+    }
+
+    /// One entry per non-empty line; a bad line is an error naming it.
+    pub fn parse(text: &str) -> Result<Corpus, String> {
+        let mut entries = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let e: CorpusEntry =
+                serde_json::from_str(line).map_err(|err| format!("line {}: {err}", i + 1))?;
+            let name = e.name.trim_end_matches('.').to_ascii_lowercase();
+            if entries.insert(name.clone(), e).is_some() {
+                return Err(format!("line {}: {name} given twice", i + 1));
+            }
+        }
+        Ok(Corpus { entries })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&CorpusEntry> {
+        self.entries.get(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
