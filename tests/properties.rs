@@ -1,0 +1,77 @@
+//! Property tests: any text of up to 4 KiB, and any text shaped like a policy, parses to a
+//! record or a named error without panicking, under every reading.
+
+use mailcensus::policy::dmarc::{self, Applies, Standard};
+use mailcensus::policy::{MxKind, is_dmarc_record, is_spf_record, spf};
+use proptest::prelude::*;
+
+/// Up to 4 KiB of arbitrary bytes, read the way TXT data is (lossy UTF-8).
+fn any_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(any::<u8>(), 0..4096)
+        .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Text that starts like an SPF record and is made of its terms, to reach deep paths.
+fn spf_like() -> impl Strategy<Value = String> {
+    let term = "[-+~?]?(all|a|mx|ptr|ip4|ip6|include|exists|redirect|exp|[a-z%]{1,6})([:=/][a-zA-Z0-9.%{}_/:+,=-]{0,40})?";
+    proptest::collection::vec(proptest::string::string_regex(term).unwrap(), 0..40)
+        .prop_map(|terms| format!("v=spf1 {}", terms.join(" ")))
+}
+
+fn dmarc_like() -> impl Strategy<Value = String> {
+    let tag = "(p|sp|np|pct|adkim|aspf|rua|ruf|fo|rf|ri|psd|t|[a-z]{1,4})[ \t]*=[ \t]*[a-zA-Z0-9:@.!,_ -]{0,40}";
+    proptest::collection::vec(proptest::string::string_regex(tag).unwrap(), 0..20)
+        .prop_map(|tags| format!("v=DMARC1; {}", tags.join(";")))
+}
+
+fn read_every_way(text: &str) {
+    let _ = is_spf_record(text);
+    let _ = spf::parse(text).map(|r| (r.dns_terms(), r.all(), r.redirect_ignored()));
+    if is_dmarc_record(text) {
+        let rec = dmarc::read(&[text.to_string()]);
+        for std in [Standard::Rfc7489, Standard::Rfc9989] {
+            for applies in [
+                Applies::Own,
+                Applies::Subdomain { exists: true },
+                Applies::Subdomain { exists: false },
+            ] {
+                let _ = dmarc::protection_applying(&rec, std, applies);
+            }
+        }
+    } else {
+        assert!(dmarc::parse(text).is_none());
+    }
+    let _ = MxKind::of(&[text.to_string()]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn any_text_reads_without_panic(text in any_text()) {
+        read_every_way(&text);
+    }
+
+    #[test]
+    fn spf_shaped_text_parses_or_names_its_error(text in spf_like()) {
+        read_every_way(&text);
+        if let Err(e) = spf::parse(&text) {
+            prop_assert!(!e.code().is_empty());
+        }
+    }
+
+    #[test]
+    fn dmarc_shaped_text_always_reads_as_dmarc(text in dmarc_like()) {
+        prop_assert!(is_dmarc_record(&text));
+        read_every_way(&text);
+        let rec = dmarc::parse(&text).unwrap();
+        // Every problem found is named.
+        prop_assert!(rec.problems.iter().all(|p| !p.code().is_empty()));
+    }
+
+    #[test]
+    fn selection_never_panics(txts in proptest::collection::vec(any_text(), 0..8)) {
+        let _ = spf::select(&txts);
+        let _ = dmarc::select(&txts);
+    }
+}
