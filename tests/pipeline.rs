@@ -8,7 +8,8 @@ use mailcensus::policy::spf::SpfVerdict;
 use mailcensus::run::RunDir;
 use mailcensus::sim::{Faults, LgSpec, Population, TypeSpec};
 use mailcensus::tabulate::{
-    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results, spf_verdict_table,
+    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results, spf_error_table,
+    spf_verdict_table,
 };
 use mailcensus::zone::JpType;
 
@@ -63,6 +64,12 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
             declared, row.spf.count,
             "{t:?}: every declared record has a verdict"
         );
+    }
+    // Every name with MX and SPF has one error class (or `ok`).
+    let errors = spf_error_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    for ((t, counts), (_, row)) in errors.iter().zip(&rows) {
+        assert_eq!(counts.iter().sum::<u64>(), row.spf.count, "{t:?}");
+        assert_eq!(*counts.last().unwrap(), 0, "{t:?}: nothing unresolved");
     }
     let all = &strength.iter().find(|(t, _)| t.is_none()).unwrap().1;
     assert!(

@@ -303,12 +303,13 @@ pub type ClassRows = Vec<(Option<JpType>, Vec<u64>)>;
 fn class_counts(
     lf: LazyFrame,
     key: &str,
-    column: &str,
+    value: Expr,
     codes: &[&str],
 ) -> Result<std::collections::HashMap<String, Vec<u64>>, TabulateError> {
+    let column = "class";
     let df = lf
         .filter(flag("has_mx"))
-        .group_by([col(key), col(column)])
+        .group_by([col(key), value.alias(column)])
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()?;
     let width = codes.len() + 1;
@@ -334,7 +335,7 @@ pub fn class_table(
     column: &str,
     codes: &[&str],
 ) -> Result<ClassRows, TabulateError> {
-    let by_type = class_counts(lf, "jp_type", column, codes)?;
+    let by_type = class_counts(lf, "jp_type", col(column), codes)?;
     Ok(rows_by_type(by_type, codes.len() + 1))
 }
 
@@ -366,7 +367,7 @@ pub fn localgov_class_table(
     codes: &[&str],
 ) -> Result<Vec<(LgGroup, Vec<u64>)>, TabulateError> {
     let lg = lf.filter(col("lgcode").is_not_null());
-    let by_region = class_counts(lg, "region", column, codes)?;
+    let by_region = class_counts(lg, "region", col(column), codes)?;
     let mut rows = Vec::new();
     let mut all = vec![0; codes.len() + 1];
     for region in Region::ALL {
@@ -395,6 +396,33 @@ pub fn dmarc_strength_table(lf: LazyFrame, column: &str) -> Result<ClassRows, Ta
 pub fn spf_verdict_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
     let codes: Vec<&str> = SpfVerdict::ALL.iter().map(|v| v.code()).collect();
     class_table(lf, "spf_verdict", &codes)
+}
+
+/// The classes of [`spf_error_table`]: a parse error (RFC 7208 §4.5, §4.6, §6), else how
+/// the include/redirect tree came out.
+pub const SPF_ERROR_CLASSES: [&str; 10] = [
+    "multiple-records",
+    "syntax",
+    "unknown-mechanism",
+    "duplicate-modifier",
+    "lookup-limit",
+    "void-limit",
+    "loop",
+    "broken-target",
+    "temperror",
+    "ok",
+];
+
+/// SPF error classes of the names with MX that publish SPF, per type.
+pub fn spf_error_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
+    let class = when(col("spf_error").is_not_null())
+        .then(col("spf_error"))
+        .otherwise(col("spf_tree"));
+    let with_spf = lf.filter(flag("has_spf"));
+    Ok(rows_by_type(
+        class_counts(with_spf, "jp_type", class, &SPF_ERROR_CLASSES)?,
+        SPF_ERROR_CLASSES.len() + 1,
+    ))
 }
 
 /// Policy discovery per type, over the names with MX: a record of their own, a policy
@@ -439,13 +467,15 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
     let effective = dmarc_strength_table(lf.clone(), "dmarc_effective_9989")?;
     let discovery = dmarc_discovery_table(lf.clone())?;
     let lg_strength = localgov_class_table(lf.clone(), "dmarc_protection", &protection_codes())?;
-    let spf = spf_verdict_table(lf)?;
+    let spf = spf_verdict_table(lf.clone())?;
+    let spf_errors = spf_error_table(lf)?;
     Ok(vec![
         render::type_table(&types, lang),
         render::strength_table(&strength, render::Strength::Own, lang),
         render::strength_table(&effective, render::Strength::Effective9989, lang),
         render::discovery_table(&discovery, lang),
         render::spf_verdict_table(&spf, lang),
+        render::spf_error_table(&spf_errors, lang),
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
         render::lg_strength_table(&lg_strength, lang),

@@ -276,6 +276,32 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
     )
 }
 
+/// SPF error classes of the names with MX that publish SPF, and the share without error.
+pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let mut t = class_render(
+        "spf_errors",
+        h(
+            lang,
+            "SPFレコードのエラー分類(MX・SPFありドメイン名、RFC 7208)",
+            "SPF error classes of names with MX and SPF (RFC 7208)",
+        ),
+        h(lang, "種別", "type"),
+        super::SPF_ERROR_CLASSES
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        // Every class but the last, `ok`, is an error.
+        (
+            super::SPF_ERROR_CLASSES.len() - 1,
+            h(lang, "エラー率(%)", "error_pct"),
+        ),
+        by_type(rows, lang),
+        lang,
+    );
+    t.headers[1] = h(lang, "MX・SPFありドメイン名数", "mx_spf_domains");
+    t
+}
+
 fn lg_label(g: LgGroup, lang: Lang) -> String {
     match (g, lang) {
         (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),
