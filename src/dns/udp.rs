@@ -4,12 +4,17 @@
 //! internet); at millions of queries to one trusted resolver that socket churn is most of the
 //! client's CPU. Messages are still built and parsed by hickory-proto, answers are checked
 //! against the question, and anything truncated goes to hickory-resolver for its TCP retry.
+//!
+//! A query unanswered after the retransmission timeout is sent again (same ID, doubling wait)
+//! until the caller's whole timeout has passed, as stub resolvers do: a datagram dropped in a
+//! burst costs one RTO, not the whole timeout. The RTO follows the server's measured round
+//! trips (RFC 6298's estimator, Karn's rule: no samples from retransmitted queries).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_resolver::proto::rr::{Name, RecordType};
@@ -48,10 +53,50 @@ pub enum UdpError {
     Encode(String),
 }
 
+/// Round-trip estimate of one server (RFC 6298 §2), in microseconds; 0 before any sample.
+#[derive(Default)]
+struct Rtt {
+    srtt: AtomicU64,
+    rttvar: AtomicU64,
+}
+
+/// Before any reply; loopback and LAN servers answer far sooner, distant ones within it.
+const INITIAL_RTO: Duration = Duration::from_millis(500);
+/// Below this, scheduling noise on a loaded client would cause needless retransmissions.
+const MIN_RTO: Duration = Duration::from_millis(50);
+
+impl Rtt {
+    fn rto(&self) -> Duration {
+        let srtt = self.srtt.load(Ordering::Relaxed);
+        if srtt == 0 {
+            return INITIAL_RTO;
+        }
+        let rto = srtt + 4 * self.rttvar.load(Ordering::Relaxed);
+        Duration::from_micros(rto).max(MIN_RTO)
+    }
+
+    /// Racy updates from many tasks only blur the estimate; it stays within the samples.
+    fn sample(&self, rtt: Duration) {
+        let r = rtt.as_micros().min(u128::from(u32::MAX)) as u64;
+        let srtt = self.srtt.load(Ordering::Relaxed);
+        if srtt == 0 {
+            self.srtt.store(r.max(1), Ordering::Relaxed);
+            self.rttvar.store(r / 2, Ordering::Relaxed);
+            return;
+        }
+        let var = self.rttvar.load(Ordering::Relaxed);
+        self.rttvar
+            .store((3 * var + srtt.abs_diff(r)) / 4, Ordering::Relaxed);
+        self.srtt
+            .store(((7 * srtt + r) / 8).max(1), Ordering::Relaxed);
+    }
+}
+
 pub struct UdpTransport {
     slots: Vec<Slot>,
     next: AtomicUsize,
     recursion_desired: bool,
+    rtt: Rtt,
 }
 
 impl UdpTransport {
@@ -84,10 +129,12 @@ impl UdpTransport {
             slots,
             next: AtomicUsize::new(0),
             recursion_desired,
+            rtt: Rtt::default(),
         })
     }
 
-    /// Send one question and wait up to `timeout` for its reply.
+    /// Send one question, retransmitting it on the RTO, and wait up to `timeout` in all for
+    /// its reply.
     pub async fn query(
         &self,
         name: &Name,
@@ -124,15 +171,31 @@ impl UdpTransport {
                 return Err(UdpError::Encode(e.to_string()));
             }
         };
-        if let Err(e) = slot.socket.send(&bytes).await {
-            forget();
-            return Err(UdpError::Io(e));
-        }
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(reply)) => Ok(reply),
-            _ => {
+        let start = Instant::now();
+        let mut rx = rx;
+        let mut wait = self.rtt.rto();
+        let mut retransmitted = false;
+        loop {
+            if let Err(e) = slot.socket.send(&bytes).await {
                 forget();
-                Err(UdpError::Timeout)
+                return Err(UdpError::Io(e));
+            }
+            let remaining = timeout.saturating_sub(start.elapsed());
+            match tokio::time::timeout(wait.min(remaining), &mut rx).await {
+                Ok(Ok(reply)) => {
+                    if !retransmitted {
+                        self.rtt.sample(start.elapsed());
+                    }
+                    return Ok(reply);
+                }
+                Err(_) if start.elapsed() < timeout => {
+                    retransmitted = true;
+                    wait *= 2;
+                }
+                _ => {
+                    forget();
+                    return Err(UdpError::Timeout);
+                }
             }
         }
     }
@@ -161,5 +224,32 @@ async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
         if matches && let Some((_, _, tx)) = map.remove(&reply.metadata.id) {
             let _ = tx.send(reply);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rto_follows_the_round_trips_within_bounds() {
+        let rtt = Rtt::default();
+        assert_eq!(rtt.rto(), INITIAL_RTO);
+        for _ in 0..20 {
+            rtt.sample(Duration::from_micros(300));
+        }
+        assert_eq!(
+            rtt.rto(),
+            MIN_RTO,
+            "a loopback server still waits the floor"
+        );
+        for _ in 0..50 {
+            rtt.sample(Duration::from_millis(200));
+        }
+        let rto = rtt.rto();
+        assert!(
+            rto >= Duration::from_millis(200) && rto < Duration::from_millis(400),
+            "{rto:?}"
+        );
     }
 }
