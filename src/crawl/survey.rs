@@ -13,8 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{CrawlOptions, Crawler, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, RunDir, RunError, RunStatus, latest_rows,
-    write_results,
+    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsWriter, RunDir, RunError,
+    RunStatus, latest_rows, write_results,
 };
 use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -312,11 +312,20 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
             }
         }
     });
+    // A fresh run builds results.parquet alongside the crawl; a resumed one rebuilds it from
+    // the whole journal at the end.
+    let mut results = match done.is_empty() {
+        true => Some(ResultsWriter::create(&run, &extra_columns)?),
+        false => None,
+    };
     let crawled = crawler
         .run(entries, |r| {
             journal.append(&r)?;
             manifest.count(&r);
             progress.tick(&r);
+            if let Some(w) = results.as_mut() {
+                w.push(r)?;
+            }
             Ok::<(), RunError>(())
         })
         .await;
@@ -331,7 +340,10 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         path: rejects_path,
         source,
     })?;
-    write_results(&run, &extra_columns, manifest.retried > 0)?;
+    match results {
+        Some(w) => w.finish()?,
+        None => write_results(&run, &extra_columns, manifest.retried > 0)?,
+    };
     manifest.finished = Some(now());
     manifest.status = RunStatus::Complete;
     run.write_manifest(&manifest)?;

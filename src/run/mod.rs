@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::crawl::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
-pub use results::{RESULTS_FILE, latest_rows, write_results};
+pub use results::{RESULTS_FILE, ResultsWriter, latest_rows, write_results};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";

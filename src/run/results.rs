@@ -261,53 +261,123 @@ pub fn latest_rows(
         }))
 }
 
-/// Build `results.parquet` from the journal, `BATCH` rows at a time; with `superseded`, only
-/// each name's last row. Returns the rows written.
+/// Build `results.parquet` from the journal; with `superseded`, only each name's last row.
+/// Returns the rows written.
 pub fn write_results(
     run: &RunDir,
     extra_columns: &[String],
     superseded: bool,
 ) -> Result<u64, RunError> {
-    let path = run.results();
-    let tmp = run.file("results.parquet.tmp");
-    let file = File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut journal: Box<dyn Iterator<Item = Result<NameResult, RunError>>> = if superseded {
+    let journal: Box<dyn Iterator<Item = Result<NameResult, RunError>>> = if superseded {
         Box::new(latest_rows(run)?)
     } else {
         Box::new(JournalReader::open(run)?)
     };
-    let mut writer = None;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut rows = 0u64;
-    loop {
-        let next = journal.next().transpose()?;
-        let done = next.is_none();
-        if let Some(r) = next {
-            batch.push(r);
-        }
-        if batch.len() == BATCH || (done && (!batch.is_empty() || writer.is_none())) {
-            let mut df = batch_frame(&batch, extra_columns)?;
-            df.rechunk_mut();
-            let w = match &mut writer {
-                Some(w) => w,
-                None => writer.insert(
-                    ParquetWriter::new(file.try_clone().map_err(io_err(&tmp))?)
-                        .with_compression(ParquetCompression::Zstd(None))
-                        .batched(df.schema())?,
-                ),
+    let mut w = ResultsWriter::create(run, extra_columns)?;
+    for r in journal {
+        w.push(r?)?;
+    }
+    w.finish()
+}
+
+/// Writes `results.parquet` in `BATCH`-row groups on a thread of its own, so that a survey
+/// builds and compresses its frames while its lookups run instead of reading the journal back
+/// after them. The file appears (renamed from a temporary one) only when finished.
+pub struct ResultsWriter {
+    batch: Vec<NameResult>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<NameResult>>>,
+    thread: Option<std::thread::JoinHandle<Result<u64, RunError>>>,
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl ResultsWriter {
+    pub fn create(run: &RunDir, extra_columns: &[String]) -> Result<ResultsWriter, RunError> {
+        let tmp = run.file("results.parquet.tmp");
+        let file = File::create(&tmp).map_err(io_err(&tmp))?;
+        // One batch queued while one is written: memory stays a few batches.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<NameResult>>(1);
+        let extra = extra_columns.to_vec();
+        let tmp_path = tmp.clone();
+        let thread = std::thread::spawn(move || -> Result<u64, RunError> {
+            let mut writer = None;
+            let mut rows = 0u64;
+            let mut write = |batch: &[NameResult]| -> Result<(), RunError> {
+                let mut df = batch_frame(batch, &extra)?;
+                df.rechunk_mut();
+                let w = match &mut writer {
+                    Some(w) => w,
+                    None => writer.insert(
+                        ParquetWriter::new(file.try_clone().map_err(io_err(&tmp_path))?)
+                            .with_compression(ParquetCompression::Zstd(None))
+                            .batched(df.schema())?,
+                    ),
+                };
+                w.write_batch(&df)?;
+                rows += batch.len() as u64;
+                Ok(())
             };
-            w.write_batch(&df)?;
-            rows += batch.len() as u64;
-            batch.clear();
+            let mut any = false;
+            for batch in rx {
+                write(&batch)?;
+                any = true;
+            }
+            if !any {
+                // No rows: still a file with the schema.
+                write(&[])?;
+            }
+            if let Some(w) = writer {
+                w.finish()?;
+            }
+            file.sync_all().map_err(io_err(&tmp_path))?;
+            Ok(rows)
+        });
+        Ok(ResultsWriter {
+            batch: Vec::with_capacity(BATCH),
+            tx: Some(tx),
+            thread: Some(thread),
+            tmp,
+            path: run.results(),
+        })
+    }
+
+    pub fn push(&mut self, r: NameResult) -> Result<(), RunError> {
+        self.batch.push(r);
+        if self.batch.len() == BATCH {
+            self.send()?;
         }
-        if done {
-            break;
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), RunError> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let sent = self.tx.as_ref().map(|tx| tx.send(batch));
+        if let Some(Err(_)) = sent {
+            // The writer stopped on an error: report it now.
+            return self.join().map(|_| ());
+        }
+        Ok(())
+    }
+
+    fn join(&mut self) -> Result<u64, RunError> {
+        self.tx = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Err(RunError::Io {
+                path: self.tmp.clone(),
+                source: std::io::Error::other("the results writer already stopped"),
+            }),
         }
     }
-    if let Some(w) = writer {
-        w.finish()?;
+
+    /// Write what is left, wait for the writer, and put the file in place.
+    pub fn finish(mut self) -> Result<u64, RunError> {
+        if !self.batch.is_empty() {
+            self.send()?;
+        }
+        let rows = self.join()?;
+        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))?;
+        Ok(rows)
     }
-    file.sync_all().map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
-    Ok(rows)
 }
