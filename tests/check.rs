@@ -3,9 +3,8 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 
-use mailcensus::sim::{Faults, MxTruth, Population, SimServer, TypeSpec};
+use mailcensus::sim::{MxTruth, Population, TypeSpec};
 
 #[test]
 fn check_reads_the_soumu_style_record_as_quarantine() {
@@ -21,13 +20,7 @@ fn check_reads_the_soumu_style_record_as_quarantine() {
         .unwrap()
         .name;
     let rt = common::runtime();
-    let server = rt
-        .block_on(SimServer::start(
-            Arc::new(pop),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+    let server = common::serve(&rt, pop);
     let out = Command::new(env!("CARGO_BIN_EXE_mailcensus"))
         .args([
             "check",

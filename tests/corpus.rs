@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mailcensus::crawl::{CrawlOptions, Crawler};
 use mailcensus::dns::{ClientOptions, DnsClient, Outcome};
 use mailcensus::policy::dmarc::{self, Standard};
-use mailcensus::sim::{Corpus, Faults, Population, SimServer, TypeSpec};
+use mailcensus::sim::{Corpus, Population, TypeSpec};
 use mailcensus::zone::{ZoneEntry, classify, normalize};
 use serde::Deserialize;
 
@@ -54,13 +53,7 @@ fn every_corpus_entry_gets_its_recorded_verdicts() {
         .unwrap()
         .with_corpus(Corpus::parse(CORPUS).unwrap());
     let rt = common::runtime();
-    let server = rt
-        .block_on(SimServer::start(
-            Arc::new(pop),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        ))
-        .unwrap();
+    let server = common::serve(&rt, pop);
     let opts = ClientOptions {
         timeout: Duration::from_millis(500),
         recursion_desired: false,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
-use mailcensus::dns::{ClientOptions, DnsClient, Outcome};
+use mailcensus::dns::{ClientOptions, DnsClient, Outcome, Patience};
 use mailcensus::run::RunDir;
 use mailcensus::sim::{Faults, MxTruth, Population, SimServer, TypeSpec};
 use mailcensus::tabulate::{jp_type_table, scan_results};
@@ -56,7 +56,7 @@ fn every_fault_kind_is_observable_from_the_client() {
         let outcome = |i: usize| {
             let c = &client;
             let n = names[i].clone();
-            async move { c.lookup(&n, RecordType::MX).await.outcome }
+            async move { c.lookup(&n, RecordType::MX, Patience::Full).await.outcome }
         };
         assert_eq!(outcome(0).await, Outcome::Timeout);
         assert_eq!(outcome(1).await, Outcome::ServFail);

@@ -88,15 +88,10 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         .unwrap();
     let pairs: std::collections::HashSet<(Option<String>, Option<String>)> = (0..df.height())
         .map(|i| {
-            let get = |c: &str| {
-                df.column(c)
-                    .unwrap()
-                    .get(i)
-                    .unwrap()
-                    .get_str()
-                    .map(str::to_string)
-            };
-            (get("spf_error"), get("spf_all"))
+            (
+                common::str_at(&df, "spf_error", i),
+                common::str_at(&df, "spf_all", i),
+            )
         })
         .collect();
     for want in [
@@ -166,14 +161,7 @@ fn dmarc_discovery_reads_the_public_suffix_record_only_under_rfc_9989() {
         ])
         .collect()
         .unwrap();
-    let s = |c: &str, i: usize| {
-        df.column(c)
-            .unwrap()
-            .get(i)
-            .unwrap()
-            .get_str()
-            .map(str::to_string)
-    };
+    let s = |c: &str, i: usize| common::str_at(&df, c, i);
     let mut inherited = 0;
     for i in 0..df.height() {
         let name = s("name", i).unwrap();

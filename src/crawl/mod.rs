@@ -17,7 +17,7 @@ use hickory_resolver::proto::rr::RecordType;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::dns::{DnsClient, LookupResult, Outcome};
+use crate::dns::{DnsClient, LookupResult, Outcome, Patience};
 use crate::policy::dmarc::{self, Discovery, Standard};
 use crate::policy::spf::{self, SpfVerdict, TreeVerdict};
 use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
@@ -267,7 +267,13 @@ impl Crawler {
             if let Some(l) = &self.limiter {
                 l.until_ready().await;
             }
-            let r = self.client.lookup(name, rtype).await;
+            // A dropped datagram should cost one RTO, not the whole timeout, while tries
+            // remain; the last try waits the whole timeout.
+            let patience = match attempt > self.opts.retries {
+                true => Patience::Full,
+                false => Patience::Rto,
+            };
+            let r = self.client.lookup(name, rtype, patience).await;
             if !r.outcome.is_retryable() || attempt > self.opts.retries {
                 return Probe::from_result(r, attempt);
             }

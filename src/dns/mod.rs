@@ -167,6 +167,15 @@ impl Default for ClientOptions {
     }
 }
 
+/// How long one attempt waits for its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// The server's retransmission timeout (its measured round trips), at most the timeout.
+    Rto,
+    /// The whole timeout: the last attempt, where a late answer must still count.
+    Full,
+}
+
 /// UDP sockets per name server: enough message IDs for any concurrency, few enough to poll.
 const SOCKETS_PER_SERVER: usize = 16;
 
@@ -255,14 +264,19 @@ impl DnsClient {
         })
     }
 
-    /// One attempt at `name`/`rtype`.
-    pub async fn lookup(&self, name: &str, rtype: RecordType) -> LookupResult {
+    /// One attempt at `name`/`rtype`. A `Patience::Rto` attempt gives up after the server's
+    /// retransmission timeout, for callers that will try again.
+    pub async fn lookup(&self, name: &str, rtype: RecordType, patience: Patience) -> LookupResult {
         let fqdn = match Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) {
             Ok(n) => n,
             Err(e) => return LookupResult::failed(Outcome::BadName, format!("bad name: {e}")),
         };
         let transport = &self.udp[self.next.fetch_add(1, Ordering::Relaxed) % self.udp.len()];
-        match transport.query(&fqdn, rtype, self.timeout).await {
+        let timeout = match patience {
+            Patience::Rto => transport.first_timeout(self.timeout),
+            Patience::Full => self.timeout,
+        };
+        match transport.query(&fqdn, rtype, timeout).await {
             Ok(reply) if !reply.metadata.truncation => from_reply(&reply, rtype),
             // Truncated, or no free message ID: hickory-resolver asks again (TCP on truncation).
             Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(fqdn, rtype).await,

@@ -5,10 +5,10 @@
 //! client's CPU. Messages are still built and parsed by hickory-proto, answers are checked
 //! against the question, and anything truncated goes to hickory-resolver for its TCP retry.
 //!
-//! A query unanswered after the retransmission timeout is sent again (same ID, doubling wait)
-//! until the caller's whole timeout has passed, as stub resolvers do: a datagram dropped in a
-//! burst costs one RTO, not the whole timeout. The RTO follows the server's measured round
-//! trips (RFC 6298's estimator, Karn's rule: no samples from retransmitted queries).
+//! Each transport measures its server's round trips (RFC 6298's estimator) so that a first
+//! attempt can give up after a retransmission timeout instead of the whole timeout: a datagram
+//! dropped in a burst then costs one RTO and a retry (through the crawl's rate limiter), not a
+//! name's slot held for seconds.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -60,19 +60,20 @@ struct Rtt {
     rttvar: AtomicU64,
 }
 
-/// Before any reply; loopback and LAN servers answer far sooner, distant ones within it.
-const INITIAL_RTO: Duration = Duration::from_millis(500);
-/// Below this, scheduling noise on a loaded client would cause needless retransmissions.
-const MIN_RTO: Duration = Duration::from_millis(50);
+/// The floor of the RTO. A caching resolver answers hits in microseconds and misses only
+/// after its own upstream round trips, so the measured mean says little about a miss: below
+/// this, slow-but-alive answers would be asked for again.
+const MIN_RTO: Duration = Duration::from_millis(250);
 
 impl Rtt {
-    fn rto(&self) -> Duration {
+    /// `None` before any reply.
+    fn rto(&self) -> Option<Duration> {
         let srtt = self.srtt.load(Ordering::Relaxed);
         if srtt == 0 {
-            return INITIAL_RTO;
+            return None;
         }
         let rto = srtt + 4 * self.rttvar.load(Ordering::Relaxed);
-        Duration::from_micros(rto).max(MIN_RTO)
+        Some(Duration::from_micros(rto).max(MIN_RTO))
     }
 
     /// Racy updates from many tasks only blur the estimate; it stays within the samples.
@@ -133,8 +134,12 @@ impl UdpTransport {
         })
     }
 
-    /// Send one question, retransmitting it on the RTO, and wait up to `timeout` in all for
-    /// its reply.
+    /// How long a first attempt waits: the RTO, within `timeout`; `timeout` before any reply.
+    pub fn first_timeout(&self, timeout: Duration) -> Duration {
+        self.rtt.rto().map_or(timeout, |rto| rto.min(timeout))
+    }
+
+    /// Send one question and wait up to `timeout` for its reply.
     pub async fn query(
         &self,
         name: &Name,
@@ -172,30 +177,18 @@ impl UdpTransport {
             }
         };
         let start = Instant::now();
-        let mut rx = rx;
-        let mut wait = self.rtt.rto();
-        let mut retransmitted = false;
-        loop {
-            if let Err(e) = slot.socket.send(&bytes).await {
-                forget();
-                return Err(UdpError::Io(e));
+        if let Err(e) = slot.socket.send(&bytes).await {
+            forget();
+            return Err(UdpError::Io(e));
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(reply)) => {
+                self.rtt.sample(start.elapsed());
+                Ok(reply)
             }
-            let remaining = timeout.saturating_sub(start.elapsed());
-            match tokio::time::timeout(wait.min(remaining), &mut rx).await {
-                Ok(Ok(reply)) => {
-                    if !retransmitted {
-                        self.rtt.sample(start.elapsed());
-                    }
-                    return Ok(reply);
-                }
-                Err(_) if start.elapsed() < timeout => {
-                    retransmitted = true;
-                    wait *= 2;
-                }
-                _ => {
-                    forget();
-                    return Err(UdpError::Timeout);
-                }
+            _ => {
+                forget();
+                Err(UdpError::Timeout)
             }
         }
     }
@@ -234,21 +227,21 @@ mod tests {
     #[test]
     fn rto_follows_the_round_trips_within_bounds() {
         let rtt = Rtt::default();
-        assert_eq!(rtt.rto(), INITIAL_RTO);
+        assert_eq!(rtt.rto(), None);
         for _ in 0..20 {
             rtt.sample(Duration::from_micros(300));
         }
         assert_eq!(
             rtt.rto(),
-            MIN_RTO,
-            "a loopback server still waits the floor"
+            Some(MIN_RTO),
+            "a loopback server waits the floor"
         );
         for _ in 0..50 {
-            rtt.sample(Duration::from_millis(200));
+            rtt.sample(Duration::from_millis(400));
         }
-        let rto = rtt.rto();
+        let rto = rtt.rto().unwrap();
         assert!(
-            rto >= Duration::from_millis(200) && rto < Duration::from_millis(400),
+            rto >= Duration::from_millis(400) && rto < Duration::from_millis(700),
             "{rto:?}"
         );
     }

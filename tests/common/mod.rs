@@ -70,3 +70,23 @@ pub fn serve_and_survey(
     });
     (dir, out, manifest)
 }
+
+/// Serve `pop` without faults on a free loopback port, on `rt`.
+pub fn serve(rt: &tokio::runtime::Runtime, pop: Population) -> SimServer {
+    rt.block_on(SimServer::start(
+        Arc::new(pop),
+        Faults::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .unwrap()
+}
+
+/// The string in column `c` of row `i`, if any.
+pub fn str_at(df: &polars::prelude::DataFrame, c: &str, i: usize) -> Option<String> {
+    df.column(c)
+        .unwrap()
+        .get(i)
+        .unwrap()
+        .get_str()
+        .map(str::to_string)
+}
