@@ -25,6 +25,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Compute the ministry's tables from a run folder.
     Tabulate(cmd::tabulate::Args),
+    /// Rates per type and region across runs, with the change from one run to the next.
+    Trend(cmd::trend::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
     Sim(cmd::sim::Args),
 }
@@ -36,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         Command::Survey(a) => cmd::survey::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Tabulate(a) => cmd::tabulate::run(a),
+        Command::Trend(a) => cmd::trend::run(a),
         Command::Sim(a) => cmd::sim::run(a),
     }
 }

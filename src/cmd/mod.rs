@@ -6,6 +6,7 @@ pub mod demo;
 pub mod sim;
 pub mod survey;
 pub mod tabulate;
+pub mod trend;
 
 /// A multi-threaded runtime for the commands that do DNS.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

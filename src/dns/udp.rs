@@ -76,6 +76,16 @@ impl Rtt {
         Some(Duration::from_micros(rto).max(MIN_RTO))
     }
 
+    /// A first attempt timed out after `waited`: its reply, if any, will not be sampled, so
+    /// raise the estimate to at least that long (RFC 6298 §5.5 backs the RTO off likewise).
+    /// Without this, replies slower than the RTO would never be measured and every query to
+    /// a loaded server would be sent three times.
+    fn timed_out(&self, waited: Duration) {
+        let w = waited.as_micros().min(u128::from(u32::MAX)) as u64;
+        self.srtt.fetch_max(w.max(1), Ordering::Relaxed);
+        self.rttvar.fetch_max(w / 2, Ordering::Relaxed);
+    }
+
     /// Racy updates from many tasks only blur the estimate; it stays within the samples.
     fn sample(&self, rtt: Duration) {
         let r = rtt.as_micros().min(u128::from(u32::MAX)) as u64;
@@ -188,6 +198,7 @@ impl UdpTransport {
             }
             _ => {
                 forget();
+                self.rtt.timed_out(timeout);
                 Err(UdpError::Timeout)
             }
         }
@@ -244,5 +255,8 @@ mod tests {
             rto >= Duration::from_millis(400) && rto < Duration::from_millis(700),
             "{rto:?}"
         );
+        // A timeout raises it past what was waited, so slower replies get measured.
+        rtt.timed_out(Duration::from_secs(1));
+        assert!(rtt.rto().unwrap() >= Duration::from_secs(3));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, CNAME, MX, SOA, TXT};
+use hickory_proto::rr::rdata::{A, CNAME, MX, NS, SOA, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
@@ -129,6 +129,9 @@ fn txt_records(owner: &Name, txts: Vec<Vec<String>>) -> Vec<Record> {
         .collect()
 }
 
+/// The server's own name, at the zone apex's NS and SOA.
+const NAME_SERVER: &str = "ns.sim.invalid";
+
 /// Answer `qname`/`qtype` from the population: the server's whole zone logic.
 pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
     let owner = fqdn(qname);
@@ -147,6 +150,16 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             Vec::new()
         }
     };
+    // The zone apex, as the exported master file has it: a recursive resolver in front
+    // (Unbound with a stub zone) asks for the root's NS and its address before trusting us.
+    if qname.is_empty() {
+        let ns = Record::from_rdata(owner, TTL, RData::NS(NS(fqdn(NAME_SERVER))));
+        return ok(pick(RecordType::NS, vec![ns]));
+    }
+    if qname == NAME_SERVER {
+        let a = Record::from_rdata(owner, TTL, RData::A(A::new(127, 0, 0, 1)));
+        return ok(pick(RecordType::A, vec![a]));
+    }
     if qname.ends_with(HOSTILE_ZONE) {
         return match hostile(qname) {
             Some(h) => ok(hostile_records(&owner, qtype, h)),
@@ -436,7 +449,7 @@ impl SimServer {
             Name::root(),
             TTL,
             RData::SOA(SOA::new(
-                fqdn("ns.sim.invalid"),
+                fqdn(NAME_SERVER),
                 fqdn("hostmaster.sim.invalid"),
                 1,
                 3600,
@@ -488,4 +501,25 @@ async fn bind_pair(bind: SocketAddr) -> Result<(UdpSocket, TcpListener), SimErro
         }
     }
     Err(SimError::Bind(last.expect("tried at least once")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_apex_answers_as_the_master_file_does() {
+        let pop = Population::new(
+            1,
+            Some(&crate::sim::TypeSpec::jp_2018().scaled(10_000)),
+            None,
+        )
+        .unwrap();
+        let ns = resolve(&pop, "", RecordType::NS);
+        assert_eq!(ns.rcode, ResponseCode::NoError);
+        assert_eq!(ns.answers.len(), 1);
+        let a = resolve(&pop, NAME_SERVER, RecordType::A);
+        assert_eq!((a.rcode, a.answers.len()), (ResponseCode::NoError, 1));
+        assert_eq!(resolve(&pop, "", RecordType::TXT).answers.len(), 0);
+    }
 }

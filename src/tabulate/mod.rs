@@ -2,8 +2,10 @@
 //! in one place and unresolved lookups kept out of every denominator.
 
 mod render;
+mod trend;
 
 pub use render::{Lang, OutputFormat, Table, render};
+pub use trend::{TrendRun, change_points, trend_table};
 
 use std::path::Path;
 

@@ -36,7 +36,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-fn h(lang: Lang, ja: &str, en: &str) -> String {
+pub(super) fn h(lang: Lang, ja: &str, en: &str) -> String {
     match lang {
         Lang::Ja => ja.to_string(),
         Lang::En => en.to_string(),
