@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use mailcensus::sim::{MxTruth, Population, TypeSpec};
 
 #[test]
@@ -21,22 +19,14 @@ fn check_reads_the_soumu_style_record_as_quarantine() {
         .name;
     let rt = common::runtime();
     let server = common::serve(&rt, pop);
-    let out = Command::new(env!("CARGO_BIN_EXE_mailcensus"))
-        .args([
-            "check",
-            "--json",
-            "--resolver",
-            &server.addr().to_string(),
-            &name,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = common::mailcensus([
+        "check",
+        "--json",
+        "--resolver",
+        &server.addr().to_string(),
+        &name,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     let d = &v[0]["dmarc"];
     assert_eq!(d["protection_rfc7489"], "quarantine");
     assert_eq!(d["protection_rfc9989"], "quarantine");

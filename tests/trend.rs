@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use mailcensus::sim::{Faults, Population, TypeSpec};
 use mailcensus::zone::JpType;
 
@@ -34,18 +32,16 @@ fn trend_shows_the_difference_between_two_specs() {
         |_| {},
     );
     // Given newest first: trend orders by start time.
-    let out = Command::new(env!("CARGO_BIN_EXE_mailcensus"))
-        .args(["trend", "--lang", "en", "--format", "csv"])
-        .arg(&run2)
-        .arg(&run1)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let stdout = common::mailcensus([
+        "trend".as_ref(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        run2.as_os_str(),
+        run1.as_os_str(),
+    ]);
+    let text = String::from_utf8(stdout).unwrap();
     let mut reader = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());

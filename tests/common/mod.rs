@@ -90,3 +90,21 @@ pub fn str_at(df: &polars::prelude::DataFrame, c: &str, i: usize) -> Option<Stri
         .get_str()
         .map(str::to_string)
 }
+
+/// Run the `mailcensus` binary with `args`; it must succeed. Its standard output.
+pub fn mailcensus<I, S>(args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailcensus"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
