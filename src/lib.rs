@@ -4,6 +4,8 @@
 pub mod crawl;
 pub mod dns;
 pub mod policy;
+pub mod query;
+pub mod report;
 pub mod run;
 pub mod sim;
 pub mod tabulate;

@@ -21,12 +21,18 @@ enum Command {
     Classify(cmd::classify::Args),
     /// Crawl a zone list's MX, SPF and DMARC records into a run folder.
     Survey(cmd::survey::Args),
+    /// Join the run folders of a sharded survey (`survey --shard K/N`) into one.
+    Merge(cmd::merge::Args),
     /// Look up and judge one or more domains' MX, SPF and DMARC records.
     Check(cmd::check::Args),
     /// Compute the ministry's tables from a run folder.
     Tabulate(cmd::tabulate::Args),
     /// Rates per type and region across runs, with the change from one run to the next.
     Trend(cmd::trend::Args),
+    /// The run's HTML report (charts, tables, tile map; trend with --compare).
+    Report(cmd::report::Args),
+    /// Polars SQL over the results of one or many runs.
+    Query(cmd::query::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
     Sim(cmd::sim::Args),
 }
@@ -36,9 +42,12 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Classify(a) => cmd::classify::run(a),
         Command::Survey(a) => cmd::survey::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Tabulate(a) => cmd::tabulate::run(a),
         Command::Trend(a) => cmd::trend::run(a),
+        Command::Query(a) => cmd::query::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Sim(a) => cmd::sim::run(a),
     }
 }

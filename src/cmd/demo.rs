@@ -73,11 +73,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     })?;
     let tables = write_tables(&out, a.lang)?;
     print_tables(&tables, a.format)?;
+    let report = super::report::write_report(&out, &[], a.lang, None)?;
     eprintln!(
-        "demo: {} names surveyed, {} unresolved; run folder {}",
+        "demo: {} names surveyed, {} unresolved; run folder {}, report {}",
         manifest.names,
         manifest.unresolved_names,
-        out.display()
+        out.display(),
+        report.display()
     );
     Ok(())
 }

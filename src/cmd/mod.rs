@@ -3,6 +3,9 @@
 pub mod check;
 pub mod classify;
 pub mod demo;
+pub mod merge;
+pub mod query;
+pub mod report;
 pub mod sim;
 pub mod survey;
 pub mod tabulate;

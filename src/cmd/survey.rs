@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use mailcensus::crawl::{CrawlOptions, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
+use mailcensus::run::ShardSpec;
 use mailcensus::zone::ZoneFormat;
 
 use super::tabulate::write_tables;
@@ -55,6 +56,7 @@ impl CrawlArgs {
             command: std::env::args().collect(),
             progress: !self.quiet,
             resume: false,
+            shard: None,
         }
     }
 }
@@ -80,6 +82,12 @@ pub struct Args {
     retry_unresolved: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
+    /// Survey one shard of the list: K/N (1 <= K <= N) takes the names whose registered
+    /// domain hashes to K of N, whatever the input order; `auto` reads the array task from
+    /// Slurm (SLURM_ARRAY_TASK_ID/_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX
+    /// with MAILCENSUS_SHARD_COUNT). Join the shards' run folders with `mailcensus merge`.
+    #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["resume", "retry_unresolved"])]
+    shard: Option<ShardSpec>,
     #[command(flatten)]
     crawl: CrawlArgs,
 }
@@ -104,13 +112,18 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| parse_server(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            a.crawl.config(list, a.format, out, resolvers)
+            let mut cfg = a.crawl.config(list, a.format, out, resolvers);
+            cfg.shard = a.shard.map(ShardSpec::resolve).transpose()?;
+            cfg
         }
         _ => anyhow::bail!("give a zone list and --out, or --resume DIR"),
     };
     let manifest = super::runtime()?.block_on(survey(&cfg))?;
+    let part = cfg
+        .shard
+        .map_or_else(String::new, |s| format!(" of shard {s}"));
     eprintln!(
-        "surveyed {} names ({} with a lookup unresolved after retries) into {}",
+        "surveyed {} names{part} ({} with a lookup unresolved after retries) into {}",
         manifest.names,
         manifest.unresolved_names,
         cfg.out.display()

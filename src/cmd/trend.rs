@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use mailcensus::run::RunDir;
+use mailcensus::run::open_runs;
 use mailcensus::tabulate::{Lang, OutputFormat, TrendRun, render, trend_table};
 
 #[derive(clap::Args)]
@@ -17,22 +17,14 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let mut runs = Vec::new();
-    for path in &a.runs {
-        let dir = RunDir::open(path)?;
-        let manifest = dir.read_manifest()?;
-        let label = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        runs.push((manifest.started.clone(), label, dir.results()));
-    }
-    runs.sort();
-    let runs: Vec<TrendRun> = runs
+    let opened = open_runs(&a.runs)?;
+    let results: Vec<_> = opened.iter().map(|r| r.dir.results()).collect();
+    let runs: Vec<TrendRun> = opened
         .iter()
-        .map(|(started, label, results)| TrendRun {
-            label: label.clone(),
-            started: started.clone(),
+        .zip(&results)
+        .map(|(r, results)| TrendRun {
+            label: r.label.clone(),
+            started: r.manifest.started.clone(),
             results,
         })
         .collect();

@@ -14,7 +14,7 @@ use super::{CrawlOptions, Crawler, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
     JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsWriter, RunDir, RunError,
-    RunStatus, latest_rows, write_results,
+    RunStatus, Shard, latest_rows, write_results,
 };
 use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -44,6 +44,8 @@ pub struct SurveyConfig {
     pub progress: bool,
     /// Finish the run already in `out`: names in its journal are not crawled again.
     pub resume: bool,
+    /// Survey only this shard of the list (names whose registered domain hashes to it).
+    pub shard: Option<Shard>,
 }
 
 impl SurveyConfig {
@@ -69,6 +71,7 @@ impl SurveyConfig {
             command: std::env::args().collect(),
             progress,
             resume: true,
+            shard: m.shard,
         })
     }
 }
@@ -254,6 +257,8 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         unresolved_names: 0,
         retried: 0,
         outcomes: Default::default(),
+        shard: cfg.shard,
+        merged_from: Vec::new(),
     }
 }
 
@@ -283,7 +288,10 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
     let mut journal = JournalWriter::open(&run)?;
     let mut progress = Progress::new(
         cfg.progress,
-        count_lines(&cfg.input, cfg.format).map(|n| n.saturating_sub(done.len() as u64)),
+        count_lines(&cfg.input, cfg.format).map(|n| {
+            // A shard holds about 1/N of the list.
+            (n / cfg.shard.map_or(1, |s| u64::from(s.count))).saturating_sub(done.len() as u64)
+        }),
     );
 
     // The entry iterator records the first read error and the first rejects-file error here
@@ -296,6 +304,10 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
             }
             match reader.next()? {
                 Ok(ZoneItem::Entry(e)) if done.contains(&name_key(&e.name)) => {}
+                Ok(ZoneItem::Entry(e))
+                    if cfg
+                        .shard
+                        .is_some_and(|s| !s.holds(&e.class.registered_domain)) => {}
                 Ok(ZoneItem::Entry(e)) => return Some(e),
                 Ok(ZoneItem::Reject(r)) => {
                     if let Err(source) = rejects.write(&r) {

@@ -402,6 +402,27 @@ pub fn organizational_domain(name: &str) -> &str {
     psl::domain_str(name).unwrap_or(name)
 }
 
+/// The domain part of a `mailto:` report URI (RFC 7489 §6.2: `mailto:local@host`, with an
+/// optional `!size` limit), lower-cased; `None` for other schemes or no `@`.
+pub fn report_host(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once(':')?;
+    if !scheme.eq_ignore_ascii_case("mailto") {
+        return None;
+    }
+    let addr = rest.split('!').next()?;
+    let host = addr.rsplit_once('@')?.1.trim_end_matches('.');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Whether any report URI sends reports outside the name's Organizational Domain: the
+/// destinations RFC 7489 §7.1 requires to be verified (`<name>._report._dmarc.<host>`).
+pub fn reports_outside(name: &str, uris: &[String]) -> bool {
+    let own = organizational_domain(name);
+    uris.iter()
+        .filter_map(|u| report_host(u))
+        .any(|h| organizational_domain(&h) != own)
+}
+
 /// The names RFC 9989's DNS Tree Walk asks after the name itself (§4.10.1): with 8 or more
 /// labels, jump to the last 7; then drop one label at a time down to the top-level domain.
 /// At most 7, so the walk is at most 8 queries.
@@ -477,6 +498,27 @@ pub async fn discover<S: TxtSource>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_destinations_outside_the_organization() {
+        assert_eq!(
+            report_host("mailto:d@Reports.Example.NET!10m").as_deref(),
+            Some("reports.example.net")
+        );
+        assert_eq!(report_host("https://example.net/r"), None);
+        assert_eq!(report_host("mailto:nobody"), None);
+        let uris = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // Same Organizational Domain (soumu.go.jp) for a subdomain's reports: inside.
+        assert!(!reports_outside(
+            "mail.soumu.go.jp",
+            &uris(&["mailto:rua@soumu.go.jp"])
+        ));
+        assert!(reports_outside(
+            "example.co.jp",
+            &uris(&["mailto:rua@example.co.jp", "mailto:x@dmarc.vendor.example"])
+        ));
+        assert!(!reports_outside("example.co.jp", &[]));
+    }
     use crate::policy::fake::{Fake, rec};
 
     fn v(xs: &[&str]) -> Vec<String> {

@@ -1,7 +1,10 @@
 //! The run folder: `manifest.json`, the append-only `journal.jsonl` the crawl writes as names
-//! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`.
+//! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`;
+//! shards of a run and their merge.
 
+mod merge;
 mod results;
+mod shard;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -13,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::crawl::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
+pub use merge::{MergeError, merge};
 pub use results::{RESULTS_FILE, ResultsWriter, latest_rows, write_results};
+pub use shard::{Shard, ShardError, ShardSpec};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -80,6 +85,12 @@ pub struct Manifest {
     pub retried: u64,
     /// Per lookup (`mx`, `txt`, `dmarc`), how many ended in each outcome.
     pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The part of the zone list this run surveyed (`survey --shard`); none for all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// The shard runs a `merge` joined into this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
 }
 
 impl Manifest {
@@ -104,6 +115,61 @@ impl Manifest {
                 .or_default() += 1;
         }
     }
+}
+
+/// A finished run opened for reading, placed among the others given with it.
+#[derive(Debug, Clone)]
+pub struct OpenedRun {
+    /// The folder's name, or its whole path where two folders share a name.
+    pub label: String,
+    /// 1 for the run that started first.
+    pub seq: usize,
+    pub manifest: Manifest,
+    pub dir: RunDir,
+}
+
+impl OpenedRun {
+    /// The day the run started (`YYYY-MM-DD`, from the manifest's RFC 3339 start time).
+    pub fn date(&self) -> &str {
+        self.manifest
+            .started
+            .get(..10)
+            .unwrap_or(&self.manifest.started)
+    }
+}
+
+/// Open several run folders, oldest first (by the start time in their manifests).
+pub fn open_runs(paths: &[PathBuf]) -> Result<Vec<OpenedRun>, RunError> {
+    let mut runs = Vec::new();
+    for path in paths {
+        let dir = RunDir::open(path)?;
+        let manifest = dir.read_manifest()?;
+        runs.push((manifest, dir));
+    }
+    runs.sort_by(|a, b| a.0.started.cmp(&b.0.started));
+    let name = |d: &RunDir| {
+        d.path.file_name().map_or_else(
+            || d.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let names: Vec<String> = runs.iter().map(|(_, d)| name(d)).collect();
+    let unique = names.iter().collect::<std::collections::HashSet<_>>().len() == names.len();
+    Ok(runs
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(i, ((manifest, dir), n))| OpenedRun {
+            label: if unique {
+                n
+            } else {
+                dir.path.display().to_string()
+            },
+            seq: i + 1,
+            manifest,
+            dir,
+        })
+        .collect())
 }
 
 /// A run folder on disk.

@@ -148,6 +148,25 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
             .iter()
             .map(|d| d.as_ref().ok().and_then(|d| d.p).map(dmarc::Policy::code)),
     ));
+    let rua: Vec<Vec<String>> = dmarc_read
+        .iter()
+        .map(|d| d.as_ref().map(|d| d.rua.clone()).unwrap_or_default())
+        .collect();
+    cols.push(list_col("dmarc_rua", rua.iter()));
+    cols.push(
+        Series::new(
+            "dmarc_rua_outside".into(),
+            rows.iter()
+                .zip(&dmarc_read)
+                .map(|(r, d)| {
+                    d.as_ref()
+                        .ok()
+                        .map(|d| dmarc::reports_outside(&r.name, &d.rua))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+    );
     cols.push(str_col("dmarc_protection", protection(Standard::Rfc7489)));
     cols.push(str_col(
         "dmarc_protection_9989",
@@ -197,7 +216,10 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 44] = [
+const RESERVED: [&str; 47] = [
+    "dmarc_rua",
+    "dmarc_rua_outside",
+    "run_date",
     "dmarc_source_7489",
     "dmarc_source_9989",
     "dmarc_inherited_from_7489",

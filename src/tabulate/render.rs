@@ -36,7 +36,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-pub(super) fn h(lang: Lang, ja: &str, en: &str) -> String {
+pub fn h(lang: Lang, ja: &str, en: &str) -> String {
     match lang {
         Lang::Ja => ja.to_string(),
         Lang::En => en.to_string(),
@@ -91,7 +91,7 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
     }
 }
 
-fn type_label(t: Option<JpType>, lang: Lang) -> String {
+pub fn type_label(t: Option<JpType>, lang: Lang) -> String {
     match (t, lang) {
         (None, Lang::Ja) => "全体".to_string(),
         (None, Lang::En) => "ALL".to_string(),
@@ -143,7 +143,7 @@ fn by_type(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Vec<(String, &Vec
         .collect()
 }
 
-fn protection_classes(lang: Lang) -> Vec<String> {
+pub fn protection_classes(lang: Lang) -> Vec<String> {
     Protection::ALL
         .iter()
         .map(|p| match (p, lang) {
@@ -302,7 +302,7 @@ pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
     t
 }
 
-fn lg_label(g: LgGroup, lang: Lang) -> String {
+pub fn lg_label(g: LgGroup, lang: Lang) -> String {
     match (g, lang) {
         (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),
         (LgGroup::Region(x), Lang::En) => x.name_en().to_string(),

@@ -45,6 +45,7 @@ pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyCo
         command: vec!["test".into()],
         progress: false,
         resume: false,
+        shard: None,
     }
 }
 
@@ -55,8 +56,19 @@ pub fn serve_and_survey(
     tweak: impl FnOnce(&mut SurveyConfig),
 ) -> (tempfile::TempDir, PathBuf, Manifest) {
     let dir = tempfile::tempdir().unwrap();
-    let list = write_zonelist(&pop, dir.path());
-    let out = dir.path().join("run");
+    let (out, manifest) = survey_into(pop, faults, dir.path(), tweak);
+    (dir, out, manifest)
+}
+
+/// The same into `dir/run`, `dir` kept by the caller.
+pub fn survey_into(
+    pop: Population,
+    faults: Faults,
+    dir: &Path,
+    tweak: impl FnOnce(&mut SurveyConfig),
+) -> (PathBuf, Manifest) {
+    let list = write_zonelist(&pop, dir);
+    let out = dir.join("run");
     let rt = runtime();
     let manifest = rt.block_on(async {
         let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
@@ -68,7 +80,7 @@ pub fn serve_and_survey(
         server.shutdown().await;
         m
     });
-    (dir, out, manifest)
+    (out, manifest)
 }
 
 /// Serve `pop` without faults on a free loopback port, on `rt`.
@@ -91,16 +103,25 @@ pub fn str_at(df: &polars::prelude::DataFrame, c: &str, i: usize) -> Option<Stri
         .map(str::to_string)
 }
 
+/// Run the `mailcensus` binary with `args`.
+pub fn mailcensus_output<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    std::process::Command::new(env!("CARGO_BIN_EXE_mailcensus"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// Run the `mailcensus` binary with `args`; it must succeed. Its standard output.
 pub fn mailcensus<I, S>(args: I) -> Vec<u8>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailcensus"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = mailcensus_output(args);
     assert!(
         out.status.success(),
         "{}",

@@ -1,0 +1,52 @@
+//! `mailcensus report`: the run's self-contained HTML report, with the trend over older runs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mailcensus::report::render_report;
+use mailcensus::run::{OpenedRun, open_runs};
+use mailcensus::tabulate::Lang;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The run folder to report on.
+    run: PathBuf,
+    /// Older run folders: their rates give the trend section and the change beside each
+    /// headline.
+    #[arg(long, num_args = 1..)]
+    compare: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    lang: Lang,
+    /// Where to write the page (default: report.html in the run folder).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Write the report of `run` (trend over `older`) and return where it went.
+pub fn write_report(
+    run: &PathBuf,
+    older: &[PathBuf],
+    lang: Lang,
+    out: Option<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    let mut paths = older.to_vec();
+    paths.push(run.clone());
+    let mut runs = open_runs(&paths)?;
+    // The reported run goes last whatever its date, the older ones stay in date order.
+    let pos = runs
+        .iter()
+        .position(|r| r.dir.path == *run)
+        .expect("the run was opened");
+    let this: OpenedRun = runs.remove(pos);
+    runs.push(this);
+    let html = render_report(&runs, lang)?;
+    let out = out.unwrap_or_else(|| run.join("report.html"));
+    std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(out)
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let out = write_report(&a.run, &a.compare, a.lang, a.out)?;
+    eprintln!("report: {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,435 @@
+//! The HTML report: one self-contained page (inline CSS and SVG, nothing fetched at view
+//! time) with the headline rates, the ministry's tables, charts of them and, given older
+//! runs, the trend. The page's template and styles live in `reports/` and are built in.
+
+mod chart;
+
+pub use chart::{Series, Tile, esc, grouped_bars, stacked_bars, thousands, tile_map, trend_panels};
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::policy::dmarc::Protection;
+use crate::run::OpenedRun;
+use crate::tabulate::{
+    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, TrendRun, change_points,
+    h, lg_label, protection_classes, scan_results, type_label,
+};
+
+const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
+const STYLE: &str = include_str!("../../reports/report.css");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Tabulate(#[from] TabulateError),
+    #[error("the report template failed: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// A headline figure: a rate, its counts, and its change since the previous run.
+#[derive(Serialize)]
+struct Headline {
+    label: String,
+    value: String,
+    detail: String,
+    change: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RunInfo {
+    label: String,
+    started: String,
+    finished: Option<String>,
+    input: String,
+    names: String,
+    unresolved: String,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    title: String,
+    svg: String,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct Page {
+    lang: &'static str,
+    title: String,
+    style: &'static str,
+    run: RunInfo,
+    older: Vec<String>,
+    headlines: Vec<Headline>,
+    charts: BTreeMap<&'static str, Chart>,
+    tables: BTreeMap<String, Table>,
+    text: BTreeMap<&'static str, String>,
+}
+
+/// The rates the page leads with, for one run: MX over all of .jp, SPF and DMARC over the
+/// names with MX, DMARC at quarantine or reject over the same, and local governments' DMARC.
+fn headline_measures(run: &OpenedRun) -> Result<Vec<Measure>, TabulateError> {
+    let lf = scan_results(&[run.dir.results()])?;
+    let types = tabulate::jp_type_table(lf.clone())?;
+    let all = types
+        .iter()
+        .find(|(t, _)| t.is_none())
+        .map(|(_, r)| *r)
+        .unwrap_or_default();
+    let strength = tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?;
+    let strong = strength
+        .iter()
+        .find(|(t, _)| t.is_none())
+        .map(|(_, c)| {
+            // Classes in Protection::ALL order, then unresolved.
+            let unresolved = c.last().copied().unwrap_or(0);
+            Measure {
+                count: c[..2].iter().sum(),
+                denominator: c.iter().sum::<u64>() - unresolved,
+                unresolved,
+            }
+        })
+        .unwrap_or_default();
+    let (regions, _) = tabulate::localgov_tables(lf)?;
+    let lg = regions
+        .iter()
+        .find(|(g, _)| *g == LgGroup::All)
+        .map(|(_, r)| r.dmarc)
+        .unwrap_or_default();
+    Ok(vec![all.mx, all.spf, all.dmarc, strong, lg])
+}
+
+fn text(lang: Lang) -> BTreeMap<&'static str, String> {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    BTreeMap::from([
+        ("run", t("調査", "Run")),
+        ("started", t("調査開始", "Started")),
+        ("finished", t("調査終了", "Finished")),
+        ("input", t("入力", "Input")),
+        ("names", t("ドメイン名数", "Names")),
+        ("unresolved", t("未解決のドメイン名", "Unresolved names")),
+        ("compared", t("比較した調査", "Compared with")),
+        ("headline", t("主な指標", "Headline rates")),
+        ("types", t("種別ごとの設定状況", "By registration type")),
+        ("localgov", t("地方公共団体", "Local governments")),
+        ("dmarc", t("DMARCポリシーの強さ", "DMARC policy strength")),
+        ("spf", t("SPFの誤り", "SPF errors")),
+        ("trend", t("推移", "Trend")),
+        ("tables", t("表", "Tables")),
+        (
+            "unresolved_note",
+            t(
+                "未解決(タイムアウト・SERVFAIL 等)のドメイン名は分母に含めていません。",
+                "Names whose lookups stayed unresolved (timeouts, SERVFAIL) are left out of every denominator.",
+            ),
+        ),
+        (
+            "footer",
+            t(
+                "mailcensus が調査結果(results.parquet)から作成。率は件数から正確に四捨五入しています。",
+                "Made by mailcensus from the run's results.parquet; rates are rounded half up from the exact counts.",
+            ),
+        ),
+    ])
+}
+
+fn change(history: &[Vec<Measure>], i: usize) -> Option<String> {
+    let n = history.len();
+    (n >= 2).then(|| change_points(&history[n - 2][i], &history[n - 1][i]))?
+}
+
+/// Render the report of the last of `runs` (oldest first); the earlier ones give the trend.
+pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportError> {
+    let run = runs.last().expect("at least one run");
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    let results = [run.dir.results()];
+    let lf = scan_results(&results)?;
+    let types = tabulate::jp_type_table(lf.clone())?;
+    let (regions, prefectures) = tabulate::localgov_tables(lf.clone())?;
+    let strength = tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?;
+    let spf_errors = tabulate::spf_error_table(lf)?;
+
+    let history = runs
+        .iter()
+        .map(headline_measures)
+        .collect::<Result<Vec<_>, _>>()?;
+    let labels = [
+        t("MX設定率", "MX rate"),
+        t("SPF設定率(対MX)", "SPF rate (of MX)"),
+        t("DMARC設定率(対MX)", "DMARC rate (of MX)"),
+        t(
+            "DMARC quarantine以上(対MX)",
+            "DMARC quarantine or reject (of MX)",
+        ),
+        t("地方公共団体のDMARC設定率", "Local governments' DMARC rate"),
+    ];
+    let headlines = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let m = history.last().map(|h| h[i]).unwrap_or_default();
+            Headline {
+                label,
+                value: m
+                    .pct(1)
+                    .map_or_else(|| "–".to_string(), |p| format!("{p}%")),
+                detail: format!("{} / {}", thousands(m.count), thousands(m.denominator)),
+                change: change(&history, i),
+            }
+        })
+        .collect();
+
+    let mut charts = BTreeMap::new();
+    let type_names: Vec<String> = types.iter().map(|(ty, _)| type_label(*ty, lang)).collect();
+    charts.insert(
+        "types",
+        Chart {
+            title: t(
+                "種別ごとの SPF・DMARC 設定率(MXありドメイン名に対する割合)",
+                "SPF and DMARC rates by type (share of names with MX)",
+            ),
+            svg: grouped_bars(
+                &t("種別ごとの設定率", "Rates by type"),
+                &t("設定率(%)", "Rate (%)"),
+                &type_names,
+                &[
+                    (
+                        "SPF".to_string(),
+                        types.iter().map(|(_, r)| r.spf).collect(),
+                    ),
+                    (
+                        "DMARC".to_string(),
+                        types.iter().map(|(_, r)| r.dmarc).collect(),
+                    ),
+                ],
+            ),
+            note: t(
+                "棒の横に率と件数(設定数/分母)。",
+                "Beside each bar: the rate and counts (with / denominator).",
+            ),
+        },
+    );
+    let region_names: Vec<String> = regions.iter().map(|(g, _)| lg_label(*g, lang)).collect();
+    charts.insert(
+        "regions",
+        Chart {
+            title: t(
+                "地方ごとの地方公共団体の設定率",
+                "Local governments' rates by region",
+            ),
+            svg: grouped_bars(
+                &t("地方ごとの設定率", "Rates by region"),
+                &t("設定率(%)", "Rate (%)"),
+                &region_names,
+                &[
+                    (
+                        "MX".to_string(),
+                        regions.iter().map(|(_, r)| r.mx).collect(),
+                    ),
+                    (
+                        "SPF".to_string(),
+                        regions.iter().map(|(_, r)| r.spf).collect(),
+                    ),
+                    (
+                        "DMARC".to_string(),
+                        regions.iter().map(|(_, r)| r.dmarc).collect(),
+                    ),
+                ],
+            ),
+            note: t(
+                "地方公共団体(1,788団体)のドメイン名全体に対する割合。",
+                "Share of all the local governments' names (1,788 bodies).",
+            ),
+        },
+    );
+    for (key, measure, ja, en) in [
+        (
+            "tiles_spf",
+            0usize,
+            "都道府県別 地方公共団体の SPF 設定率",
+            "Local governments' SPF rate by prefecture",
+        ),
+        (
+            "tiles_dmarc",
+            1,
+            "都道府県別 地方公共団体の DMARC 設定率",
+            "Local governments' DMARC rate by prefecture",
+        ),
+    ] {
+        // All 47 tiles, those without local-government names grey.
+        let tiles: Vec<Tile> = (1..=47u8)
+            .map(|code| {
+                let row = prefectures
+                    .iter()
+                    .find(|(g, _)| *g == LgGroup::Prefecture(code))
+                    .map(|(_, r)| *r)
+                    .unwrap_or_default();
+                Tile {
+                    code,
+                    label: crate::zone::refdata()
+                        .prefecture(code)
+                        .map(|p| match lang {
+                            Lang::Ja => p.label_ja.clone(),
+                            Lang::En => p.name_en.clone(),
+                        })
+                        .unwrap_or_default(),
+                    measure: if measure == 0 { row.spf } else { row.dmarc },
+                }
+            })
+            .collect();
+        charts.insert(
+            key,
+            Chart {
+                title: t(ja, en),
+                svg: tile_map(&t(ja, en), &t("設定率", "Rate"), &tiles),
+                note: t(
+                    "1マス1都道府県。マスに率、ポインタを重ねると件数。",
+                    "One tile per prefecture with its rate; hover for the counts.",
+                ),
+            },
+        );
+    }
+    let strength_colors = [
+        "#009E73", "#56B4E9", "#F0E442", "#E69F00", "#D55E00", "#BBBBBB", "#666666",
+    ];
+    let mut strength_classes: Vec<(String, &str)> = protection_classes(lang)
+        .into_iter()
+        .zip(strength_colors)
+        .collect();
+    strength_classes.push((t("未解決", "unresolved"), strength_colors[6]));
+    let strength_names: Vec<String> = strength
+        .iter()
+        .map(|(ty, _)| type_label(*ty, lang))
+        .collect();
+    charts.insert(
+        "strength",
+        Chart {
+            title: t("種別ごとの DMARC ポリシーの強さ(MXありドメイン名)", "DMARC policy strength by type (names with MX)"),
+            svg: stacked_bars(
+                &t("DMARCポリシーの強さ", "DMARC policy strength"),
+                &t("割合(%)", "Share (%)"),
+                &strength_names,
+                &strength_classes,
+                &strength.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+            ),
+            note: t(
+                "政府統一基準(2025)は quarantine 以上を求めています。pct<100 は一部のメールにだけ適用されるポリシー。",
+                "The 2025 government standards ask for quarantine or reject; pct<100 applies the policy to part of the mail only.",
+            ),
+        },
+    );
+    debug_assert_eq!(Protection::ALL.len() + 1, strength_classes.len());
+    let spf_colors = [
+        "#D55E00", "#E69F00", "#CC79A7", "#F0E442", "#0072B2", "#56B4E9", "#000000", "#999999",
+        "#BBBBBB", "#009E73", "#666666",
+    ];
+    let mut spf_classes: Vec<(String, &str)> = SPF_ERROR_CLASSES
+        .iter()
+        .map(|c| c.to_string())
+        .zip(spf_colors)
+        .collect();
+    spf_classes.push((t("その他", "other"), spf_colors[10]));
+    charts.insert(
+        "spf_errors",
+        Chart {
+            title: t("種別ごとの SPF レコードの誤り(MX・SPFありドメイン名)", "SPF record errors by type (names with MX and SPF)"),
+            svg: stacked_bars(
+                &t("SPFの誤り", "SPF errors"),
+                &t("割合(%)", "Share (%)"),
+                &spf_errors.iter().map(|(ty, _)| type_label(*ty, lang)).collect::<Vec<_>>(),
+                &spf_classes,
+                &spf_errors.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+            ),
+            note: t("ok 以外は RFC 7208 に照らした誤り(構文、DNS参照10回超、ループ等)。", "Every class but ok is an error under RFC 7208 (syntax, over 10 DNS lookups, loops, ...)."),
+        },
+    );
+
+    let mut tables: BTreeMap<String, Table> = tabulate::tables(&results, lang)?
+        .into_iter()
+        .map(|t| (t.name.clone(), t))
+        .collect();
+    if runs.len() > 1 {
+        let paths: Vec<_> = runs.iter().map(|r| r.dir.results()).collect();
+        let trend_runs: Vec<TrendRun> = runs
+            .iter()
+            .zip(&paths)
+            .map(|(r, p)| TrendRun {
+                label: r.label.clone(),
+                started: r.manifest.started.clone(),
+                results: p,
+            })
+            .collect();
+        let trend = tabulate::trend_table(&trend_runs, lang)?;
+        charts.insert("trend", trend_chart(runs, &trend, lang));
+        tables.insert(trend.name.clone(), trend);
+    }
+
+    let page = Page {
+        lang: match lang {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        },
+        title: t(
+            "メール送信ドメイン認証の設定状況",
+            "How domains protect their mail",
+        ),
+        style: STYLE,
+        run: RunInfo {
+            label: run.label.clone(),
+            started: run.manifest.started.clone(),
+            finished: run.manifest.finished.clone(),
+            input: run.manifest.input.clone(),
+            names: thousands(run.manifest.names),
+            unresolved: thousands(run.manifest.unresolved_names),
+        },
+        older: runs[..runs.len() - 1]
+            .iter()
+            .map(|r| format!("{} ({})", r.label, r.date()))
+            .collect(),
+        headlines,
+        charts,
+        tables,
+        text: text(lang),
+    };
+    let mut env = Environment::new();
+    // Named .html so that minijinja escapes every value not marked safe.
+    env.add_template("report.html", TEMPLATE)?;
+    Ok(env.get_template("report.html")?.render(&page)?)
+}
+
+/// Small multiples of the trend table: one panel per type, lines for MX, SPF and DMARC.
+fn trend_chart(runs: &[OpenedRun], trend: &Table, lang: Lang) -> Chart {
+    let num = |s: &str| s.parse::<u64>().unwrap_or(0);
+    // Long format: group, measure, run, started, count, denominator, pct, change.
+    let mut panels: Vec<(String, Series)> = Vec::new();
+    for row in trend.rows.iter().filter(|r| r[0].starts_with("type:")) {
+        let group = row[0].trim_start_matches("type:").to_string();
+        let m = Measure {
+            count: num(&row[4]),
+            denominator: num(&row[5]),
+            unresolved: 0,
+        };
+        let measure = row[1].to_uppercase();
+        if panels.last().is_none_or(|(g, _)| *g != group) {
+            panels.push((group.clone(), Vec::new()));
+        }
+        let series = &mut panels.last_mut().expect("pushed above").1;
+        match series.iter_mut().find(|(n, _)| *n == measure) {
+            Some((_, ms)) => ms.push(m),
+            None => series.push((measure, vec![m])),
+        }
+    }
+    let runs: Vec<String> = runs.iter().map(|r| r.date().to_string()).collect();
+    let title = h(lang, "種別ごとの設定率の推移", "Rates by type, run by run");
+    Chart {
+        svg: trend_panels(&title, &runs, &panels),
+        title,
+        note: h(
+            lang,
+            "MX は全ドメイン名、SPF・DMARC は MX ありドメイン名に対する割合。点に件数。",
+            "MX over all names, SPF and DMARC over names with MX; hover a point for its counts.",
+        ),
+    }
+}

@@ -1,0 +1,249 @@
+//! The research commands over two surveys of simulated populations whose specs differ in one
+//! type's DMARC count (40 more CO names; same seed, so the same names and the 40 are new): `trend` shows exactly that change and no other,
+//! `query` joins the two runs, `report` renders both with the trend.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use mailcensus::sim::{Faults, Population, TypeSpec};
+use mailcensus::zone::JpType;
+use polars::prelude::*;
+
+struct Runs {
+    before: TypeSpec,
+    run1: PathBuf,
+    run2: PathBuf,
+}
+
+/// The two runs, surveyed once for all the tests here, under the test target's scratch folder.
+fn runs() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("research");
+        let _ = std::fs::remove_dir_all(&base);
+        let (d1, d2) = (base.join("month1"), base.join("month2"));
+        std::fs::create_dir_all(&d1).unwrap();
+        std::fs::create_dir_all(&d2).unwrap();
+        let before = TypeSpec::jp_2018().scaled(200);
+        let mut after = before.clone();
+        after
+            .types
+            .iter_mut()
+            .find(|(t, _)| *t == JpType::Co)
+            .unwrap()
+            .1
+            .dmarc += 40;
+        let pop = |seed, spec: &TypeSpec| Population::new(seed, Some(spec), None).unwrap();
+        let (run1, _) = common::survey_into(pop(1, &before), Faults::default(), &d1, |_| {});
+        // The later run starts later: the manifest's clock has one-second resolution.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let (run2, _) = common::survey_into(pop(1, &after), Faults::default(), &d2, |_| {});
+        Runs { before, run1, run2 }
+    })
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn trend_shows_the_difference_between_two_specs() {
+    let Runs { before, run1, run2 } = runs();
+    let stdout = common::mailcensus([
+        "trend".as_ref(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        run2.as_os_str(),
+        run1.as_os_str(),
+    ]);
+    let text = String::from_utf8(stdout).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let (_, b) = before.types.iter().find(|(t, _)| *t == JpType::Co).unwrap();
+    let get = |group: &str, measure: &str, second: bool| {
+        rows.iter()
+            .filter(|r| &r[0] == group && &r[1] == measure)
+            .nth(usize::from(second))
+            .unwrap()
+            .clone()
+    };
+    let first = get("type:CO", "dmarc", false);
+    let second = get("type:CO", "dmarc", true);
+    assert_eq!(first[4].parse::<u64>().unwrap(), b.dmarc);
+    assert_eq!(second[4].parse::<u64>().unwrap(), b.dmarc + 40);
+    assert_eq!(&first[7], "-");
+    let want = mailcensus::tabulate::change_points(
+        &mailcensus::tabulate::Measure {
+            count: b.dmarc,
+            denominator: b.mx,
+            unresolved: 0,
+        },
+        &mailcensus::tabulate::Measure {
+            count: b.dmarc + 40,
+            denominator: b.mx,
+            unresolved: 0,
+        },
+    )
+    .unwrap();
+    assert_eq!(&second[7], want.as_str());
+    assert!(second[7].starts_with('+') && &second[7] != "+0.0");
+    // Nothing else moved.
+    for r in rows.iter().filter(|r| &r[7] != "-") {
+        let moved = (&r[0] == "type:CO" || &r[0] == "type:ALL") && &r[1] == "dmarc";
+        assert_eq!(moved, &r[7] != "+0.0", "{r:?}");
+    }
+}
+
+fn names_of(run: &std::path::Path, filter: Expr) -> HashSet<String> {
+    let df = LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(&run.join("results.parquet")).unwrap(),
+        ScanArgsParquet::default(),
+    )
+    .unwrap()
+    .filter(filter)
+    .select([col("name")])
+    .collect()
+    .unwrap();
+    (0..df.height())
+        .filter_map(|i| common::str_at(&df, "name", i))
+        .collect()
+}
+
+#[test]
+fn query_joins_two_runs() {
+    let Runs { run1, run2, .. } = runs();
+    // CO names with DMARC in the later run but not the earlier one, by a join on name.
+    let sql = "SELECT b.name FROM results_1 a JOIN results_2 b ON a.name = b.name \
+               WHERE b.jp_type = 'CO' AND b.has_dmarc AND NOT a.has_dmarc ORDER BY b.name";
+    let out = text(common::mailcensus([
+        "query".as_ref(),
+        sql.as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        run2.as_os_str(),
+        run1.as_os_str(),
+    ]));
+    let got: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(out.lines().next(), Some("name"));
+    let co_dmarc = |run| names_of(run, col("jp_type").eq(lit("CO")).and(col("has_dmarc")));
+    let all1 = names_of(run1, lit(true));
+    let want: HashSet<String> = co_dmarc(run2)
+        .into_iter()
+        .filter(|n| all1.contains(n) && !co_dmarc(run1).contains(n))
+        .collect();
+    assert_eq!(want.len(), 40);
+    assert_eq!(
+        got.iter().map(|s| s.to_string()).collect::<HashSet<_>>(),
+        want
+    );
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "ORDER BY kept");
+
+    // The runs view joined to results: names per run date, typed in JSON.
+    let sql = "SELECT x.run_seq, r.names, COUNT(*) AS rows FROM results x \
+               JOIN runs r ON x.run_seq = r.run_seq GROUP BY x.run_seq, r.names ORDER BY x.run_seq";
+    let json: serde_json::Value = serde_json::from_slice(&common::mailcensus([
+        "query".as_ref(),
+        sql.as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        run1.as_os_str(),
+        run2.as_os_str(),
+    ]))
+    .unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for (i, (row, run)) in rows.iter().zip([run1, run2]).enumerate() {
+        assert_eq!(row["run_seq"], serde_json::json!(i + 1));
+        assert_eq!(row["rows"], row["names"]);
+        assert_eq!(
+            row["rows"].as_u64().unwrap() as usize,
+            names_of(run, lit(true)).len()
+        );
+    }
+}
+
+#[test]
+fn bad_sql_says_what_polars_said_and_lists_the_columns() {
+    let Runs { run1, .. } = runs();
+    for (sql, polars_says) in [
+        ("SELECT no_such_column FROM results", "no_such_column"),
+        ("SELEC name FROM results", "SELEC"),
+        ("SELECT name FROM no_such_table", "no_such_table"),
+    ] {
+        let out = common::mailcensus_output(["query".as_ref(), sql.as_ref(), run1.as_os_str()]);
+        assert!(!out.status.success(), "{sql}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(polars_says), "{sql}: {err}");
+        assert!(err.contains("Tables and their columns"), "{err}");
+        for line in [
+            "  results: line, input, name,",
+            "  runs: run, run_seq, run_date,",
+            "  results_1: ",
+        ] {
+            assert!(err.contains(line), "{line} missing from: {err}");
+        }
+        assert!(err.contains("dmarc_rua_outside"), "{err}");
+    }
+}
+
+#[test]
+fn report_renders_both_runs_with_the_trend() {
+    let Runs { run1, run2, .. } = runs();
+    let dir = tempfile::tempdir().unwrap();
+    let (en, ja) = (dir.path().join("en.html"), dir.path().join("ja.html"));
+    common::mailcensus([
+        "report".as_ref(),
+        run2.as_os_str(),
+        "--compare".as_ref(),
+        run1.as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+        "--out".as_ref(),
+        en.as_os_str(),
+    ]);
+    common::mailcensus([
+        "report".as_ref(),
+        run2.as_os_str(),
+        "--out".as_ref(),
+        ja.as_os_str(),
+    ]);
+    let en = std::fs::read_to_string(en).unwrap();
+    let ja = std::fs::read_to_string(ja).unwrap();
+    // Self-contained: nothing fetched at view time, no scripts.
+    for page in [&en, &ja] {
+        for banned in ["<script", "src=", "href=", "url(", "@import", "<link"] {
+            assert!(!page.contains(banned), "{banned} in the page");
+        }
+        assert_eq!(page.matches("class=\"tile\"").count(), 2 * 47);
+        assert!(page.matches("<svg").count() >= 6);
+    }
+    assert!(ja.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));
+    assert!(ja.contains("メール送信ドメイン認証の設定状況"));
+    assert!(!ja.contains("id=\"trend\""), "no trend without --compare");
+    assert!(en.contains("<html lang=\"en\">") && en.contains("id=\"trend\""));
+    // The headline change and the trend panels come from the two runs: DMARC rose for CO.
+    assert!(en.contains(" pt</span>"));
+    assert!(en.contains("class=\"line\""));
+    // Every chart and table of the run is on the page.
+    let tables = mailcensus::tabulate::tables(
+        &[run2.join("results.parquet")],
+        mailcensus::tabulate::Lang::En,
+    )
+    .unwrap();
+    // minijinja's HTML escaping also writes '/' as an entity.
+    let shown = en.replace("&#x2f;", "/");
+    for t in &tables {
+        assert!(
+            shown.contains(&mailcensus::report::esc(&t.title)),
+            "{} missing",
+            t.name
+        );
+    }
+}
