@@ -38,7 +38,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    let done = match Cli::parse().command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Classify(a) => cmd::classify::run(a),
         Command::Survey(a) => cmd::survey::run(a),
@@ -49,5 +49,20 @@ fn main() -> anyhow::Result<()> {
         Command::Query(a) => cmd::query::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Sim(a) => cmd::sim::run(a),
+    };
+    // Output cut short by its reader (`| head`) is not a failure.
+    match done {
+        Err(e) if e.chain().any(broken_pipe) => Ok(()),
+        done => done,
     }
+}
+
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+        match e.downcast_ref::<csv::Error>()?.kind() {
+            csv::ErrorKind::Io(io) => Some(io),
+            _ => None,
+        }
+    });
+    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

@@ -52,17 +52,28 @@ fn ratio(m: &Measure) -> Option<f64> {
     (m.denominator > 0).then(|| m.count as f64 / m.denominator as f64)
 }
 
-fn open(svg: &mut String, height: f64, title: &str) {
+fn open(svg: &mut String, (width, height): (f64, f64), title: &str) {
     let _ = write!(
         svg,
-        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" {FONT}><title>{}</title>",
+        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" {FONT}><title>{}</title>",
         esc(title)
     );
 }
 
-fn legend(svg: &mut String, y: f64, items: &[(String, &str)]) {
-    let mut x = LABEL_W;
+/// A legend of coloured keys from the plot's left edge, wrapped to the chart's width; the
+/// markup, and the y under its last line.
+fn legend(items: &[(String, &str)]) -> (String, f64) {
+    let (mut svg, mut x, mut y) = (String::new(), LABEL_W, 16.0);
     for (label, color) in items {
+        // Text width guessed at 12 px: wide (CJK) characters a full em, others about 0.6.
+        let text: f64 = label
+            .chars()
+            .map(|c| if (c as u32) >= 0x1100 { 12.5 } else { 7.5 })
+            .sum();
+        let w = 24.0 + text;
+        if x + w > WIDTH && x > LABEL_W {
+            (x, y) = (LABEL_W, y + 18.0);
+        }
         let _ = write!(
             svg,
             "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{color}\" stroke=\"#333\" stroke-width=\"0.5\"/><text x=\"{}\" y=\"{y}\">{}</text>",
@@ -70,8 +81,9 @@ fn legend(svg: &mut String, y: f64, items: &[(String, &str)]) {
             x + 16.0,
             esc(label)
         );
-        x += 24.0 + 7.5 * label.chars().count() as f64;
+        x += w;
     }
+    (svg, y + 8.0)
 }
 
 /// The percentage axis under a plot: gridlines every 20 points and a title.
@@ -104,16 +116,16 @@ pub fn grouped_bars(
 ) -> String {
     const BAR: f64 = 14.0;
     let group_h = BAR * series.len() as f64 + 10.0;
-    let top = 30.0;
-    let bottom = top + group_h * categories.len() as f64;
-    let mut svg = String::new();
-    open(&mut svg, bottom + 44.0, title);
     let items: Vec<(String, &str)> = series
         .iter()
         .zip(PALETTE)
         .map(|((n, _), c)| (n.clone(), c))
         .collect();
-    legend(&mut svg, 16.0, &items);
+    let (keys, top) = legend(&items);
+    let bottom = top + group_h * categories.len() as f64;
+    let mut svg = String::new();
+    open(&mut svg, (WIDTH, bottom + 44.0), title);
+    svg.push_str(&keys);
     pct_axis(&mut svg, top, bottom, axis);
     for (i, cat) in categories.iter().enumerate() {
         let y0 = top + group_h * i as f64;
@@ -154,13 +166,11 @@ pub fn stacked_bars(
     rows: &[Vec<u64>],
 ) -> String {
     const BAR: f64 = 18.0;
-    let top = 30.0 + 18.0 * ((classes.len() as f64) / 5.0).ceil();
+    let (keys, top) = legend(classes);
     let bottom = top + (BAR + 8.0) * categories.len() as f64;
     let mut svg = String::new();
-    open(&mut svg, bottom + 44.0, title);
-    for (line, chunk) in classes.chunks(5).enumerate() {
-        legend(&mut svg, 16.0 + 18.0 * line as f64, chunk);
-    }
+    open(&mut svg, (WIDTH, bottom + 44.0), title);
+    svg.push_str(&keys);
     pct_axis(&mut svg, top, bottom, axis);
     for (i, (cat, row)) in categories.iter().zip(rows).enumerate() {
         let y = top + 4.0 + (BAR + 8.0) * i as f64;
@@ -210,9 +220,6 @@ pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -
     const PH: f64 = 150.0;
     const COLS: usize = 3;
     let rows = panels.len().div_ceil(COLS);
-    let height = 40.0 + (PH + 30.0) * rows as f64;
-    let mut svg = String::new();
-    open(&mut svg, height, title);
     let names: Vec<(String, &str)> = panels
         .first()
         .map(|(_, s)| {
@@ -222,11 +229,18 @@ pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -
                 .collect()
         })
         .unwrap_or_default();
-    legend(&mut svg, 16.0, &names);
+    let (keys, top) = legend(&names);
+    let mut svg = String::new();
+    open(
+        &mut svg,
+        (WIDTH, top + 10.0 + (PH + 30.0) * rows as f64),
+        title,
+    );
+    svg.push_str(&keys);
     for (p, (label, series)) in panels.iter().enumerate() {
         let (px, py) = (
             10.0 + (PW + 10.0) * (p % COLS) as f64,
-            40.0 + (PH + 30.0) * (p / COLS) as f64,
+            top + 10.0 + (PH + 30.0) * (p / COLS) as f64,
         );
         let (left, right, top, bottom) = (px + 30.0, px + PW - 10.0, py + 20.0, py + PH - 10.0);
         let _ = write!(
@@ -360,7 +374,7 @@ pub fn tile_map(title: &str, legend_title: &str, tiles: &[Tile]) -> String {
     let (x0, y0) = (10.0, 60.0);
     let height = y0 + S * 11.0 + 10.0;
     let mut svg = String::new();
-    open(&mut svg, height, title);
+    open(&mut svg, (2.0 * x0 + S * 13.0, height), title);
     let _ = write!(svg, "<text x=\"10\" y=\"16\">{}</text>", esc(legend_title));
     for (i, color) in SCALE.iter().enumerate() {
         let x = 10.0 + 64.0 * i as f64;

@@ -421,7 +421,15 @@ fn trend_chart(runs: &[OpenedRun], trend: &Table, lang: Lang) -> Chart {
             None => series.push((measure, vec![m])),
         }
     }
-    let runs: Vec<String> = runs.iter().map(|r| r.date().to_string()).collect();
+    // Runs by date, or by folder where two share a day.
+    let dates: std::collections::HashSet<&str> = runs.iter().map(OpenedRun::date).collect();
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|r| match dates.len() == runs.len() {
+            true => r.date().to_string(),
+            false => r.label.clone(),
+        })
+        .collect();
     let title = h(lang, "種別ごとの設定率の推移", "Rates by type, run by run");
     Chart {
         svg: trend_panels(&title, &runs, &panels),
