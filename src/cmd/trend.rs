@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mailcensus::run::open_runs;
-use mailcensus::tabulate::{Lang, OutputFormat, TrendRun, render, trend_table};
+use mailcensus::tabulate::{Lang, OutputFormat, render, trend_table};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,18 +17,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let opened = open_runs(&a.runs)?;
-    let results: Vec<_> = opened.iter().map(|r| r.dir.results()).collect();
-    let runs: Vec<TrendRun> = opened
-        .iter()
-        .zip(&results)
-        .map(|(r, results)| TrendRun {
-            label: r.label.clone(),
-            started: r.manifest.started.clone(),
-            results,
-        })
-        .collect();
-    let table = trend_table(&runs, a.lang)?;
+    let table = trend_table(&open_runs(&a.runs)?, a.lang)?;
     render(&table, a.format, std::io::stdout().lock())?;
     Ok(())
 }

@@ -14,8 +14,8 @@ use serde::Serialize;
 use crate::policy::dmarc::Protection;
 use crate::run::OpenedRun;
 use crate::tabulate::{
-    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, TrendRun, change_points,
-    h, lg_label, protection_classes, scan_results, type_label,
+    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, change_points, h,
+    lg_label, protection_classes, scan_results, type_label,
 };
 
 const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
@@ -351,17 +351,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         .map(|t| (t.name.clone(), t))
         .collect();
     if runs.len() > 1 {
-        let paths: Vec<_> = runs.iter().map(|r| r.dir.results()).collect();
-        let trend_runs: Vec<TrendRun> = runs
-            .iter()
-            .zip(&paths)
-            .map(|(r, p)| TrendRun {
-                label: r.label.clone(),
-                started: r.manifest.started.clone(),
-                results: p,
-            })
-            .collect();
-        let trend = tabulate::trend_table(&trend_runs, lang)?;
+        let trend = tabulate::trend_table(runs, lang)?;
         charts.insert("trend", trend_chart(runs, &trend, lang));
         tables.insert(trend.name.clone(), trend);
     }

@@ -5,7 +5,7 @@ mod render;
 mod trend;
 
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
-pub use trend::{TrendRun, change_points, trend_table};
+pub use trend::{change_points, trend_table};
 
 use std::path::Path;
 

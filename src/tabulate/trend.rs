@@ -1,18 +1,9 @@
 //! Month over month: each run's rates per JP type and per local-government region, and the
 //! change from the run before, in percentage points computed exactly from the counts.
 
-use std::path::Path;
-
 use super::render::{Lang, Table, h};
 use super::{LgGroup, Measure, TabulateError, jp_type_table, localgov_tables, scan_results};
-
-/// One run of a trend: its label (the folder name) and when it started.
-#[derive(Debug, Clone)]
-pub struct TrendRun<'a> {
-    pub label: String,
-    pub started: String,
-    pub results: &'a Path,
-}
+use crate::run::OpenedRun;
 
 /// `a` → `b` in percentage points, rounded half away from zero to one decimal, exactly:
 /// `(b.count/b.den - a.count/a.den) * 100`. `None` when either denominator is 0.
@@ -37,11 +28,11 @@ pub fn change_points(a: &Measure, b: &Measure) -> Option<String> {
 
 /// Rates of every run (in the order given: oldest first) per type and per region, as one
 /// long table: group, measure, run, date, count, denominator, rate, change.
-pub fn trend_table(runs: &[TrendRun], lang: Lang) -> Result<Table, TabulateError> {
+pub fn trend_table(runs: &[OpenedRun], lang: Lang) -> Result<Table, TabulateError> {
     // (group label, measure, per run)
     let mut series: Vec<(String, &'static str, Vec<Measure>)> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        let lf = scan_results(&[run.results])?;
+        let lf = scan_results(&[run.dir.results()])?;
         let types = jp_type_table(lf.clone())?;
         let (regions, _) = localgov_tables(lf)?;
         let mut k = 0;
@@ -83,7 +74,7 @@ pub fn trend_table(runs: &[TrendRun], lang: Lang) -> Result<Table, TabulateError
                 label.clone(),
                 measure.to_string(),
                 run.label.clone(),
-                run.started.clone(),
+                run.manifest.started.clone(),
                 m.count.to_string(),
                 m.denominator.to_string(),
                 m.pct(1).unwrap_or_else(|| "-".to_string()),
