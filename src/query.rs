@@ -130,10 +130,13 @@ fn sql_error(tables: &[(String, Vec<String>)]) -> impl Fn(PolarsError) -> QueryE
     }
 }
 
-/// A cell as text: strings bare, null empty, lists as a JSON array.
+/// A cell as text: strings bare, null empty, floats in full (Polars' display keeps six
+/// decimals), lists as a JSON array.
 pub fn cell_text(v: &AnyValue) -> String {
     match v {
         AnyValue::Null => String::new(),
+        AnyValue::Float64(f) => f.to_string(),
+        AnyValue::Float32(f) => f.to_string(),
         AnyValue::String(s) => s.to_string(),
         AnyValue::StringOwned(s) => s.to_string(),
         AnyValue::List(_) => cell_json(v).to_string(),
@@ -150,9 +153,40 @@ pub fn cell_json(v: &AnyValue) -> serde_json::Value {
         AnyValue::String(s) => Value::String(s.to_string()),
         AnyValue::StringOwned(s) => Value::String(s.to_string()),
         AnyValue::List(s) => Value::Array(s.iter().map(|x| cell_json(&x)).collect()),
+        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        AnyValue::Float32(f) => {
+            serde_json::Number::from_f64(f64::from(*f)).map_or(Value::Null, Value::Number)
+        }
         other if other.dtype().is_primitive_numeric() => {
             serde_json::from_str(&other.to_string()).unwrap_or(Value::String(other.to_string()))
         }
         other => Value::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_keep_their_values() {
+        assert_eq!(
+            cell_text(&AnyValue::Float64(1.0 / 3.0)),
+            "0.3333333333333333"
+        );
+        assert_eq!(
+            cell_json(&AnyValue::Float64(94.44444444444444)),
+            94.44444444444444
+        );
+        assert_eq!(
+            cell_json(&AnyValue::Float64(f64::NAN)),
+            serde_json::Value::Null
+        );
+        assert_eq!(cell_json(&AnyValue::UInt64(u64::MAX)), u64::MAX);
+        assert_eq!(cell_json(&AnyValue::Boolean(true)), true);
+        assert_eq!(cell_text(&AnyValue::String("東京都")), "東京都");
+        assert_eq!(cell_text(&AnyValue::Null), "");
+        let list = AnyValue::List(Series::new("".into(), ["mailto:a@x.jp", "mailto:b@y.jp"]));
+        assert_eq!(cell_text(&list), r#"["mailto:a@x.jp","mailto:b@y.jp"]"#);
     }
 }
