@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mailcensus::run::open_runs;
-use mailcensus::tabulate::{Lang, OutputFormat, render, trend_table};
+use mailcensus::tabulate::{Lang, OutputFormat, render, trend_series, trend_table};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -17,7 +17,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let table = trend_table(&open_runs(&a.runs)?, a.lang)?;
+    let runs = open_runs(&a.runs)?;
+    let table = trend_table(&runs, &trend_series(&runs)?, a.lang);
     render(&table, a.format, std::io::stdout().lock())?;
     Ok(())
 }

@@ -14,8 +14,8 @@ use serde::Serialize;
 use crate::policy::dmarc::Protection;
 use crate::run::OpenedRun;
 use crate::tabulate::{
-    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, change_points, h,
-    lg_label, protection_classes, scan_results, type_label,
+    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, TrendSeries,
+    change_points, h, lg_label, protection_classes, scan_results, type_label,
 };
 
 const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
@@ -68,37 +68,54 @@ struct Page {
     text: BTreeMap<&'static str, String>,
 }
 
-/// The rates the page leads with, for one run: MX over all of .jp, SPF and DMARC over the
-/// names with MX, DMARC at quarantine or reject over the same, and local governments' DMARC.
-fn headline_measures(run: &OpenedRun) -> Result<Vec<Measure>, TabulateError> {
-    let lf = scan_results(&[run.dir.results()])?;
-    let types = tabulate::jp_type_table(lf.clone())?;
-    let all = types
-        .iter()
-        .find(|(t, _)| t.is_none())
-        .map(|(_, r)| *r)
-        .unwrap_or_default();
-    let strength = tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?;
-    let strong = strength
-        .iter()
-        .find(|(t, _)| t.is_none())
-        .map(|(_, c)| {
-            // Classes in Protection::ALL order, then unresolved.
-            let unresolved = c.last().copied().unwrap_or(0);
-            Measure {
-                count: c[..2].iter().sum(),
-                denominator: c.iter().sum::<u64>() - unresolved,
-                unresolved,
-            }
+/// The tables of one run that the headline rates come from.
+struct HeadlineTables {
+    types: Vec<(Option<crate::zone::JpType>, tabulate::TypeRow)>,
+    strength: tabulate::ClassRows,
+    regions: tabulate::LgRows,
+}
+
+impl HeadlineTables {
+    fn of(run: &OpenedRun) -> Result<HeadlineTables, TabulateError> {
+        let lf = scan_results(&[run.dir.results()])?;
+        Ok(HeadlineTables {
+            types: tabulate::jp_type_table(lf.clone())?,
+            strength: tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?,
+            regions: tabulate::localgov_tables(lf)?.0,
         })
-        .unwrap_or_default();
-    let (regions, _) = tabulate::localgov_tables(lf)?;
-    let lg = regions
-        .iter()
-        .find(|(g, _)| *g == LgGroup::All)
-        .map(|(_, r)| r.dmarc)
-        .unwrap_or_default();
-    Ok(vec![all.mx, all.spf, all.dmarc, strong, lg])
+    }
+
+    /// The rates the page leads with: MX over all of .jp, SPF and DMARC over the names with
+    /// MX, DMARC at quarantine or reject over the same, and local governments' DMARC.
+    fn measures(&self) -> Vec<Measure> {
+        let all = self
+            .types
+            .iter()
+            .find(|(t, _)| t.is_none())
+            .map(|(_, r)| *r)
+            .unwrap_or_default();
+        let strong = self
+            .strength
+            .iter()
+            .find(|(t, _)| t.is_none())
+            .map(|(_, c)| {
+                // Classes in Protection::ALL order, then unresolved.
+                let unresolved = c.last().copied().unwrap_or(0);
+                Measure {
+                    count: c[..2].iter().sum(),
+                    denominator: c.iter().sum::<u64>() - unresolved,
+                    unresolved,
+                }
+            })
+            .unwrap_or_default();
+        let lg = self
+            .regions
+            .iter()
+            .find(|(g, _)| *g == LgGroup::All)
+            .map(|(_, r)| r.dmarc)
+            .unwrap_or_default();
+        vec![all.mx, all.spf, all.dmarc, strong, lg]
+    }
 }
 
 fn text(lang: Lang) -> BTreeMap<&'static str, String> {
@@ -146,15 +163,23 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
     let t = |ja: &str, en: &str| h(lang, ja, en);
     let results = [run.dir.results()];
     let lf = scan_results(&results)?;
-    let types = tabulate::jp_type_table(lf.clone())?;
     let (regions, prefectures) = tabulate::localgov_tables(lf.clone())?;
-    let strength = tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?;
+    let this = HeadlineTables {
+        types: tabulate::jp_type_table(lf.clone())?,
+        strength: tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?,
+        regions,
+    };
     let spf_errors = tabulate::spf_error_table(lf)?;
-
-    let history = runs
+    let mut history = runs[..runs.len() - 1]
         .iter()
-        .map(headline_measures)
+        .map(|r| HeadlineTables::of(r).map(|t| t.measures()))
         .collect::<Result<Vec<_>, _>>()?;
+    history.push(this.measures());
+    let HeadlineTables {
+        types,
+        strength,
+        regions,
+    } = this;
     let labels = [
         t("MX設定率", "MX rate"),
         t("SPF設定率(対MX)", "SPF rate (of MX)"),
@@ -351,8 +376,9 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         .map(|t| (t.name.clone(), t))
         .collect();
     if runs.len() > 1 {
-        let trend = tabulate::trend_table(runs, lang)?;
-        charts.insert("trend", trend_chart(runs, &trend, lang));
+        let series = tabulate::trend_series(runs)?;
+        charts.insert("trend", trend_chart(runs, &series, lang));
+        let trend = tabulate::trend_table(runs, &series, lang);
         tables.insert(trend.name.clone(), trend);
     }
 
@@ -389,27 +415,18 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
     Ok(env.get_template("report.html")?.render(&page)?)
 }
 
-/// Small multiples of the trend table: one panel per type, lines for MX, SPF and DMARC.
-fn trend_chart(runs: &[OpenedRun], trend: &Table, lang: Lang) -> Chart {
-    let num = |s: &str| s.parse::<u64>().unwrap_or(0);
-    // Long format: group, measure, run, started, count, denominator, pct, change.
+/// Small multiples of the trend: one panel per type, lines for MX, SPF and DMARC.
+fn trend_chart(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Chart {
     let mut panels: Vec<(String, Series)> = Vec::new();
-    for row in trend.rows.iter().filter(|r| r[0].starts_with("type:")) {
-        let group = row[0].trim_start_matches("type:").to_string();
-        let m = Measure {
-            count: num(&row[4]),
-            denominator: num(&row[5]),
-            unresolved: 0,
+    for s in series {
+        let Some(group) = s.group.strip_prefix("type:") else {
+            continue;
         };
-        let measure = row[1].to_uppercase();
-        if panels.last().is_none_or(|(g, _)| *g != group) {
-            panels.push((group.clone(), Vec::new()));
+        if panels.last().is_none_or(|(g, _)| g != group) {
+            panels.push((group.to_string(), Vec::new()));
         }
-        let series = &mut panels.last_mut().expect("pushed above").1;
-        match series.iter_mut().find(|(n, _)| *n == measure) {
-            Some((_, ms)) => ms.push(m),
-            None => series.push((measure, vec![m])),
-        }
+        let panel = &mut panels.last_mut().expect("pushed above").1;
+        panel.push((s.measure.to_uppercase(), s.per_run.clone()));
     }
     // Runs by date, or by folder where two share a day.
     let dates: std::collections::HashSet<&str> = runs.iter().map(OpenedRun::date).collect();

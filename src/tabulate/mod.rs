@@ -5,7 +5,7 @@ mod render;
 mod trend;
 
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
-pub use trend::{change_points, trend_table};
+pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
 use std::path::Path;
 

@@ -26,21 +26,32 @@ pub fn change_points(a: &Measure, b: &Measure) -> Option<String> {
     Some(format!("{sign}{}.{}", tenths.abs() / 10, tenths.abs() % 10))
 }
 
-/// Rates of every run (in the order given: oldest first) per type and per region, as one
-/// long table: group, measure, run, date, count, denominator, rate, change.
-pub fn trend_table(runs: &[OpenedRun], lang: Lang) -> Result<Table, TabulateError> {
-    // (group label, measure, per run)
-    let mut series: Vec<(String, &'static str, Vec<Measure>)> = Vec::new();
+/// One rate followed across runs: its group (`type:CO`, `localgov:Kanto`, …), what it measures
+/// (`mx`, `spf`, `dmarc`) and its measure in each run, oldest first.
+#[derive(Debug, Clone)]
+pub struct TrendSeries {
+    pub group: String,
+    pub measure: &'static str,
+    pub per_run: Vec<Measure>,
+}
+
+/// The rates of every run (in the order given: oldest first) per type and per region.
+pub fn trend_series(runs: &[OpenedRun]) -> Result<Vec<TrendSeries>, TabulateError> {
+    let mut series: Vec<TrendSeries> = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let lf = scan_results(&[run.dir.results()])?;
         let types = jp_type_table(lf.clone())?;
         let (regions, _) = localgov_tables(lf)?;
         let mut k = 0;
-        let mut put = |label: String, measure: &'static str, m: Measure| {
+        let mut put = |group: String, measure: &'static str, m: Measure| {
             if i == 0 {
-                series.push((label, measure, vec![m]));
+                series.push(TrendSeries {
+                    group,
+                    measure,
+                    per_run: vec![m],
+                });
             } else if let Some(s) = series.get_mut(k) {
-                s.2.push(m);
+                s.per_run.push(m);
             }
             k += 1;
         };
@@ -63,15 +74,26 @@ pub fn trend_table(runs: &[OpenedRun], lang: Lang) -> Result<Table, TabulateErro
             put(label, "dmarc", row.dmarc);
         }
     }
+    Ok(series)
+}
+
+/// [`trend_series`] of `runs` as one long table: group, measure, run, date, count,
+/// denominator, rate, change.
+pub fn trend_table(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Table {
     let mut rows = Vec::new();
-    for (label, measure, per_run) in &series {
+    for TrendSeries {
+        group,
+        measure,
+        per_run,
+    } in series
+    {
         for (i, (m, run)) in per_run.iter().zip(runs).enumerate() {
             let change = match i {
                 0 => None,
                 _ => change_points(&per_run[i - 1], m),
             };
             rows.push(vec![
-                label.clone(),
+                group.clone(),
                 measure.to_string(),
                 run.label.clone(),
                 run.manifest.started.clone(),
@@ -82,7 +104,7 @@ pub fn trend_table(runs: &[OpenedRun], lang: Lang) -> Result<Table, TabulateErro
             ]);
         }
     }
-    Ok(Table {
+    Table {
         name: "trend".to_string(),
         title: h(
             lang,
@@ -100,7 +122,7 @@ pub fn trend_table(runs: &[OpenedRun], lang: Lang) -> Result<Table, TabulateErro
             h(lang, "前回比(ポイント)", "change_points"),
         ],
         rows,
-    })
+    }
 }
 
 #[cfg(test)]
