@@ -216,7 +216,8 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 47] = [
+const RESERVED: [&str; 48] = [
+    "run_seq",
     "dmarc_rua",
     "dmarc_rua_outside",
     "run_date",
