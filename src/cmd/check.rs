@@ -3,11 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mailcensus::crawl::{CrawlOptions, Crawler, NameResult};
+use mailcensus::crawl::{Checks, CrawlOptions, Crawler, NameResult, Probe};
 use mailcensus::dns::{ClientOptions, DnsClient, Outcome, parse_server};
-use mailcensus::policy::dmarc::{self, Standard};
+use mailcensus::policy::bimi::BimiStatus;
+use mailcensus::policy::compliance::MailUse;
+use mailcensus::policy::dmarc::{self, Protection, Standard};
 use mailcensus::policy::spf;
+use mailcensus::policy::tags::Published;
 use mailcensus::zone::{ZoneEntry, classify, normalize};
+use serde::Serialize;
 use serde_json::json;
 
 #[derive(clap::Args)]
@@ -25,6 +29,68 @@ pub struct Args {
     retries: u32,
     #[arg(long, default_value_t = 2000)]
     timeout_ms: u64,
+    /// Lookups beyond MX, SPF and DMARC (see `survey --help`).
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    checks: Checks,
+}
+
+/// An opt-in TXT lookup and what its records read as; null where the check did not run.
+fn published<R: Serialize>(probe: &Option<Probe>, read: Option<Published<R>>) -> serde_json::Value {
+    let Some(p) = probe else {
+        return serde_json::Value::Null;
+    };
+    let (status, parsed, problem) = match &read {
+        Some(Published::Valid(r)) => ("valid", json!(r), None),
+        Some(Published::Invalid(why)) => ("invalid", json!(null), Some(why.clone())),
+        Some(other) => (other.code(), json!(null), None),
+        None => ("unresolved", json!(null), None),
+    };
+    json!({
+        "outcome": p.outcome.code(),
+        "records": p.records,
+        "status": status,
+        "parsed": parsed,
+        "problem": problem,
+    })
+}
+
+/// The 2025 guideline's items for one name, each met (true), not (false) or not applicable
+/// or unknown (null), in the guideline's words.
+fn guideline(r: &NameResult) -> serde_json::Value {
+    let Some(a) = r.assessment() else {
+        return json!({ "verdict": null, "summary": "unresolved: a lookup the verdict needs failed" });
+    };
+    let exists = r.mx.outcome != Outcome::NxDomain;
+    let applied = r
+        .discovery(Standard::Rfc7489)
+        .and_then(|d| d.protection(&dmarc::read(&r.dmarc.records), Standard::Rfc7489, exists));
+    let no_mail = r.mail_use() == Some(MailUse::NoMail);
+    let bimi = r.bimi().map(|b| BimiStatus::of(&b));
+    let item = |ja: &str, en: &str, met: Option<bool>| json!({ "ja": ja, "en": en, "met": met });
+    let (ja, en) = a.verdict.text();
+    json!({
+        "verdict": a.verdict.code(),
+        "meets_requirements": a.verdict.meets_requirements(),
+        "summary_ja": ja,
+        "summary_en": en,
+        "dmarc_applied": applied.map(|p| p.code()),
+        "items": [
+            item("DMARCによる送信側の対策を行うこと", "DMARC published (own or Organizational Domain)",
+                applied.map(|p| p != Protection::Absent && p != Protection::Invalid)),
+            item("DMARCポリシーを隔離(quarantine)又は拒否(reject)とすること(pct=100)",
+                "DMARC policy quarantine or reject, applied to all mail",
+                applied.map(|p| matches!(p, Protection::Quarantine | Protection::Reject))),
+            item("電子メールを利用していないドメインについて、DMARCのポリシーを\"p=reject\"と設定する",
+                "p=reject on a domain that sends no mail",
+                no_mail.then_some(applied == Some(Protection::Reject))),
+            item("BIMIの導入を検討するとよい", "BIMI considered",
+                bimi.map(BimiStatus::has_logo)),
+        ],
+        "advice": a.advice.iter().map(|x| {
+            let (ja, en) = x.text();
+            json!({ "code": x.code(), "ja": ja, "en": en })
+        }).collect::<Vec<_>>(),
+    })
 }
 
 fn report(r: &NameResult) -> serde_json::Value {
@@ -71,6 +137,20 @@ fn report(r: &NameResult) -> serde_json::Value {
             "applies_rfc7489": discovery(Standard::Rfc7489),
             "applies_rfc9989": discovery(Standard::Rfc9989),
         },
+        "bimi": published(&r.bimi, r.bimi()),
+        "mta_sts": published(&r.mta_sts, r.mta_sts()),
+        "tls_rpt": published(&r.tls_rpt, r.tls_rpt()),
+        "dmarc_reports": r.rua_checks.as_ref().map(|cs| json!({
+            "verdict": r.rua_verdict().map(|v| v.code()),
+            "destinations": cs,
+        })),
+        "dnssec": r.dnssec.map(|d| d.code().unwrap_or("unknown")),
+        "ns": r.ns.as_ref().map(|p| json!({
+            "outcome": p.outcome.code(),
+            "hosts": p.records,
+            "operators": r.dns_operators(),
+        })),
+        "guideline_2025": guideline(r),
     })
 }
 
@@ -121,6 +201,58 @@ fn print_text(v: &serde_json::Value) {
             d("inherited_from")
         );
     }
+    for (label, key) in [
+        ("BIMI", "bimi"),
+        ("MTA-STS", "mta_sts"),
+        ("TLS-RPT", "tls_rpt"),
+    ] {
+        if !v[key].is_null() {
+            let why = v[key]["problem"].as_str().map(|p| format!(" ({p})"));
+            println!(
+                "  {label:<8}{}  {}{}",
+                s(&format!("/{key}/status")),
+                s(&format!("/{key}/records")),
+                why.unwrap_or_default()
+            );
+        }
+    }
+    if !v["dmarc_reports"].is_null() {
+        println!(
+            "  Reports {}  (RFC 7489 §7.1 external destinations)",
+            s("/dmarc_reports/verdict")
+        );
+    }
+    if !v["dnssec"].is_null() {
+        println!("  DNSSEC {}  (the resolver's AD bit)", s("/dnssec"));
+    }
+    if !v["ns"].is_null() {
+        println!(
+            "  NS     {}  operators {}",
+            s("/ns/hosts"),
+            s("/ns/operators")
+        );
+    }
+    let g = &v["guideline_2025"];
+    println!(
+        "  2025 guideline (6.2.2(1)-3): {}  {}",
+        s("/guideline_2025/verdict"),
+        s("/guideline_2025/summary_ja")
+    );
+    let mark = |m: &serde_json::Value| match m.as_bool() {
+        Some(true) => "✓",
+        Some(false) => "✗",
+        None => "-",
+    };
+    for item in g["items"].as_array().into_iter().flatten() {
+        println!(
+            "    {} {}",
+            mark(&item["met"]),
+            item["ja"].as_str().unwrap_or("")
+        );
+    }
+    for a in g["advice"].as_array().into_iter().flatten() {
+        println!("    → {}", a["ja"].as_str().unwrap_or(""));
+    }
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -139,6 +271,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             client,
             CrawlOptions {
                 retries: a.retries,
+                checks: a.checks.clone(),
                 ..CrawlOptions::default()
             },
         ));

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use mailcensus::crawl::survey;
+use mailcensus::crawl::{Checks, survey};
 use mailcensus::sim::{Faults, SimServer, write_list};
 use mailcensus::tabulate::{Lang, OutputFormat};
 use mailcensus::zone::ZoneFormat;
@@ -66,6 +66,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             ZoneFormat::Csv,
             out.clone(),
             vec![server.addr()],
+            Checks::all(),
         );
         let m = survey(&cfg).await;
         server.shutdown().await;

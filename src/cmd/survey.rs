@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{CrawlOptions, SurveyConfig, retry_unresolved, survey};
+use mailcensus::crawl::{Checks, CrawlOptions, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::ShardSpec;
 use mailcensus::zone::ZoneFormat;
@@ -28,15 +28,23 @@ pub struct CrawlArgs {
     /// No progress bar or progress log lines.
     #[arg(long)]
     pub quiet: bool,
+    /// Lookups beyond MX, SPF and DMARC: `all`, `none`, or a list of bimi, mta-sts, tls-rpt,
+    /// rua (verify external DMARC report destinations), dnssec (the resolver's AD bit), ns
+    /// (DNS operators). Each goes through the same rate limit. Default: none for `survey`,
+    /// all for `demo`.
+    #[arg(long, value_name = "LIST")]
+    pub checks: Option<Checks>,
 }
 
 impl CrawlArgs {
+    /// The survey's configuration; `default_checks` where `--checks` is not given.
     pub fn config(
         &self,
         input: PathBuf,
         format: ZoneFormat,
         out: PathBuf,
         resolvers: Vec<std::net::SocketAddr>,
+        default_checks: Checks,
     ) -> SurveyConfig {
         SurveyConfig {
             input,
@@ -51,6 +59,7 @@ impl CrawlArgs {
                 qps: self.qps,
                 concurrency: self.concurrency,
                 retries: self.retries,
+                checks: self.checks.clone().unwrap_or(default_checks),
                 ..CrawlOptions::default()
             },
             command: std::env::args().collect(),
@@ -112,7 +121,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| parse_server(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut cfg = a.crawl.config(list, a.format, out, resolvers);
+            let mut cfg = a
+                .crawl
+                .config(list, a.format, out, resolvers, Checks::default());
             cfg.shard = a.shard.map(ShardSpec::resolve).transpose()?;
             cfg
         }

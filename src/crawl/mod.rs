@@ -1,8 +1,11 @@
-//! The crawl: for each name of a zone list, MX, apex TXT and `_dmarc` TXT lookups through one
-//! shared rate limiter, with bounded concurrency and jittered retries, into one record per name.
+//! The crawl: for each name of a zone list, MX, apex TXT and `_dmarc` TXT lookups (and the
+//! opt-in [`Check`]s) through one shared rate limiter, with bounded concurrency and jittered
+//! retries, into one record per name.
 
+mod checks;
 mod survey;
 
+pub use checks::{Check, Checks};
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use std::collections::HashMap;
@@ -18,9 +21,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dns::{DnsClient, LookupResult, Outcome, Patience};
-use crate::policy::dmarc::{self, Discovery, Standard};
+use crate::policy::bimi::{self, BimiStatus};
+use crate::policy::compliance::{self, Assessment, MailUse};
+use crate::policy::dmarc::{self, Discovery, RuaVerdict, Standard};
 use crate::policy::spf::{self, SpfVerdict, TreeVerdict};
-use crate::policy::{MxKind, is_dmarc_record, is_spf_record};
+use crate::policy::tags::Published;
+use crate::policy::{MxKind, is_dmarc_record, is_spf_record, mta_sts, tls_rpt};
 use crate::policy::{TxtLookup, TxtSource};
 use crate::zone::ZoneEntry;
 
@@ -35,6 +41,9 @@ pub struct CrawlOptions {
     pub retries: u32,
     /// First backoff before a retry; doubles each time, with ±50 % jitter, at most 5 s.
     pub backoff_ms: u64,
+    /// Lookups beyond MX, SPF and DMARC.
+    #[serde(default)]
+    pub checks: Checks,
 }
 
 impl Default for CrawlOptions {
@@ -44,6 +53,7 @@ impl Default for CrawlOptions {
             concurrency: 256,
             retries: 2,
             backoff_ms: 200,
+            checks: Checks::default(),
         }
     }
 }
@@ -61,6 +71,9 @@ pub struct Probe {
     pub cnames: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The reply's AD bit, where a reply over UDP settled the lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentic: Option<bool>,
 }
 
 impl Probe {
@@ -72,6 +85,7 @@ impl Probe {
             txt_strings: r.answer.txt_strings,
             cnames: r.answer.cnames,
             detail: r.detail,
+            authentic: r.authentic,
         }
     }
 
@@ -117,6 +131,53 @@ pub struct NameResult {
     pub dmarc_7489: Option<Discovery>,
     #[serde(default)]
     pub dmarc_9989: Option<Discovery>,
+    /// The opt-in lookups, each `None` where its check did not run: `default._bimi`,
+    /// `_mta-sts` and `_smtp._tls` TXT, and the registered domain's NS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bimi: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_rpt: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ns: Option<Probe>,
+    /// RFC 7489 §7.1 verification of each external report destination, where the check ran
+    /// and the name's own `_dmarc` lookup settled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rua_checks: Option<Vec<RuaCheck>>,
+    /// DNSSEC as the resolver's AD bit on the MX reply tells, where the check ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<Dnssec>,
+}
+
+/// One external DMARC report destination asked whether it accepts the name's reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuaCheck {
+    pub host: String,
+    pub outcome: Outcome,
+    /// `None` where the lookup failed.
+    pub authorized: Option<bool>,
+}
+
+/// What the AD bit of the MX reply says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Dnssec {
+    /// AD set: the resolver validated the answer (or the denial) with DNSSEC.
+    Secure,
+    /// AD clear: unsigned, or a resolver that does not validate (see the run's share).
+    Insecure,
+    /// No reply to read it from (the lookup failed, or was answered over TCP).
+    Unknown,
+}
+
+impl Dnssec {
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Dnssec::Secure => Some("secure"),
+            Dnssec::Insecure => Some("insecure"),
+            Dnssec::Unknown => None,
+        }
+    }
 }
 
 impl NameResult {
@@ -147,6 +208,12 @@ impl NameResult {
             spf_verdict: None,
             dmarc_7489: None,
             dmarc_9989: None,
+            bimi: None,
+            mta_sts: None,
+            tls_rpt: None,
+            ns: None,
+            rua_checks: None,
+            dnssec: None,
         }
     }
 
@@ -193,35 +260,128 @@ impl NameResult {
         }
     }
 
-    /// Every lookup of the name settled.
+    /// Every lookup of the name settled, the opt-in ones included.
     pub fn is_resolved(&self) -> bool {
+        let extra = [&self.bimi, &self.mta_sts, &self.tls_rpt, &self.ns];
         [&self.mx, &self.txt, &self.dmarc]
-            .iter()
+            .into_iter()
+            .chain(extra.into_iter().flatten())
             .all(|p| p.outcome.is_resolved())
+            && self
+                .rua_checks
+                .iter()
+                .flatten()
+                .all(|c| c.outcome.is_resolved())
+    }
+
+    /// A settled opt-in TXT lookup read by `read`: `None` where the check did not run or its
+    /// lookup failed.
+    fn published<R>(
+        probe: &Option<Probe>,
+        read: fn(&[String]) -> Published<R>,
+    ) -> Option<Published<R>> {
+        probe.as_ref()?.settled().map(read)
+    }
+
+    pub fn bimi(&self) -> Option<Published<bimi::BimiRecord>> {
+        Self::published(&self.bimi, bimi::read)
+    }
+
+    pub fn mta_sts(&self) -> Option<Published<mta_sts::StsRecord>> {
+        Self::published(&self.mta_sts, mta_sts::read)
+    }
+
+    pub fn tls_rpt(&self) -> Option<Published<tls_rpt::TlsRptRecord>> {
+        Self::published(&self.tls_rpt, tls_rpt::read)
+    }
+
+    /// The verification of the external report destinations, where it ran.
+    pub fn rua_verdict(&self) -> Option<RuaVerdict> {
+        let checks = self.rua_checks.as_ref()?;
+        Some(RuaVerdict::of(checks.iter().map(|c| c.authorized)))
+    }
+
+    /// The DNS operators of the registered domain: each NS host's registered domain (the
+    /// Public Suffix List's), sorted, each once; `None` where the check did not run or failed.
+    pub fn dns_operators(&self) -> Option<Vec<String>> {
+        let hosts = self.ns.as_ref()?.settled()?;
+        let mut ops: Vec<String> = hosts
+            .iter()
+            .map(|h| {
+                let h = h.trim_end_matches('.').to_ascii_lowercase();
+                dmarc::organizational_domain(&h).to_string()
+            })
+            .collect();
+        ops.sort();
+        ops.dedup();
+        Some(ops)
+    }
+
+    /// Whether the name is used for mail (MX, SPF); `None` where either lookup failed.
+    pub fn mail_use(&self) -> Option<MailUse> {
+        let spf = spf::select(self.txt.settled()?).and_then(spf::parse).ok();
+        Some(MailUse::of(self.mx_kind?, spf.as_ref()))
+    }
+
+    /// The 2025 guideline's verdict: `None` where a lookup it needs failed (MX, TXT, DMARC
+    /// discovery under RFC 7489, or BIMI when that check ran).
+    pub fn assessment(&self) -> Option<Assessment> {
+        let exists = self.mx.outcome != Outcome::NxDomain;
+        let own = dmarc::read(&self.dmarc.records);
+        let protection =
+            self.discovery(Standard::Rfc7489)?
+                .protection(&own, Standard::Rfc7489, exists)?;
+        let mail = self.mail_use()?;
+        let bimi = match &self.bimi {
+            Some(_) => Some(BimiStatus::of(&self.bimi()?)),
+            None => None,
+        };
+        Some(compliance::assess(protection, mail, bimi))
     }
 }
 
-/// Shared TXT answers remembered at most: providers' SPF records and the `_dmarc` records of
-/// public suffixes are asked for by millions of names, while a hostile zone's unique targets
-/// must not grow memory without bound.
-const TXT_CACHE_ENTRIES: usize = 100_000;
+/// Answers remembered for the run, at most [`CACHE_ENTRIES`] of them.
+struct Memo<V>(Mutex<HashMap<String, V>>);
 
-/// Asks the questions: one client, one limiter, the retry policy, and the run-wide cache of
-/// the TXT records that names share (SPF include/redirect targets, DMARC tree-walk steps).
-/// The cache ignores TTLs: a survey is one snapshot.
+impl<V: Clone> Memo<V> {
+    fn new() -> Memo<V> {
+        Memo(Mutex::default())
+    }
+
+    fn get(&self, key: &str) -> Option<V> {
+        self.0.lock().expect("cache lock").get(key).cloned()
+    }
+
+    fn put(&self, key: String, v: V) {
+        let mut map = self.0.lock().expect("cache lock");
+        if map.len() < CACHE_ENTRIES {
+            map.insert(key, v);
+        }
+    }
+}
+
+/// Shared answers remembered at most, per cache: providers' SPF records and the `_dmarc`
+/// records of public suffixes are asked for by millions of names, while a hostile zone's
+/// unique targets must not grow memory without bound.
+const CACHE_ENTRIES: usize = 100_000;
+
+/// Asks the questions: one client, one limiter, the retry policy, and the run-wide caches of
+/// what names share: TXT records (SPF include/redirect targets, DMARC tree-walk steps) and
+/// the NS of registered domains. The caches ignore TTLs: a survey is one snapshot.
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
     opts: CrawlOptions,
-    txt_cache: Mutex<HashMap<String, TxtLookup>>,
+    txt_cache: Memo<TxtLookup>,
+    ns_cache: Memo<Probe>,
 }
 
 impl TxtSource for Crawler {
     fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
         let name = name.to_string();
         async move {
-            if let Some(hit) = self.txt_cache.lock().expect("cache lock").get(&name) {
-                return hit.clone();
+            if let Some(hit) = self.txt_cache.get(&name) {
+                return hit;
             }
             let p = self.probe(&name, RecordType::TXT).await;
             let got = match p.outcome {
@@ -230,10 +390,7 @@ impl TxtSource for Crawler {
                 // Failures are not cached: the next name may get through.
                 _ => return TxtLookup::Failed,
             };
-            let mut cache = self.txt_cache.lock().expect("cache lock");
-            if cache.len() < TXT_CACHE_ENTRIES {
-                cache.insert(name, got.clone());
-            }
+            self.txt_cache.put(name, got.clone());
             got
         }
     }
@@ -250,7 +407,8 @@ impl Crawler {
             client,
             limiter,
             opts,
-            txt_cache: Mutex::default(),
+            txt_cache: Memo::new(),
+            ns_cache: Memo::new(),
         }
     }
 
@@ -290,16 +448,82 @@ impl Crawler {
         Duration::from_millis(jittered.min(5_000))
     }
 
-    /// All three lookups of one name, concurrently.
+    /// A TXT lookup of an opt-in check, if it is on.
+    async fn txt_check(&self, check: Check, owner: String) -> Option<Probe> {
+        match self.opts.checks.has(check) {
+            true => Some(self.probe(&owner, RecordType::TXT).await),
+            false => None,
+        }
+    }
+
+    /// The NS of a registered domain, once per run (settled answers only).
+    async fn ns_of(&self, domain: &str) -> Option<Probe> {
+        if !self.opts.checks.has(Check::Ns) {
+            return None;
+        }
+        if let Some(hit) = self.ns_cache.get(domain) {
+            return Some(hit);
+        }
+        let p = self.probe(domain, RecordType::NS).await;
+        if p.outcome.is_resolved() {
+            self.ns_cache.put(domain.to_string(), p.clone());
+        }
+        Some(p)
+    }
+
+    /// RFC 7489 §7.1: ask each report destination outside the name's Organizational Domain
+    /// whether it accepts the name's reports.
+    async fn verify_rua(&self, name: &str, dmarc_records: &[String]) -> Vec<RuaCheck> {
+        let rua = dmarc::read(dmarc_records)
+            .map(|d| d.rua)
+            .unwrap_or_default();
+        let hosts = dmarc::external_report_hosts(name, &rua);
+        let asks = hosts.into_iter().map(|host| async move {
+            let p = self
+                .probe(&dmarc::authorization_name(name, &host), RecordType::TXT)
+                .await;
+            RuaCheck {
+                authorized: p.settled().map(dmarc::authorizes),
+                outcome: p.outcome,
+                host,
+            }
+        });
+        futures::future::join_all(asks).await
+    }
+
+    /// All lookups of one name, concurrently: the three, the opt-in ones, then those that
+    /// follow from their answers (SPF tree, DMARC discovery, report destinations).
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
-        let dmarc_name = format!("_dmarc.{}", entry.name);
-        let (mx, txt, dmarc) = tokio::join!(
-            self.probe(&entry.name, RecordType::MX),
-            self.probe(&entry.name, RecordType::TXT),
-            self.probe(&dmarc_name, RecordType::TXT),
-        );
         let name = entry.name.clone();
+        let dmarc_name = format!("_dmarc.{name}");
+        let (mx, txt, dmarc, bimi, mta_sts, tls_rpt, ns) = tokio::join!(
+            self.probe(&name, RecordType::MX),
+            self.probe(&name, RecordType::TXT),
+            self.probe(&dmarc_name, RecordType::TXT),
+            self.txt_check(Check::Bimi, bimi::owner(&name)),
+            self.txt_check(Check::MtaSts, mta_sts::owner(&name)),
+            self.txt_check(Check::TlsRpt, tls_rpt::owner(&name)),
+            self.ns_of(&entry.class.registered_domain),
+        );
         let mut r = NameResult::new(entry, mx, txt, dmarc);
+        r.bimi = bimi;
+        r.mta_sts = mta_sts;
+        r.tls_rpt = tls_rpt;
+        r.ns = ns;
+        if self.opts.checks.has(Check::Dnssec) {
+            r.dnssec = Some(match (r.mx.outcome.is_resolved(), r.mx.authentic) {
+                (true, Some(true)) => Dnssec::Secure,
+                (true, Some(false)) => Dnssec::Insecure,
+                _ => Dnssec::Unknown,
+            });
+        }
+        // Report destinations exist only in a record that reads as DMARC.
+        if self.opts.checks.has(Check::Rua)
+            && r.dmarc.outcome.is_resolved()
+            && dmarc::read(&r.dmarc.records).is_ok()
+        {
+            r.rua_checks = Some(self.verify_rua(&name, &r.dmarc.records).await);
+        }
         if r.txt.outcome.is_resolved() {
             let parsed = spf::select(&r.txt.records).and_then(spf::parse);
             let cost = match &parsed {

@@ -127,6 +127,10 @@ pub struct LookupResult {
     pub answer: Answer,
     /// The error's text, for `Error` (and what a timeout or failure said).
     pub detail: Option<String>,
+    /// The reply's AD bit (RFC 4035 §3.2.3: a validating resolver vouches for the answer, or
+    /// for the denial, with DNSSEC); `None` where no reply came or it came over the TCP
+    /// fallback, whose query does not ask for the bit.
+    pub authentic: Option<bool>,
 }
 
 impl LookupResult {
@@ -135,6 +139,7 @@ impl LookupResult {
             outcome,
             answer: Answer::default(),
             detail: Some(detail),
+            authentic: None,
         }
     }
 }
@@ -313,6 +318,7 @@ fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
                 answer.records.push(strings.concat());
                 answer.txt_strings.push(strings);
             }
+            RData::NS(ns) if rtype == RecordType::NS => answer.records.push(ns.0.to_ascii()),
             RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
             _ => {}
         }
@@ -361,16 +367,22 @@ fn settled(answer: Answer) -> LookupResult {
         outcome,
         answer,
         detail: None,
+        authentic: None,
     }
 }
 
 fn from_reply(reply: &Message, rtype: RecordType) -> LookupResult {
+    let authentic = Some(reply.metadata.authentic_data);
     match reply.metadata.response_code {
-        ResponseCode::NoError => settled(answer_of(&reply.answers, rtype)),
+        ResponseCode::NoError => match settled(answer_of(&reply.answers, rtype)) {
+            r if r.outcome.is_resolved() => LookupResult { authentic, ..r },
+            r => r,
+        },
         ResponseCode::NXDomain => LookupResult {
             outcome: Outcome::NxDomain,
             answer: answer_of(&reply.answers, rtype),
             detail: None,
+            authentic,
         },
         ResponseCode::ServFail => LookupResult::failed(Outcome::ServFail, "SERVFAIL".into()),
         ResponseCode::Refused => LookupResult::failed(Outcome::Refused, "REFUSED".into()),

@@ -172,6 +172,9 @@ impl UdpTransport {
         };
         let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
         msg.metadata.recursion_desired = self.recursion_desired;
+        // RFC 6840 §5.7: AD in a query asks a validating resolver to say, by AD in the
+        // reply, whether it validated the answer (without the DNSSEC records DO would bring).
+        msg.metadata.authentic_data = true;
         msg.add_query(Query::query(name.clone(), rtype));
         let mut edns = Edns::new();
         edns.set_max_payload(1232);

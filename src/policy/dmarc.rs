@@ -417,10 +417,77 @@ pub fn report_host(uri: &str) -> Option<String> {
 /// Whether any report URI sends reports outside the name's Organizational Domain: the
 /// destinations RFC 7489 §7.1 requires to be verified (`<name>._report._dmarc.<host>`).
 pub fn reports_outside(name: &str, uris: &[String]) -> bool {
+    !external_report_hosts(name, uris).is_empty()
+}
+
+/// The report destinations' hosts outside the name's Organizational Domain, each once, in
+/// the record's order.
+pub fn external_report_hosts(name: &str, uris: &[String]) -> Vec<String> {
     let own = organizational_domain(name);
-    uris.iter()
-        .filter_map(|u| report_host(u))
-        .any(|h| organizational_domain(&h) != own)
+    let mut hosts: Vec<String> = Vec::new();
+    for h in uris.iter().filter_map(|u| report_host(u)) {
+        if organizational_domain(&h) != own && !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    hosts
+}
+
+/// RFC 7489 §7.1: where a report destination `host` says it accepts reports about `name`.
+pub fn authorization_name(name: &str, host: &str) -> String {
+    format!("{name}._report._dmarc.{host}")
+}
+
+/// RFC 7489 §7.1: the destination accepts the reports when one of the TXT records at its
+/// [`authorization_name`] begins with `v=DMARC1`; otherwise "the Mail Receiver MUST NOT send
+/// reports" there. (A `rua` in that record, which would override the destination, is not
+/// followed.)
+pub fn authorizes(txts: &[String]) -> bool {
+    txts.iter().any(|t| is_dmarc_record(t))
+}
+
+/// What the verification of a name's external report destinations found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RuaVerdict {
+    /// Every destination lies inside the Organizational Domain: nothing to verify.
+    NoneOutside,
+    /// Every external destination publishes its authorization.
+    Authorized,
+    /// At least one external destination does not: its reports are never sent.
+    Unauthorized,
+    /// A lookup failed and no destination was found unauthorized.
+    Failed,
+}
+
+impl RuaVerdict {
+    pub const ALL: [RuaVerdict; 4] = [
+        RuaVerdict::NoneOutside,
+        RuaVerdict::Authorized,
+        RuaVerdict::Unauthorized,
+        RuaVerdict::Failed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RuaVerdict::NoneOutside => "none-outside",
+            RuaVerdict::Authorized => "authorized",
+            RuaVerdict::Unauthorized => "unauthorized",
+            RuaVerdict::Failed => "failed",
+        }
+    }
+
+    /// From each destination's answer: `Some(authorized)`, or `None` where its lookup failed.
+    pub fn of(answers: impl IntoIterator<Item = Option<bool>>) -> RuaVerdict {
+        let mut verdict = RuaVerdict::NoneOutside;
+        for a in answers {
+            verdict = match (verdict, a) {
+                (_, Some(false)) | (RuaVerdict::Unauthorized, _) => RuaVerdict::Unauthorized,
+                (_, None) | (RuaVerdict::Failed, _) => RuaVerdict::Failed,
+                (_, Some(true)) => RuaVerdict::Authorized,
+            };
+        }
+        verdict
+    }
 }
 
 /// The names RFC 9989's DNS Tree Walk asks after the name itself (§4.10.1): with 8 or more
@@ -518,6 +585,38 @@ mod tests {
             &uris(&["mailto:rua@example.co.jp", "mailto:x@dmarc.vendor.example"])
         ));
         assert!(!reports_outside("example.co.jp", &[]));
+        assert_eq!(
+            external_report_hosts(
+                "example.co.jp",
+                &uris(&[
+                    "mailto:a@dmarc.vendor.example",
+                    "mailto:b@DMARC.vendor.example",
+                    "mailto:c@example.co.jp"
+                ])
+            ),
+            vec!["dmarc.vendor.example"]
+        );
+        assert_eq!(
+            authorization_name("example.co.jp", "dmarc.vendor.example"),
+            "example.co.jp._report._dmarc.dmarc.vendor.example"
+        );
+        assert!(authorizes(&uris(&["v=DMARC1"])));
+        assert!(!authorizes(&uris(&["v=DMARC2", "hello"])));
+    }
+
+    #[test]
+    fn rua_verdicts() {
+        assert_eq!(RuaVerdict::of([]), RuaVerdict::NoneOutside);
+        assert_eq!(RuaVerdict::of([Some(true)]), RuaVerdict::Authorized);
+        assert_eq!(RuaVerdict::of([Some(true), None]), RuaVerdict::Failed);
+        assert_eq!(
+            RuaVerdict::of([Some(false), None, Some(true)]),
+            RuaVerdict::Unauthorized
+        );
+        assert_eq!(
+            RuaVerdict::of([None, Some(false)]),
+            RuaVerdict::Unauthorized
+        );
     }
     use crate::policy::fake::{Fake, rec};
 

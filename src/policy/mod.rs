@@ -1,8 +1,14 @@
 //! Pure verdicts on published records, with no I/O: what counts as an SPF or DMARC record
-//! (the ministry's "declared") and what an MX set means (RFC 7505 null MX).
+//! (the ministry's "declared"), what an MX set means (RFC 7505 null MX), the BIMI, MTA-STS
+//! and TLS-RPT records, and the 2025 guideline's verdict on a name.
 
+pub mod bimi;
+pub mod compliance;
 pub mod dmarc;
+pub mod mta_sts;
 pub mod spf;
+pub mod tags;
+pub mod tls_rpt;
 
 use serde::{Deserialize, Serialize};
 

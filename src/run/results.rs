@@ -6,10 +6,13 @@ use std::fs::File;
 use polars::prelude::*;
 
 use super::{JournalReader, RunDir, RunError, io_err};
-use crate::crawl::{NameResult, Probe};
+use crate::crawl::{Dnssec, NameResult, Probe};
 use crate::dns::Outcome;
-use crate::policy::dmarc::{self, Discovery, Standard};
+use crate::policy::bimi::BimiStatus;
+use crate::policy::compliance::MailUse;
+use crate::policy::dmarc::{self, Discovery, RuaVerdict, Standard};
 use crate::policy::spf::{self, Qualifier, SpfError, SpfRecord};
+use crate::policy::tags::Published;
 use crate::zone::{name_key, refdata};
 
 pub const RESULTS_FILE: &str = "results.parquet";
@@ -213,10 +216,155 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
     cols.push(list_col("spf_records", spf.iter()));
     let dmarc: Vec<Vec<String>> = rows.iter().map(NameResult::dmarc_records).collect();
     cols.push(list_col("dmarc_records", dmarc.iter()));
+    cols.extend(check_cols(rows));
     DataFrame::new(rows.len(), cols)
 }
 
-const RESERVED: [&str; 48] = [
+/// The opt-in checks' columns: each null where its check did not run or its lookup failed
+/// (the `*_outcome` columns tell which), and the 2025 guideline's verdict.
+fn check_cols(rows: &[NameResult]) -> Vec<Column> {
+    let outcome = |name: &str, get: fn(&NameResult) -> &Option<Probe>| {
+        str_col(
+            name,
+            rows.iter()
+                .map(|r| get(r).as_ref().map(|p| p.outcome.code())),
+        )
+    };
+    let bimi: Vec<_> = rows.iter().map(NameResult::bimi).collect();
+    let sts: Vec<_> = rows.iter().map(NameResult::mta_sts).collect();
+    let rpt: Vec<_> = rows.iter().map(NameResult::tls_rpt).collect();
+    let assessed: Vec<_> = rows.iter().map(NameResult::assessment).collect();
+    // Several operators (a secondary elsewhere) joined with "+".
+    let operator: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| {
+            r.dns_operators()
+                .filter(|o| !o.is_empty())
+                .map(|o| o.join("+"))
+        })
+        .collect();
+    let list_or_empty = |v: Vec<Option<Vec<String>>>| -> Vec<Vec<String>> {
+        v.into_iter().map(Option::unwrap_or_default).collect()
+    };
+    let unauthorized = list_or_empty(
+        rows.iter()
+            .map(|r| {
+                r.rua_checks.as_ref().map(|cs| {
+                    cs.iter()
+                        .filter(|c| c.authorized == Some(false))
+                        .map(|c| c.host.clone())
+                        .collect()
+                })
+            })
+            .collect(),
+    );
+    let ns_hosts = list_or_empty(
+        rows.iter()
+            .map(|r| r.ns.as_ref().map(|p| p.records.clone()))
+            .collect(),
+    );
+    let tls_rua = list_or_empty(
+        rpt.iter()
+            .map(|p| p.as_ref().and_then(|p| p.valid()).map(|r| r.rua.clone()))
+            .collect(),
+    );
+    let advice = list_or_empty(
+        assessed
+            .iter()
+            .map(|a| {
+                a.as_ref()
+                    .map(|a| a.advice.iter().map(|x| x.code().to_string()).collect())
+            })
+            .collect(),
+    );
+    vec![
+        outcome("bimi_outcome", |r| &r.bimi),
+        str_col(
+            "bimi",
+            bimi.iter()
+                .map(|b| b.as_ref().map(|b| BimiStatus::of(b).code())),
+        ),
+        str_col(
+            "bimi_logo",
+            bimi.iter().map(|b| {
+                b.as_ref()
+                    .and_then(|b| b.valid())
+                    .and_then(|r| r.logo.as_deref())
+            }),
+        ),
+        str_col(
+            "bimi_authority",
+            bimi.iter().map(|b| {
+                b.as_ref()
+                    .and_then(|b| b.valid())
+                    .and_then(|r| r.authority.as_deref())
+            }),
+        ),
+        outcome("mta_sts_outcome", |r| &r.mta_sts),
+        str_col(
+            "mta_sts",
+            sts.iter().map(|p| p.as_ref().map(Published::code)),
+        ),
+        str_col(
+            "mta_sts_id",
+            sts.iter()
+                .map(|p| p.as_ref().and_then(|p| p.valid()).map(|r| r.id.as_str())),
+        ),
+        outcome("tls_rpt_outcome", |r| &r.tls_rpt),
+        str_col(
+            "tls_rpt",
+            rpt.iter().map(|p| p.as_ref().map(Published::code)),
+        ),
+        list_col("tls_rpt_rua", tls_rua.iter()),
+        str_col(
+            "dmarc_rua_verified",
+            rows.iter().map(|r| r.rua_verdict().map(RuaVerdict::code)),
+        ),
+        list_col("dmarc_rua_unauthorized", unauthorized.iter()),
+        str_col(
+            "dnssec",
+            rows.iter().map(|r| r.dnssec.and_then(Dnssec::code)),
+        ),
+        outcome("ns_outcome", |r| &r.ns),
+        list_col("ns_hosts", ns_hosts.iter()),
+        str_col("dns_operator", operator.iter().map(Option::as_deref)),
+        Series::new(
+            "no_mail".into(),
+            rows.iter()
+                .map(|r| r.mail_use().map(|m| m == MailUse::NoMail))
+                .collect::<Vec<_>>(),
+        )
+        .into(),
+        str_col(
+            "compliance",
+            assessed
+                .iter()
+                .map(|a| a.as_ref().map(|a| a.verdict.code())),
+        ),
+        list_col("compliance_advice", advice.iter()),
+    ]
+}
+
+const RESERVED: [&str; 67] = [
+    "no_mail",
+    "bimi_outcome",
+    "bimi",
+    "bimi_logo",
+    "bimi_authority",
+    "mta_sts_outcome",
+    "mta_sts",
+    "mta_sts_id",
+    "tls_rpt_outcome",
+    "tls_rpt",
+    "tls_rpt_rua",
+    "dmarc_rua_verified",
+    "dmarc_rua_unauthorized",
+    "dnssec",
+    "ns_outcome",
+    "ns_hosts",
+    "dns_operator",
+    "compliance",
+    "compliance_advice",
     "run_seq",
     "dmarc_rua",
     "dmarc_rua_outside",

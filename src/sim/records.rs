@@ -12,6 +12,17 @@
 //! Not declared: TXT that merely looks like a policy (`spf1 mx -all`, `v=spf10`,
 //! `p=none; v=DMARC1` with `v` not first, `v=DMARC2`), placed only on names the truth counts
 //! as without SPF / DMARC. SPF and DMARC on names without MX exist but never enter a rate.
+//!
+//! The opt-in checks' records, on names with MX, each picked by its own two digits of the
+//! name's variant (so independent of the rest): BIMI 2 % with a logo and evidence (and 30 % of
+//! the names with the soumu.go.jp DMARC record, as the ministry since November 2025), 2 %
+//! self-asserted, 1 % declined, 1 % invalid (`l=http:`), 1 % two records; MTA-STS 6 % valid,
+//! 1 % each bad `id`, two records, and `v=STSv1 ;` (which senders discard); TLS-RPT 7 % mailto,
+//! 1 % https, 1 % each without `rua` and with only an `ftp:` URI. DMARC reports to the
+//! reporting service are authorized (`*._report._dmarc.sim-dmarc-service.net`); those to
+//! `sim-report-sink.net` are not. NS: four operators, the cloud one favoured by names with
+//! DMARC (the provider-default effect), 12 % self-hosted, 3 % two operators. DNSSEC: 6 % of
+//! all names answer with the AD bit.
 
 use super::population::{MxTruth, Truth};
 
@@ -130,9 +141,12 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
             "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@{name}; ruf=mailto:ruf-report@{name}"
         )),
         55..=64 => one("v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s".to_string()),
-        65..=69 => {
+        65..=67 => {
             one("v=DMARC1; p=quarantine; pct=25; rua=mailto:agg@sim-dmarc-service.net".to_string())
         }
+        68..=69 => one(format!(
+            "v=DMARC1; p=quarantine; pct=25; rua=mailto:d@{name},mailto:agg@{REPORT_SINK}"
+        )),
         70..=79 => DmarcAnswer::Cname(format!("{name}.{DMARC_SERVICE_SUFFIX}")),
         80..=84 => one(format!("v=DMARC1; rua=mailto:d@{name}")),
         85..=89 => one("v=DMARC1;p=reject;np=reject;psd=n;t=n".to_string()),
@@ -142,6 +156,91 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
         ]]),
         _ => one("v=DMARC1; p=bogus".to_string()),
     }
+}
+
+/// A report destination that never authorizes anyone's reports (RFC 7489 §7.1).
+pub const REPORT_SINK: &str = "sim-report-sink.net";
+/// The reporting service's authorization for every domain's reports (a wildcard).
+pub const REPORT_AUTHORIZATION: (&str, &str) =
+    ("*._report._dmarc.sim-dmarc-service.net", "v=DMARC1");
+
+/// Two decimal digits of the variant from the `k`th up: independent choices per check.
+fn digits(t: &Truth, k: u32) -> u64 {
+    (t.variant / 10u64.pow(k)) % 100
+}
+
+/// The TXT records of the opt-in checks at a name: (owner, records).
+pub fn check_txt(name: &str, t: &Truth) -> Vec<(String, Vec<Vec<String>>)> {
+    if t.mx != MxTruth::Mx {
+        return Vec::new();
+    }
+    let s = |x: String| vec![x];
+    let soumu_style = t.dmarc && (40..=54).contains(&((t.variant / 100) % 100));
+    let logo = format!("https://www.{name}/bimi/logo.svg");
+    let vmc = format!("https://www.{name}/bimi/vmc.pem");
+    let bimi: Vec<Vec<String>> = match digits(t, 4) {
+        0..=29 if soumu_style => vec![s(format!("v=BIMI1; l={logo}; a={vmc}"))],
+        0..=1 => vec![s(format!("v=BIMI1; l={logo}; a={vmc}"))],
+        2..=3 => vec![s(format!("v=BIMI1; l={logo};"))],
+        4 => vec![s("v=BIMI1; l=; a=;".to_string())],
+        5 => vec![s(format!("v=BIMI1; l=http://www.{name}/logo.svg"))],
+        6 => vec![
+            s(format!("v=BIMI1; l={logo}")),
+            s("v=BIMI1; l=;".to_string()),
+        ],
+        _ => Vec::new(),
+    };
+    let sts: Vec<Vec<String>> = match digits(t, 6) {
+        0..=5 => vec![s("v=STSv1; id=20251101T000000;".to_string())],
+        6 => vec![s("v=STSv1; id=2025-11-01".to_string())],
+        7 => vec![
+            s("v=STSv1; id=1".to_string()),
+            s("v=STSv1; id=2".to_string()),
+        ],
+        8 => vec![s("v=STSv1 ; id=20251101".to_string())],
+        _ => Vec::new(),
+    };
+    let rpt: Vec<Vec<String>> = match digits(t, 8) {
+        0..=6 => vec![s(format!("v=TLSRPTv1; rua=mailto:tlsrpt@{name}"))],
+        7 => vec![s(
+            "v=TLSRPTv1; rua=https://tlsrpt.sim-dmarc-service.net/v1".to_string()
+        )],
+        8 => vec![s("v=TLSRPTv1;".to_string())],
+        9 => vec![s(format!("v=TLSRPTv1; rua=ftp://{name}/tlsrpt"))],
+        _ => Vec::new(),
+    };
+    [
+        (crate::policy::bimi::owner(name), bimi),
+        (crate::policy::mta_sts::owner(name), sts),
+        (crate::policy::tls_rpt::owner(name), rpt),
+    ]
+    .into_iter()
+    .filter(|(_, r)| !r.is_empty())
+    .collect()
+}
+
+/// The NS hosts of a name (as a registered domain).
+pub fn ns_hosts(name: &str, t: &Truth) -> Vec<String> {
+    let pair = |op: &str| vec![format!("ns1.{op}"), format!("ns2.{op}")];
+    let (cloud, a, b) = ("sim-cloud-dns.net", "sim-dns-a.jp", "sim-dns-b.ne.jp");
+    // Names with DMARC lean to the operator whose default publishes it.
+    let cut = if t.dmarc {
+        [40, 70, 85, 97]
+    } else {
+        [10, 55, 85, 97]
+    };
+    match digits(t, 10) {
+        n if n < cut[0] => pair(cloud),
+        n if n < cut[1] => pair(a),
+        n if n < cut[2] => pair(b),
+        n if n < cut[3] => pair(name),
+        _ => vec![format!("ns1.{a}"), format!("ns1.{cloud}")],
+    }
+}
+
+/// The name's answers carry the AD bit (a validating resolver in front of a signed zone).
+pub fn dnssec_signed(t: &Truth) -> bool {
+    digits(t, 12) < 6
 }
 
 pub fn service_dmarc_txt() -> Vec<Vec<String>> {

@@ -21,8 +21,9 @@ use tokio::net::{TcpListener, UdpSocket};
 use super::SimError;
 use super::population::{Population, mix};
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST, SHARED_TXT,
-    apex_txt, dmarc, hostile, mx_records, service_dmarc_txt,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST,
+    REPORT_AUTHORIZATION, SHARED_TXT, apex_txt, check_txt, dmarc, dnssec_signed, hostile,
+    mx_records, ns_hosts, service_dmarc_txt,
 };
 
 const TTL: u32 = 3600;
@@ -117,6 +118,9 @@ impl FromStr for Faults {
 pub struct Reply {
     pub rcode: ResponseCode,
     pub answers: Vec<Record>,
+    /// Answer with the AD bit when the query asks for it: the server plays a validating
+    /// resolver in front of the names that [`dnssec_signed`] says are signed.
+    pub authentic: bool,
 }
 
 fn fqdn(name: &str) -> Name {
@@ -138,10 +142,12 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
     let ok = |answers| Reply {
         rcode: ResponseCode::NoError,
         answers,
+        authentic: false,
     };
     let nx = || Reply {
         rcode: ResponseCode::NXDomain,
         answers: Vec::new(),
+        authentic: false,
     };
     let pick = |rtype: RecordType, records: Vec<Record>| {
         if qtype == rtype || qtype == RecordType::ANY {
@@ -164,6 +170,12 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         return match hostile(qname) {
             Some(h) => ok(hostile_records(&owner, qtype, h)),
             None => nx(),
+        };
+    }
+    if let Some(txts) = check_records(pop, qname) {
+        return match txts.is_empty() {
+            true => nx(),
+            false => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
         };
     }
     if let Some(c) = pop.corpus() {
@@ -242,6 +254,10 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         return nx();
     };
     let answers = match qtype {
+        RecordType::NS => ns_hosts(qname, &truth)
+            .iter()
+            .map(|h| Record::from_rdata(owner.clone(), TTL, RData::NS(NS(fqdn(h)))))
+            .collect(),
         RecordType::MX => mx_records(qname, &truth)
             .into_iter()
             .map(|(pref, host)| {
@@ -261,7 +277,34 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         )],
         _ => Vec::new(),
     };
-    ok(answers)
+    Reply {
+        authentic: dnssec_signed(&truth),
+        ..ok(answers)
+    }
+}
+
+/// The TXT records at an opt-in check's owner name (`default._bimi.`, `_mta-sts.`,
+/// `_smtp._tls.` under a name, or a report destination's authorization); empty when the name
+/// has none there; `None` when `qname` is not such an owner.
+fn check_records(pop: &Population, qname: &str) -> Option<Vec<Vec<String>>> {
+    let (wildcard, auth) = REPORT_AUTHORIZATION;
+    if let Some(asker) = qname.strip_suffix(&wildcard[1..]) {
+        return Some(match asker.is_empty() {
+            true => Vec::new(),
+            false => vec![vec![auth.to_string()]],
+        });
+    }
+    let name = ["default._bimi.", "_mta-sts.", "_smtp._tls."]
+        .iter()
+        .find_map(|p| qname.strip_prefix(p))?;
+    let truth = pop.lookup(name)?;
+    Some(
+        check_txt(name, &truth)
+            .into_iter()
+            .find(|(o, _)| o == qname)
+            .map(|(_, txts)| txts)
+            .unwrap_or_default(),
+    )
 }
 
 /// MX records given as `PREF EXCHANGE`; a malformed one is left out.
@@ -407,6 +450,7 @@ impl RequestHandler for Handler {
             None => {
                 let r = resolve(&self.pop, &qname, qtype);
                 metadata.response_code = r.rcode;
+                metadata.authentic_data = r.authentic && request.metadata.authentic_data;
                 let soa = r.answers.is_empty().then(|| self.soa.clone());
                 (r.answers, soa)
             }

@@ -1,13 +1,15 @@
 //! The population as one RFC 1035 master file for the root zone, so that Knot DNS or NSD can
-//! serve exactly what the embedded server serves.
+//! serve what the embedded server serves. Two things only the embedded server can: NS at the
+//! names (in one root zone they would be delegations, hiding every record below them) and
+//! the AD bit.
 
 use std::io::Write;
 
 use super::SimError;
 use super::population::Population;
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, SHARED_TXT, apex_txt, dmarc, mx_records,
-    service_dmarc_txt,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, REPORT_AUTHORIZATION, SHARED_TXT,
+    apex_txt, check_txt, dmarc, mx_records, service_dmarc_txt,
 };
 
 /// RFC 1035 §5.1 character-string: quoted, with `"` and `\` escaped.
@@ -26,7 +28,7 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
         w,
         ". SOA ns.sim.invalid. hostmaster.sim.invalid. 1 3600 600 86400 300\n. NS ns.sim.invalid.\nns.sim.invalid. A 127.0.0.1"
     )?;
-    for (name, txt) in SHARED_TXT {
+    for (name, txt) in SHARED_TXT.into_iter().chain([REPORT_AUTHORIZATION]) {
         writeln!(w, "{name}. TXT {}", quoted(&[txt.to_string()]))?;
     }
     writeln!(w, "{PROVIDER_MX_HOST}. A 192.0.2.25")?;
@@ -46,6 +48,11 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
         }
         for txt in apex_txt(d, &s.truth) {
             writeln!(w, "{d}. TXT {}", quoted(&txt))?;
+        }
+        for (owner, txts) in check_txt(d, &s.truth) {
+            for txt in txts {
+                writeln!(w, "{owner}. TXT {}", quoted(&txt))?;
+            }
         }
         match dmarc(d, &s.truth) {
             DmarcAnswer::None => {}

@@ -1,9 +1,11 @@
 //! The ministry's tables from `results.parquet` (Polars lazy queries), with the rounding rule
 //! in one place and unresolved lookups kept out of every denominator.
 
+mod checks;
 mod render;
 mod trend;
 
+pub use checks::{compliance_table, verdict_classes};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
@@ -300,7 +302,7 @@ pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError>
 /// unresolved.
 pub type ClassRows = Vec<(Option<JpType>, Vec<u64>)>;
 
-/// How the names with MX fall into the classes `codes` of `column` (the last slot: null, the
+/// How the names of `lf` fall into the classes `codes` of `value` (the last slot: null, the
 /// lookup unresolved), per value of the string column `key`.
 fn class_counts(
     lf: LazyFrame,
@@ -310,7 +312,6 @@ fn class_counts(
 ) -> Result<std::collections::HashMap<String, Vec<u64>>, TabulateError> {
     let column = "class";
     let df = lf
-        .filter(flag("has_mx"))
         .group_by([col(key), value.alias(column)])
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()?;
@@ -337,7 +338,7 @@ pub fn class_table(
     column: &str,
     codes: &[&str],
 ) -> Result<ClassRows, TabulateError> {
-    let by_type = class_counts(lf, "jp_type", col(column), codes)?;
+    let by_type = class_counts(lf.filter(flag("has_mx")), "jp_type", col(column), codes)?;
     Ok(rows_by_type(by_type, codes.len() + 1))
 }
 
@@ -368,7 +369,7 @@ pub fn localgov_class_table(
     column: &str,
     codes: &[&str],
 ) -> Result<Vec<(LgGroup, Vec<u64>)>, TabulateError> {
-    let lg = lf.filter(col("lgcode").is_not_null());
+    let lg = lf.filter(col("lgcode").is_not_null().and(flag("has_mx")));
     let by_region = class_counts(lg, "region", col(column), codes)?;
     let mut rows = Vec::new();
     let mut all = vec![0; codes.len() + 1];
@@ -420,7 +421,7 @@ pub fn spf_error_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
     let class = when(col("spf_error").is_not_null())
         .then(col("spf_error"))
         .otherwise(col("spf_tree"));
-    let with_spf = lf.filter(flag("has_spf"));
+    let with_spf = lf.filter(flag("has_spf").and(flag("has_mx")));
     Ok(rows_by_type(
         class_counts(with_spf, "jp_type", class, &SPF_ERROR_CLASSES)?,
         SPF_ERROR_CLASSES.len() + 1,
@@ -470,7 +471,9 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
     let discovery = dmarc_discovery_table(lf.clone())?;
     let lg_strength = localgov_class_table(lf.clone(), "dmarc_protection", &protection_codes())?;
     let spf = spf_verdict_table(lf.clone())?;
-    let spf_errors = spf_error_table(lf)?;
+    let spf_errors = spf_error_table(lf.clone())?;
+    let compliance = checks::compliance_table(lf.clone())?;
+    let compliance_prefs = checks::compliance_prefecture_table(lf.clone())?;
     Ok(vec![
         render::type_table(&types, lang),
         render::strength_table(&strength, render::Strength::Own, lang),
@@ -481,6 +484,11 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
         render::lg_strength_table(&lg_strength, lang),
+        checks::gov_table(lf.clone(), lang)?,
+        render::compliance_table(&compliance, lang),
+        render::compliance_prefecture_table(&compliance_prefs, lang),
+        checks::checks_table(lf.clone(), lang)?,
+        checks::operator_table(lf, lang)?,
     ])
 }
 

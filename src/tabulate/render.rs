@@ -302,6 +302,87 @@ pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
     t
 }
 
+/// A rates table: per group its names, then for each rate the count, its denominator (the
+/// names it was settled for; a check that did not run settles none) and the percentage.
+pub fn rates_table(
+    name: &str,
+    title: String,
+    group_header: String,
+    rates: &[super::checks::Rate],
+    rows: Vec<(String, (u64, Vec<Measure>))>,
+    lang: Lang,
+) -> Table {
+    let mut headers = vec![group_header, h(lang, "ドメイン名数", "domains")];
+    for r in rates {
+        let (ja, en) = r.header;
+        headers.extend([
+            h(lang, &format!("{ja}数"), en),
+            h(lang, &format!("{ja}(分母)"), &format!("{en}_of")),
+            h(lang, &format!("{ja}率(%)"), &format!("{en}_pct")),
+        ]);
+    }
+    let body = rows
+        .into_iter()
+        .map(|(label, (names, ms))| {
+            let mut row = vec![label, names.to_string()];
+            for m in ms {
+                row.extend([
+                    m.count.to_string(),
+                    m.denominator.to_string(),
+                    m.pct(1).unwrap_or_else(|| "-".to_string()),
+                ]);
+            }
+            row
+        })
+        .collect();
+    Table {
+        name: name.to_string(),
+        title,
+        headers,
+        rows: body,
+    }
+}
+
+/// The 2025 guideline's verdicts per type, and the share meeting its requirements.
+pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let mut t = class_render(
+        "compliance",
+        h(
+            lang,
+            "2025年ガイドライン(6.2.2(1)-3)に照らした判定(全ドメイン名、DMARCは組織ドメインからの適用を含む)",
+            "Verdicts against the 2025 guideline (6.2.2(1)-3), all names (DMARC as it applies)",
+        ),
+        h(lang, "種別", "type"),
+        super::checks::verdict_classes(lang),
+        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
+        by_type(rows, lang),
+        lang,
+    );
+    t.headers[1] = h(lang, "ドメイン名数", "domains");
+    t
+}
+
+/// The same per prefecture.
+pub fn compliance_prefecture_table(rows: &[(u8, Vec<u64>)], lang: Lang) -> Table {
+    let mut t = class_render(
+        "compliance_prefectures",
+        h(
+            lang,
+            "都道府県別 2025年ガイドラインに照らした判定(都道府県に属するドメイン名)",
+            "Verdicts against the 2025 guideline by prefecture (names with a prefecture)",
+        ),
+        h(lang, "都道府県", "prefecture"),
+        super::checks::verdict_classes(lang),
+        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
+        rows.iter()
+            .map(|(c, v)| (lg_label(LgGroup::Prefecture(*c), lang), v))
+            .collect(),
+        lang,
+    );
+    t.headers[1] = h(lang, "ドメイン名数", "domains");
+    t
+}
+
 pub fn lg_label(g: LgGroup, lang: Lang) -> String {
     match (g, lang) {
         (LgGroup::Region(x), Lang::Ja) => x.name_ja().to_string(),

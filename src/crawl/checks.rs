@@ -1,0 +1,114 @@
+//! The lookups a survey makes beyond the ministry's three (MX, SPF, DMARC), each opt-in.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// One optional check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// `default._bimi.<name>` TXT.
+    Bimi,
+    /// `_mta-sts.<name>` TXT (RFC 8461).
+    MtaSts,
+    /// `_smtp._tls.<name>` TXT (RFC 8460).
+    TlsRpt,
+    /// `<name>._report._dmarc.<host>` TXT for each DMARC report destination outside the
+    /// Organizational Domain (RFC 7489 §7.1).
+    Rua,
+    /// The AD bit of the MX reply, from a validating resolver.
+    Dnssec,
+    /// NS of the registered domain, for the DNS operator.
+    Ns,
+}
+
+impl Check {
+    pub const ALL: [Check; 6] = [
+        Check::Bimi,
+        Check::MtaSts,
+        Check::TlsRpt,
+        Check::Rua,
+        Check::Dnssec,
+        Check::Ns,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::Bimi => "bimi",
+            Check::MtaSts => "mta-sts",
+            Check::TlsRpt => "tls-rpt",
+            Check::Rua => "rua",
+            Check::Dnssec => "dnssec",
+            Check::Ns => "ns",
+        }
+    }
+}
+
+/// A set of checks; parsed from `all`, `none` or a comma-separated list of codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checks(BTreeSet<Check>);
+
+impl Checks {
+    pub fn all() -> Checks {
+        Checks(Check::ALL.into_iter().collect())
+    }
+
+    pub fn has(&self, c: Check) -> bool {
+        self.0.contains(&c)
+    }
+}
+
+impl FromStr for Checks {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Checks, String> {
+        let mut set = BTreeSet::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "all" => set.extend(Check::ALL),
+                "none" => {}
+                _ => {
+                    let check = Check::ALL
+                        .into_iter()
+                        .find(|c| c.code() == part)
+                        .ok_or_else(|| {
+                            let codes: Vec<&str> = Check::ALL.iter().map(|c| c.code()).collect();
+                            format!(
+                                "unknown check {part:?}: write all, none or a list of {}",
+                                codes.join(", ")
+                            )
+                        })?;
+                    set.insert(check);
+                }
+            }
+        }
+        Ok(Checks(set))
+    }
+}
+
+impl fmt::Display for Checks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let codes: Vec<&str> = self.0.iter().map(|c| c.code()).collect();
+        match codes.is_empty() {
+            true => f.write_str("none"),
+            false => f.write_str(&codes.join(",")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_print() {
+        assert_eq!("all".parse::<Checks>().unwrap(), Checks::all());
+        assert_eq!("none".parse::<Checks>().unwrap(), Checks::default());
+        let c: Checks = "bimi, ns".parse().unwrap();
+        assert!(c.has(Check::Bimi) && c.has(Check::Ns) && !c.has(Check::Rua));
+        assert_eq!(c.to_string(), "bimi,ns");
+        assert!("bimi,dkim".parse::<Checks>().unwrap_err().contains("dkim"));
+    }
+}
