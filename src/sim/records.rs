@@ -132,8 +132,13 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
             _ => DmarcAnswer::None,
         };
     }
+    // A domain without mail: the 2025 guideline asks for p=reject; a fifth stop at
+    // quarantine.
     if t.mx != MxTruth::Mx {
-        return one("v=DMARC1; p=reject".to_string());
+        return match v {
+            0..=79 => one("v=DMARC1; p=reject".to_string()),
+            _ => one("v=DMARC1; p=quarantine".to_string()),
+        };
     }
     match v {
         0..=39 => one(format!("v=DMARC1; p=none; rua=mailto:dmarc@{name}")),

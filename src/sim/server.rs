@@ -172,13 +172,10 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             None => nx(),
         };
     }
-    if let Some(txts) = check_records(pop, qname) {
-        return match txts.is_empty() {
-            true => nx(),
-            false => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
-        };
-    }
     if let Some(c) = pop.corpus() {
+        if let Some(txts) = c.txt_at(qname) {
+            return ok(pick(RecordType::TXT, txt_records(&owner, txts.clone())));
+        }
         if let Some(e) = c.get(qname) {
             return ok(match qtype {
                 RecordType::MX => corpus_mx(&owner, &e.mx),
@@ -195,6 +192,12 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         {
             return ok(pick(RecordType::TXT, txt_records(&owner, e.dmarc.clone())));
         }
+    }
+    if let Some(txts) = check_records(pop, qname) {
+        return match txts.is_empty() {
+            true => nx(),
+            false => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
+        };
     }
     if let Some((_, txt)) = SHARED_TXT.iter().find(|(n, _)| *n == qname) {
         return ok(pick(
