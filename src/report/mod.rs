@@ -133,6 +133,20 @@ fn text(lang: Lang) -> BTreeMap<&'static str, String> {
         ("localgov", t("地方公共団体", "Local governments")),
         ("dmarc", t("DMARCポリシーの強さ", "DMARC policy strength")),
         ("spf", t("SPFの誤り", "SPF errors")),
+        (
+            "guideline",
+            t(
+                "2025年ガイドラインとその他の確認",
+                "The 2025 guideline and further checks",
+            ),
+        ),
+        (
+            "guideline_note",
+            t(
+                "政府機関等の対策基準策定のためのガイドライン(令和7年度版)6.2.2(1)-3:DMARCは quarantine 又は reject、メールを利用していないドメインは p=reject、BIMIの導入を検討。調査時に --checks を指定しなかった確認は「-」。",
+                "Government guideline (FY2025) 6.2.2(1)-3: DMARC at quarantine or reject, p=reject on domains without mail, BIMI to be considered. Checks the run did not make read \"-\".",
+            ),
+        ),
         ("trend", t("推移", "Trend")),
         ("tables", t("表", "Tables")),
         (
@@ -368,6 +382,39 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
                 &spf_errors.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
             ),
             note: t("ok 以外は RFC 7208 に照らした誤り(構文、DNS参照10回超、ループ等)。", "Every class but ok is an error under RFC 7208 (syntax, over 10 DNS lookups, loops, ...)."),
+        },
+    );
+
+    let verdict_colors = [
+        "#009E73", "#56B4E9", "#CC79A7", "#E69F00", "#D55E00", "#BBBBBB", "#666666",
+    ];
+    let mut verdict_classes: Vec<(String, &str)> = tabulate::verdict_classes(lang)
+        .into_iter()
+        .zip(verdict_colors)
+        .collect();
+    verdict_classes.push((t("未解決", "unresolved"), verdict_colors[6]));
+    let compliance = tabulate::compliance_table(scan_results(&results)?)?;
+    charts.insert(
+        "compliance",
+        Chart {
+            title: t(
+                "種別ごとの 2025年ガイドラインに照らした判定(全ドメイン名)",
+                "Verdicts against the 2025 guideline by type (all names)",
+            ),
+            svg: stacked_bars(
+                &t("ガイドラインに照らした判定", "Guideline verdicts"),
+                &t("割合(%)", "Share (%)"),
+                &compliance
+                    .iter()
+                    .map(|(ty, _)| type_label(*ty, lang))
+                    .collect::<Vec<_>>(),
+                &verdict_classes,
+                &compliance.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+            ),
+            note: t(
+                "DMARCは組織ドメインからの適用を含む(RFC 7489)。未解決はDNSの応答が得られなかったもの。",
+                "DMARC as it applies, the Organizational Domain's included (RFC 7489); unresolved: a lookup the verdict needs failed.",
+            ),
         },
     );
 
