@@ -53,13 +53,7 @@ fn corpus() -> String {
             &[("default._bimi", &[LOGO])],
         ),
         entry("reject-only.jp", MX, spf, reject, &[]),
-        entry(
-            "nomail-reject.jp",
-            &["0 ."],
-            &["v=spf1 -all"],
-            reject,
-            &[],
-        ),
+        entry("nomail-reject.jp", &["0 ."], &["v=spf1 -all"], reject, &[]),
         entry(
             "nomail-quarantine.jp",
             &[],
@@ -74,13 +68,7 @@ fn corpus() -> String {
             &["v=DMARC1; p=none"],
             &[("default._bimi", &[LOGO])],
         ),
-        entry(
-            "reduced.jp",
-            MX,
-            spf,
-            &["v=DMARC1; p=reject; pct=50"],
-            &[],
-        ),
+        entry("reduced.jp", MX, spf, &["v=DMARC1; p=reject; pct=50"], &[]),
         entry(
             "two-dmarc.jp",
             MX,
@@ -329,12 +317,7 @@ fn each_record_valid_invalid_absent_several() {
 
 #[test]
 fn external_report_destinations_are_verified() {
-    let rs = crawl(&[
-        "rua-ok.jp",
-        "rua-bad.jp",
-        "reject-only.jp",
-        "no-dmarc.jp",
-    ]);
+    let rs = crawl(&["rua-ok.jp", "rua-bad.jp", "reject-only.jp", "no-dmarc.jp"]);
     assert_eq!(rs[0].rua_verdict(), Some(RuaVerdict::Authorized));
     assert_eq!(rs[1].rua_verdict(), Some(RuaVerdict::Unauthorized));
     let bad = rs[1].rua_checks.as_ref().unwrap();
@@ -342,7 +325,10 @@ fn external_report_destinations_are_verified() {
         bad.iter()
             .map(|c| (c.host.as_str(), c.authorized))
             .collect::<Vec<_>>(),
-        vec![("vendor-sim.net", Some(true)), ("sink-sim.net", Some(false))]
+        vec![
+            ("vendor-sim.net", Some(true)),
+            ("sink-sim.net", Some(false))
+        ]
     );
     assert_eq!(rs[2].rua_verdict(), Some(RuaVerdict::NoneOutside));
     // No DMARC record, no destinations: not checked.

@@ -2,7 +2,7 @@
 //! record or a named error without panicking, under every reading.
 
 use mailcensus::policy::dmarc::{self, Applies, Standard};
-use mailcensus::policy::{MxKind, is_dmarc_record, is_spf_record, spf};
+use mailcensus::policy::{MxKind, bimi, is_dmarc_record, is_spf_record, mta_sts, spf, tls_rpt};
 use proptest::prelude::*;
 
 /// Up to 4 KiB of arbitrary bytes, read the way TXT data is (lossy UTF-8).
@@ -24,7 +24,28 @@ fn dmarc_like() -> impl Strategy<Value = String> {
         .prop_map(|tags| format!("v=DMARC1; {}", tags.join(";")))
 }
 
+/// Text that opens like a BIMI, MTA-STS or TLS-RPT record, with tags of their grammars.
+fn tagged_like() -> impl Strategy<Value = String> {
+    let tag = "[ \t]*(l|a|id|rua|v|[a-z_.-]{1,8})[ \t]*=[ \t]*[a-zA-Z0-9:/@.,!_ -]{0,40}";
+    (
+        "v=(BIMI1|STSv1|TLSRPTv1)(;| ;|; )",
+        proptest::collection::vec(proptest::string::string_regex(tag).unwrap(), 0..8),
+    )
+        .prop_map(|(v, tags)| format!("{v}{}", tags.join(";")))
+}
+
+/// Status codes of the three tag-list records (reading must not panic).
+fn read_tagged(text: &str) -> [&'static str; 3] {
+    let t = [text.to_string()];
+    [
+        bimi::read(&t).code(),
+        mta_sts::read(&t).code(),
+        tls_rpt::read(&t).code(),
+    ]
+}
+
 fn read_every_way(text: &str) {
+    let _ = read_tagged(text);
     let _ = is_spf_record(text);
     let _ = spf::parse(text).map(|r| (r.dns_terms(), r.all(), r.redirect_ignored()));
     if is_dmarc_record(text) {
@@ -67,6 +88,17 @@ proptest! {
         let rec = dmarc::parse(&text).unwrap();
         // Every problem found is named.
         prop_assert!(rec.problems.iter().all(|p| !p.code().is_empty()));
+    }
+
+    #[test]
+    fn a_record_opening_with_its_version_is_never_absent(text in tagged_like()) {
+        // A record of one kind with a grammar error is invalid, never absent.
+        let codes = read_tagged(&text);
+        let kind = ["v=BIMI1", "v=STSv1", "v=TLSRPTv1"]
+            .iter()
+            .position(|v| text.starts_with(v))
+            .unwrap();
+        prop_assert!(codes[kind] == "valid" || codes[kind] == "invalid", "{}", text);
     }
 
     #[test]
