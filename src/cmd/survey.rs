@@ -16,7 +16,7 @@ pub struct CrawlArgs {
     /// Queries per second over all lookups (default: unlimited; be polite to real resolvers).
     #[arg(long)]
     pub qps: Option<u32>,
-    /// Names in flight at once (three lookups each).
+    /// Names in flight at once (three lookups each, more with --checks).
     #[arg(long, default_value_t = 256)]
     pub concurrency: usize,
     /// Further attempts after a timeout, SERVFAIL, REFUSED or error.

@@ -106,12 +106,28 @@ impl Manifest {
         if !r.is_resolved() {
             self.unresolved_names += 1;
         }
-        for (lookup, probe) in [("mx", &r.mx), ("txt", &r.txt), ("dmarc", &r.dmarc)] {
+        let checks = [
+            ("bimi", &r.bimi),
+            ("mta_sts", &r.mta_sts),
+            ("tls_rpt", &r.tls_rpt),
+            ("ns", &r.ns),
+        ];
+        let rua = r.rua_checks.iter().flatten().map(|c| ("rua", c.outcome));
+        let lookups = [("mx", &r.mx), ("txt", &r.txt), ("dmarc", &r.dmarc)]
+            .into_iter()
+            .chain(
+                checks
+                    .into_iter()
+                    .filter_map(|(k, p)| Some((k, p.as_ref()?))),
+            )
+            .map(|(k, p)| (k, p.outcome))
+            .chain(rua);
+        for (lookup, outcome) in lookups {
             *self
                 .outcomes
                 .entry(lookup.to_string())
                 .or_default()
-                .entry(probe.outcome.code().to_string())
+                .entry(outcome.code().to_string())
                 .or_default() += 1;
         }
     }
