@@ -301,15 +301,16 @@ impl NameResult {
         Some(RuaVerdict::of(checks.iter().map(|c| c.authorized)))
     }
 
-    /// The DNS operators of the registered domain: each NS host's registered domain (the
-    /// Public Suffix List's), sorted, each once; `None` where the check did not run or failed.
+    /// The DNS operators of the registered domain: each NS host's registered domain (as the
+    /// zone list's names are registered: ICANN suffixes, `lg.jp` names whole), sorted, each
+    /// once; `None` where the check did not run or failed.
     pub fn dns_operators(&self) -> Option<Vec<String>> {
         let hosts = self.ns.as_ref()?.settled()?;
         let mut ops: Vec<String> = hosts
             .iter()
             .map(|h| {
                 let h = h.trim_end_matches('.').to_ascii_lowercase();
-                dmarc::organizational_domain(&h).to_string()
+                crate::zone::registered_domain(&h).to_string()
             })
             .collect();
         ops.sort();
@@ -563,5 +564,46 @@ impl Crawler {
             sink(r)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::classify;
+
+    fn answer(records: &[&str]) -> Probe {
+        Probe {
+            outcome: Outcome::Answer,
+            attempts: 1,
+            records: records.iter().map(|r| r.to_string()).collect(),
+            txt_strings: Vec::new(),
+            cnames: Vec::new(),
+            detail: None,
+            authentic: None,
+        }
+    }
+
+    #[test]
+    fn operators_are_the_ns_hosts_registered_domains() {
+        let name = "city.chiyoda.lg.jp";
+        let entry = ZoneEntry {
+            line: 1,
+            input: name.to_string(),
+            name: name.to_string(),
+            class: classify(name),
+            extra: Vec::new(),
+        };
+        let mut r = NameResult::new(entry, answer(&[]), answer(&[]), answer(&[]));
+        assert_eq!(r.dns_operators(), None, "not checked");
+        r.ns = Some(answer(&[
+            "ns1.city.chiyoda.lg.jp.",
+            "NS.dns.sakura.ne.jp.",
+            "ns2.dns.sakura.ne.jp.",
+        ]));
+        assert_eq!(
+            r.dns_operators().unwrap(),
+            vec!["city.chiyoda.lg.jp", "sakura.ne.jp"]
+        );
     }
 }
