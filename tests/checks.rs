@@ -460,3 +460,50 @@ fn check_reads_the_seed_004_record_as_compliant_but_for_reject() {
     );
     rt.block_on(server.shutdown());
 }
+
+#[test]
+fn runs_from_before_the_checks_still_tabulate_and_report() {
+    use polars::prelude::{ParquetWriter, PlSmallStr};
+    let pop = Population::new(3, Some(&TypeSpec::jp_2018().scaled(1000)), None).unwrap();
+    let (_dir, out, _) = common::serve_and_survey(pop, Faults::default(), |_| {});
+    let path = out.join("results.parquet");
+    // The columns this issue added, dropped: the results as an older run wrote them.
+    let added = [
+        "bimi_outcome",
+        "bimi",
+        "bimi_logo",
+        "bimi_authority",
+        "mta_sts_outcome",
+        "mta_sts",
+        "mta_sts_id",
+        "tls_rpt_outcome",
+        "tls_rpt",
+        "tls_rpt_rua",
+        "dmarc_rua_verified",
+        "dmarc_rua_unauthorized",
+        "dnssec",
+        "ns_outcome",
+        "ns_hosts",
+        "dns_operator",
+        "no_mail",
+        "compliance",
+        "compliance_advice",
+    ];
+    let df = tabulate::scan_results(&[&path]).unwrap().collect().unwrap();
+    let mut old = df.drop_many(added.iter().map(|c| PlSmallStr::from(*c)));
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut old)
+        .unwrap();
+    let tables = tabulate::tables(&[&path], Lang::En).unwrap();
+    assert_eq!(tables.len(), 9);
+    assert!(tables.iter().all(|t| !t.name.starts_with("compliance")));
+    let html = out.join("old.html");
+    common::mailcensus([
+        "report",
+        out.to_str().unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(html).unwrap();
+    assert!(page.contains("id=\"dmarc\"") && !page.contains("id=\"guideline\""));
+}

@@ -393,8 +393,10 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         .zip(verdict_colors)
         .collect();
     verdict_classes.push((t("未解決", "unresolved"), verdict_colors[6]));
-    let compliance = tabulate::compliance_table(scan_results(&results)?)?;
-    charts.insert(
+    let lf = scan_results(&results)?;
+    if tabulate::has_guideline_columns(&lf)? {
+        let compliance = tabulate::compliance_table(lf)?;
+        charts.insert(
         "compliance",
         Chart {
             title: t(
@@ -417,6 +419,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             ),
         },
     );
+    }
 
     let mut tables: BTreeMap<String, Table> = tabulate::tables(&results, lang)?
         .into_iter()

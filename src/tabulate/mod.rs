@@ -472,9 +472,7 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
     let lg_strength = localgov_class_table(lf.clone(), "dmarc_protection", &protection_codes())?;
     let spf = spf_verdict_table(lf.clone())?;
     let spf_errors = spf_error_table(lf.clone())?;
-    let compliance = checks::compliance_table(lf.clone())?;
-    let compliance_prefs = checks::compliance_prefecture_table(lf.clone())?;
-    Ok(vec![
+    let mut out = vec![
         render::type_table(&types, lang),
         render::strength_table(&strength, render::Strength::Own, lang),
         render::strength_table(&effective, render::Strength::Effective9989, lang),
@@ -484,12 +482,25 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
         render::lg_table("localgov_regions", &regions, false, lang),
         render::lg_table("localgov_prefectures", &prefectures, true, lang),
         render::lg_strength_table(&lg_strength, lang),
-        checks::gov_table(lf.clone(), lang)?,
-        render::compliance_table(&compliance, lang),
-        render::compliance_prefecture_table(&compliance_prefs, lang),
-        checks::checks_table(lf.clone(), lang)?,
-        checks::operator_table(lf, lang)?,
-    ])
+    ];
+    // Runs written before the 2025 checks existed have none of their columns.
+    if has_guideline_columns(&lf)? {
+        let compliance = checks::compliance_table(lf.clone())?;
+        let compliance_prefs = checks::compliance_prefecture_table(lf.clone())?;
+        out.extend([
+            checks::gov_table(lf.clone(), lang)?,
+            render::compliance_table(&compliance, lang),
+            render::compliance_prefecture_table(&compliance_prefs, lang),
+            checks::checks_table(lf.clone(), lang)?,
+            checks::operator_table(lf, lang)?,
+        ]);
+    }
+    Ok(out)
+}
+
+/// Whether the results carry the verdict and check columns (runs since issue 12 do).
+pub fn has_guideline_columns(lf: &LazyFrame) -> Result<bool, TabulateError> {
+    Ok(lf.clone().collect_schema()?.contains("compliance"))
 }
 
 #[cfg(test)]
