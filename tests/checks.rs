@@ -30,7 +30,7 @@ fn entry(name: &str, mx: &[&str], txt: &[&str], dmarc: &[&str], at: &[(&str, &[&
 }
 
 const MX: &[&str] = &["10 mx.example.net."];
-const SOUMU: &str = "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@soumu-sim.go.jp; ruf=mailto:ruf-report@soumu-sim.go.jp";
+const SOUMU: &str = "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@soumu.go.jp; ruf=mailto:ruf-report@soumu.go.jp";
 const LOGO: &str = "v=BIMI1; l=https://www.example.jp/logo.svg; a=https://www.example.jp/vmc.pem";
 
 fn corpus() -> String {
@@ -39,7 +39,7 @@ fn corpus() -> String {
     let mut lines = vec![
         // The seed-004 record of soumu.go.jp, with BIMI as the ministry since November 2025.
         entry(
-            "soumu-sim.go.jp",
+            "soumu.go.jp",
             MX,
             spf,
             &[SOUMU],
@@ -161,6 +161,7 @@ fn corpus() -> String {
             &[],
         ),
         entry("unresolved.jp", MX, spf, reject, &[]),
+        entry("mof.go.jp", MX, spf, &["v=DMARC1; p=none"], &[]),
     ];
     lines.push(
         json!({ "name": "vendor-sim.net", "at": {
@@ -222,7 +223,7 @@ fn verdict(r: &NameResult) -> Option<Verdict> {
 #[test]
 fn every_guideline_verdict_over_the_embedded_server() {
     let names = [
-        "soumu-sim.go.jp",
+        "soumu.go.jp",
         "reject-bimi.jp",
         "reject-only.jp",
         "nomail-reject.jp",
@@ -412,7 +413,7 @@ fn a_survey_with_every_check_shows_every_verdict_and_status() {
     };
     assert!(dmarc_pct("sim-cloud-dns.net") > dmarc_pct("sim-dns-b.ne.jp"));
     assert!(find("checks").rows.len() >= 12);
-    assert_eq!(find("compliance_government").rows.len(), 4);
+    assert_eq!(find("compliance_government").rows.len(), 5);
 }
 
 #[test]
@@ -423,7 +424,7 @@ fn check_reads_the_seed_004_record_as_compliant_but_for_reject() {
     let rt = common::runtime();
     let server = common::serve(&rt, pop);
     let addr = server.addr().to_string();
-    let stdout = common::mailcensus(["check", "--json", "--resolver", &addr, "soumu-sim.go.jp"]);
+    let stdout = common::mailcensus(["check", "--json", "--resolver", &addr, "soumu.go.jp"]);
     let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     let g = &v[0]["guideline_2025"];
     assert_eq!(g["verdict"], "compliant-advice");
@@ -447,7 +448,7 @@ fn check_reads_the_seed_004_record_as_compliant_but_for_reject() {
         "check",
         "--resolver",
         &addr,
-        "soumu-sim.go.jp",
+        "soumu.go.jp",
     ]))
     .unwrap();
     assert!(
@@ -506,4 +507,39 @@ fn runs_from_before_the_checks_still_tabulate_and_report() {
     ]);
     let page = std::fs::read_to_string(html).unwrap();
     assert!(page.contains("id=\"dmarc\"") && !page.contains("id=\"guideline\""));
+}
+
+#[test]
+fn the_government_table_counts_the_central_government_apart() {
+    let pop = Population::new(1, Some(&TypeSpec::jp_2018().scaled(10_000)), None)
+        .unwrap()
+        .with_corpus(Corpus::parse(&corpus()).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "domain\nsoumu.go.jp\nmof.go.jp\nreject-only.jp\n").unwrap();
+    let out = dir.path().join("run");
+    let rt = common::runtime();
+    let server = common::serve(&rt, pop);
+    let mut cfg = common::config(&list, &out, server.addr());
+    cfg.crawl.checks = Checks::all();
+    rt.block_on(mailcensus::crawl::survey(&cfg)).unwrap();
+    rt.block_on(server.shutdown());
+    let tables = tabulate::tables(&[out.join("results.parquet")], Lang::En).unwrap();
+    let gov = tables
+        .iter()
+        .find(|t| t.name == "compliance_government")
+        .unwrap();
+    let cell = |row: usize, header: &str| {
+        let i = gov.headers.iter().position(|h| h == header).unwrap();
+        gov.rows[row][i].clone()
+    };
+    // go.jp: both bodies; of which central government: both; soumu.go.jp alone meets it.
+    for row in [0, 1] {
+        assert_eq!(cell(row, "domains"), "2");
+        assert_eq!(cell(row, "meets_guideline"), "1");
+        assert_eq!(cell(row, "meets_guideline_pct"), "50.0");
+        assert_eq!(cell(row, "bimi_logo"), "1");
+    }
+    assert_eq!(gov.rows[1][0], "of which central government (40 bodies)");
+    assert_eq!(cell(2, "domains"), "0");
 }

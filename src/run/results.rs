@@ -84,6 +84,13 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
             rows.iter().map(|r| pref(r).map(|p| p.region.name_ja())),
         ),
         str_col("lgcode", rows.iter().map(|r| r.lgcode.as_deref())),
+        Series::new(
+            "central_government".into(),
+            rows.iter()
+                .map(|r| rd.is_central_government(&r.registered_domain))
+                .collect::<Vec<bool>>(),
+        )
+        .into(),
     ];
     for (i, name) in extra_columns.iter().enumerate() {
         // Input columns keep their names unless they clash with ours.
@@ -345,7 +352,8 @@ fn check_cols(rows: &[NameResult]) -> Vec<Column> {
     ]
 }
 
-const RESERVED: [&str; 67] = [
+const RESERVED: [&str; 68] = [
+    "central_government",
     "no_mail",
     "bimi_outcome",
     "bimi",

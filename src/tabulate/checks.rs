@@ -117,8 +117,12 @@ pub fn compliance_prefecture_table(lf: LazyFrame) -> Result<Vec<(u8, Vec<u64>)>,
 }
 
 /// The government groups of [`gov_table`], in its row order.
-const GOV_GROUPS: [(&str, &str); 4] = [
+const GOV_GROUPS: [(&str, &str); 5] = [
     ("政府機関等(go.jp)", "government (go.jp)"),
+    (
+        "うち中央省庁等(40機関)",
+        "of which central government (40 bodies)",
+    ),
     ("地方公共団体 全体", "local governments, all"),
     ("都道府県", "prefectures"),
     ("市区町村", "municipalities"),
@@ -165,12 +169,15 @@ pub fn gov_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
     let group = when(col("jp_type").eq(lit("GO")))
         .then(lit(GOV_GROUPS[0].0))
         .when(col("lgcode").is_not_null().and(prefectural))
-        .then(lit(GOV_GROUPS[2].0))
-        .when(col("lgcode").is_not_null())
         .then(lit(GOV_GROUPS[3].0))
+        .when(col("lgcode").is_not_null())
+        .then(lit(GOV_GROUPS[4].0))
         .otherwise(lit(NULL).cast(DataType::String));
     let rates = gov_rates();
-    let mut by = rates_by(lf, group, &rates)?;
+    let mut by = rates_by(lf.clone(), group, &rates)?;
+    // A part of the go.jp row, so grouped apart.
+    let central = lf.filter(flag("central_government"));
+    by.extend(rates_by(central, lit(GOV_GROUPS[1].0), &rates)?);
     let sum = |a: &(u64, Vec<Measure>), b: &(u64, Vec<Measure>)| {
         let ms = a.1.iter().zip(&b.1).map(|(x, y)| Measure {
             count: x.count + y.count,
@@ -180,13 +187,14 @@ pub fn gov_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
         (a.0 + b.0, ms.collect())
     };
     let empty = (0, vec![Measure::default(); rates.len()]);
-    let pref = by.remove(GOV_GROUPS[2].0).unwrap_or_else(|| empty.clone());
-    let muni = by.remove(GOV_GROUPS[3].0).unwrap_or_else(|| empty.clone());
+    let mut take = |g: usize| by.remove(GOV_GROUPS[g].0).unwrap_or_else(|| empty.clone());
+    let (go, central, pref, muni) = (take(0), take(1), take(3), take(4));
     let rows = vec![
-        (GOV_GROUPS[0], by.remove(GOV_GROUPS[0].0).unwrap_or(empty)),
-        (GOV_GROUPS[1], sum(&pref, &muni)),
-        (GOV_GROUPS[2], pref),
-        (GOV_GROUPS[3], muni),
+        (GOV_GROUPS[0], go),
+        (GOV_GROUPS[1], central),
+        (GOV_GROUPS[2], sum(&pref, &muni)),
+        (GOV_GROUPS[3], pref),
+        (GOV_GROUPS[4], muni),
     ];
     Ok(render::rates_table(
         "compliance_government",

@@ -10,6 +10,9 @@ use serde::Serialize;
 
 const PREFECTURES_CSV: &str = include_str!("../../data/prefectures.csv");
 const LOCALGOV_CSV: &str = include_str!("../../data/localgov-1788.csv");
+/// The central government's go.jp registered domains (40 bodies: the Diet, the Cabinet, the
+/// ministries and agencies, the courts), for the government table.
+const CENTRAL_GOVERNMENT_CSV: &str = include_str!("../../data/gojp-central-government.csv");
 
 /// The eight regions the ministry's local-government table groups prefectures into
 /// (三重 counts in 近畿, as in the published 2018 table).
@@ -112,6 +115,7 @@ pub struct RefData {
     by_label: HashMap<String, u8>,
     by_domain: HashMap<String, usize>,
     by_lgcode: HashMap<String, usize>,
+    central_government: std::collections::HashSet<String>,
 }
 
 static REFDATA: LazyLock<RefData> = LazyLock::new(RefData::load);
@@ -186,13 +190,25 @@ impl RefData {
             .enumerate()
             .map(|(i, l)| (l.lgcode.clone(), i))
             .collect();
+        let central_government = csv::Reader::from_reader(CENTRAL_GOVERNMENT_CSV.as_bytes())
+            .records()
+            .map(|row| {
+                row.expect("embedded gojp-central-government.csv is valid CSV")[2].to_string()
+            })
+            .collect();
         RefData {
             prefectures,
             localgovs,
             by_label,
             by_domain,
             by_lgcode,
+            central_government,
         }
+    }
+
+    /// Whether a registered domain is one of the central government's.
+    pub fn is_central_government(&self, registered_domain: &str) -> bool {
+        self.central_government.contains(registered_domain)
     }
 
     pub fn prefecture(&self, code: u8) -> Option<&Prefecture> {
