@@ -414,6 +414,20 @@ fn a_survey_with_every_check_shows_every_verdict_and_status() {
     assert!(dmarc_pct("sim-cloud-dns.net") > dmarc_pct("sim-dns-b.ne.jp"));
     assert!(find("checks").rows.len() >= 12);
     assert_eq!(find("compliance_government").rows.len(), 5);
+    // The report shows the guideline's section, its chart and its prefecture tiles.
+    let html = out.join("checks.html");
+    common::mailcensus([
+        "report",
+        out.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(html).unwrap();
+    assert!(page.contains("id=\"guideline\""));
+    assert!(page.contains("Local governments meeting the 2025 guideline by prefecture"));
+    assert!(page.contains("Verdicts against the 2025 guideline by type"));
 }
 
 #[test]

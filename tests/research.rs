@@ -221,7 +221,8 @@ fn report_renders_both_runs_with_the_trend() {
         for banned in ["<script", "src=", "href=", "url(", "@import", "<link"] {
             assert!(!page.contains(banned), "{banned} in the page");
         }
-        assert_eq!(page.matches("class=\"tile\"").count(), 2 * 47);
+        // SPF, DMARC and the 2025 guideline: 47 tiles each.
+        assert_eq!(page.matches("class=\"tile\"").count(), 3 * 47);
         assert!(page.matches("<svg").count() >= 6);
     }
     assert!(ja.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));

@@ -297,27 +297,14 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             "Local governments' DMARC rate by prefecture",
         ),
     ] {
-        // All 47 tiles, those without local-government names grey.
-        let tiles: Vec<Tile> = (1..=47u8)
-            .map(|code| {
-                let row = prefectures
-                    .iter()
-                    .find(|(g, _)| *g == LgGroup::Prefecture(code))
-                    .map(|(_, r)| *r)
-                    .unwrap_or_default();
-                Tile {
-                    code,
-                    label: crate::zone::refdata()
-                        .prefecture(code)
-                        .map(|p| match lang {
-                            Lang::Ja => p.label_ja.clone(),
-                            Lang::En => p.name_en.clone(),
-                        })
-                        .unwrap_or_default(),
-                    measure: if measure == 0 { row.spf } else { row.dmarc },
-                }
-            })
-            .collect();
+        let tiles = prefecture_tiles(lang, |code| {
+            let row = prefectures
+                .iter()
+                .find(|(g, _)| *g == LgGroup::Prefecture(code))
+                .map(|(_, r)| *r)
+                .unwrap_or_default();
+            if measure == 0 { row.spf } else { row.dmarc }
+        });
         charts.insert(
             key,
             Chart {
@@ -395,6 +382,38 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
     verdict_classes.push((t("未解決", "unresolved"), verdict_colors[6]));
     let lf = scan_results(&results)?;
     if tabulate::has_guideline_columns(&lf)? {
+        let lg = tabulate::compliance_prefecture_table(lf.clone(), true)?;
+        let tiles = prefecture_tiles(lang, |code| {
+            // The verdicts meeting the guideline are the first two classes; the last slot is
+            // unresolved.
+            let counts = lg
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, v)| v.as_slice());
+            counts.map_or_else(Measure::default, |v| {
+                let unresolved = v[v.len() - 1];
+                Measure {
+                    count: v[0] + v[1],
+                    denominator: v.iter().sum::<u64>() - unresolved,
+                    unresolved,
+                }
+            })
+        });
+        let title = t(
+            "都道府県別 地方公共団体の2025年ガイドライン適合率",
+            "Local governments meeting the 2025 guideline by prefecture",
+        );
+        charts.insert(
+            "tiles_guideline",
+            Chart {
+                svg: tile_map(&title, &t("適合率", "Rate"), &tiles),
+                title,
+                note: t(
+                    "DMARC quarantine 以上(メール不使用のドメインは reject)の地方公共団体のドメイン名の割合。",
+                    "Share of the local governments' names with DMARC at quarantine or reject (reject where they send no mail).",
+                ),
+            },
+        );
         let compliance = tabulate::compliance_table(lf)?;
         charts.insert(
         "compliance",
@@ -463,6 +482,23 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
     // Named .html so that minijinja escapes every value not marked safe.
     env.add_template("report.html", TEMPLATE)?;
     Ok(env.get_template("report.html")?.render(&page)?)
+}
+
+/// All 47 prefecture tiles with the measure `of` each (grey where it has no names).
+fn prefecture_tiles(lang: Lang, of: impl Fn(u8) -> Measure) -> Vec<Tile> {
+    (1..=47u8)
+        .map(|code| Tile {
+            code,
+            label: crate::zone::refdata()
+                .prefecture(code)
+                .map(|p| match lang {
+                    Lang::Ja => p.label_ja.clone(),
+                    Lang::En => p.name_en.clone(),
+                })
+                .unwrap_or_default(),
+            measure: of(code),
+        })
+        .collect()
 }
 
 /// Small multiples of the trend: one panel per type, lines for MX, SPF and DMARC.

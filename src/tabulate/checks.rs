@@ -104,10 +104,17 @@ pub fn compliance_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
 }
 
 /// The same per prefecture, over the names that have one (geographic names and local
-/// governments), in JIS order.
-pub fn compliance_prefecture_table(lf: LazyFrame) -> Result<Vec<(u8, Vec<u64>)>, TabulateError> {
+/// governments; with `localgov_only`, the local governments'), in JIS order.
+pub fn compliance_prefecture_table(
+    lf: LazyFrame,
+    localgov_only: bool,
+) -> Result<Vec<(u8, Vec<u64>)>, TabulateError> {
     let codes: Vec<&str> = Verdict::ALL.iter().map(|v| v.code()).collect();
     let lf = lf.filter(col("prefecture_code").is_not_null());
+    let lf = match localgov_only {
+        true => lf.filter(col("lgcode").is_not_null()),
+        false => lf,
+    };
     let mut by_pref = class_counts(lf, "prefecture", col("compliance"), &codes)?;
     Ok(refdata()
         .prefectures

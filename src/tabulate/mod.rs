@@ -5,7 +5,7 @@ mod checks;
 mod render;
 mod trend;
 
-pub use checks::{compliance_table, verdict_classes};
+pub use checks::{compliance_prefecture_table, compliance_table, verdict_classes};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
@@ -486,7 +486,7 @@ pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, Ta
     // Runs written before the 2025 checks existed have none of their columns.
     if has_guideline_columns(&lf)? {
         let compliance = checks::compliance_table(lf.clone())?;
-        let compliance_prefs = checks::compliance_prefecture_table(lf.clone())?;
+        let compliance_prefs = checks::compliance_prefecture_table(lf.clone(), false)?;
         out.extend([
             checks::gov_table(lf.clone(), lang)?,
             render::compliance_table(&compliance, lang),
