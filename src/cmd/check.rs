@@ -60,12 +60,7 @@ fn guideline(r: &NameResult) -> serde_json::Value {
     let Some(a) = r.assessment() else {
         return json!({ "verdict": null, "summary": "unresolved: a lookup the verdict needs failed" });
     };
-    let exists = r.mx.outcome != Outcome::NxDomain;
-    let applied = r
-        .discovery(Standard::Rfc7489)
-        .and_then(|d| d.protection(&dmarc::read(&r.dmarc.records), Standard::Rfc7489, exists));
-    let no_mail = r.mail_use() == Some(MailUse::NoMail);
-    let bimi = r.bimi().map(|b| BimiStatus::of(&b));
+    let applied = a.dmarc;
     let item = |ja: &str, en: &str, met: Option<bool>| json!({ "ja": ja, "en": en, "met": met });
     let (ja, en) = a.verdict.text();
     json!({
@@ -73,18 +68,18 @@ fn guideline(r: &NameResult) -> serde_json::Value {
         "meets_requirements": a.verdict.meets_requirements(),
         "summary_ja": ja,
         "summary_en": en,
-        "dmarc_applied": applied.map(|p| p.code()),
+        "dmarc_applied": applied.code(),
         "items": [
             item("DMARCによる送信側の対策を行うこと", "DMARC published (own or Organizational Domain)",
-                applied.map(|p| p != Protection::Absent && p != Protection::Invalid)),
+                Some(applied != Protection::Absent && applied != Protection::Invalid)),
             item("DMARCポリシーを隔離(quarantine)又は拒否(reject)とすること(pct=100)",
                 "DMARC policy quarantine or reject, applied to all mail",
-                applied.map(|p| matches!(p, Protection::Quarantine | Protection::Reject))),
+                Some(matches!(applied, Protection::Quarantine | Protection::Reject))),
             item("電子メールを利用していないドメインについて、DMARCのポリシーを\"p=reject\"と設定する",
                 "p=reject on a domain that sends no mail",
-                no_mail.then_some(applied == Some(Protection::Reject))),
+                (a.mail == MailUse::NoMail).then_some(applied == Protection::Reject)),
             item("BIMIの導入を検討するとよい", "BIMI considered",
-                bimi.map(BimiStatus::has_logo)),
+                a.bimi.map(BimiStatus::has_logo)),
         ],
         "advice": a.advice.iter().map(|x| {
             let (ja, en) = x.text();

@@ -10,7 +10,7 @@ use super::dmarc::Protection;
 use super::spf::{Qualifier, SpfRecord};
 
 /// Whether the domain is used for mail, as far as DNS tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MailUse {
     /// Null MX or no MX, and an SPF record that lets no host pass (`v=spf1 -all`): the
     /// guideline's "電子メールを利用していないドメイン".
@@ -146,11 +146,14 @@ impl Advice {
     }
 }
 
-/// A name's verdict and the advice left for it.
+/// A name's verdict, the advice left for it, and what it was judged from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     pub verdict: Verdict,
     pub advice: Vec<Advice>,
+    pub dmarc: Protection,
+    pub mail: MailUse,
+    pub bimi: Option<BimiStatus>,
 }
 
 /// Judge a name from the DMARC protection that applies to it (its own record, else its
@@ -194,7 +197,13 @@ pub fn assess(dmarc: Protection, mail: MailUse, bimi: Option<BimiStatus>) -> Ass
         Verdict::Compliant if !advice.is_empty() => Verdict::CompliantWithAdvice,
         v => v,
     };
-    Assessment { verdict, advice }
+    Assessment {
+        verdict,
+        advice,
+        dmarc,
+        mail,
+        bimi,
+    }
 }
 
 impl SpfRecord {

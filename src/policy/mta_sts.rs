@@ -27,35 +27,20 @@ pub fn read(txts: &[String]) -> Published<StsRecord> {
 }
 
 /// One record, to the §3.1 grammar:
-/// `sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]`.
+/// `sts-text-record = sts-version 1*(sts-field-delim sts-field) [sts-field-delim]`, with
+/// `sts-id = %s"id=" 1*32(ALPHA / DIGIT)` required.
 pub fn parse(record: &str) -> Result<StsRecord, String> {
-    // §3.1: "records that do not begin with "v=STSv1;" are discarded": a sender reads
-    // `v=STSv1 ;` (which the grammar's `*WSP ";"` would allow) as no policy.
-    if !record.starts_with("v=STSv1;") {
-        return Err("does not begin with \"v=STSv1;\" (RFC 8461 §3.1)".to_string());
+    let (id, extensions) = tags::versioned(record, VERSION, "id")?;
+    if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(format!("id {id:?} is not 1 to 32 letters and digits"));
     }
-    let mut id = None;
-    let mut extensions = Vec::new();
-    for (name, value) in tags::fields(record, VERSION)? {
-        if name == "id" {
-            if id.is_some() {
-                return Err("id given twice".to_string());
-            }
-            if value.is_empty()
-                || value.len() > 32
-                || !value.bytes().all(|b| b.is_ascii_alphanumeric())
-            {
-                return Err(format!("id {value:?} is not 1 to 32 letters and digits"));
-            }
-            id = Some(value.to_string());
-        } else if tags::is_field_name(name) && tags::is_field_value(value) {
-            extensions.push((name.to_string(), value.to_string()));
-        } else {
-            return Err(format!("field {name}={value} breaks the grammar"));
-        }
-    }
-    let id = id.ok_or("no id field (required)")?;
-    Ok(StsRecord { id, extensions })
+    Ok(StsRecord {
+        id: id.to_string(),
+        extensions: extensions
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

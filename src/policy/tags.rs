@@ -60,13 +60,16 @@ fn has_version(txt: &str, version: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([';', ' ', '\t']))
 }
 
+/// A record's `name=value` fields in order.
+pub type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 /// White space the grammars allow around `;`: `*WSP` (RFC 5234: space and tab).
 const WSP: [char; 2] = [' ', '\t'];
 
 /// The `name=value` fields after the version tag, in order, each trimmed of white space
 /// around the `;` between fields (one `;` may end the record). A field without `=` or an empty
 /// field between two `;` is an error naming it.
-pub fn fields<'a>(record: &'a str, version: &str) -> Result<Vec<(&'a str, &'a str)>, String> {
+pub fn fields<'a>(record: &'a str, version: &str) -> Result<Fields<'a>, String> {
     let rest = record
         .strip_prefix(version)
         .ok_or_else(|| format!("does not begin with {version}"))?;
@@ -92,6 +95,41 @@ pub fn fields<'a>(record: &'a str, version: &str) -> Result<Vec<(&'a str, &'a st
         out.push((name, value));
     }
     Ok(out)
+}
+
+/// A record of RFC 8460/8461's shape, read as senders read it: it must begin `<version>;`
+/// (RFC 8461 §3.1 and RFC 8460 §3: "records that do not begin with "v=STSv1;" [or
+/// "v=TLSRPTv1;"] are discarded", so `v=STSv1 ;`, which the grammar's `*WSP ";"` would allow,
+/// reads as no policy); `required` appears exactly once; every other field is an extension in
+/// the grammar. Returns the required field's value and the extensions in order.
+pub fn versioned<'a>(
+    record: &'a str,
+    version: &str,
+    required: &str,
+) -> Result<(&'a str, Fields<'a>), String> {
+    if !record
+        .strip_prefix(version)
+        .is_some_and(|rest| rest.starts_with(';'))
+    {
+        return Err(format!(
+            "does not begin with \"{version};\" (senders discard it)"
+        ));
+    }
+    let mut value = None;
+    let mut extensions = Vec::new();
+    for (name, v) in fields(record, version)? {
+        if name == required {
+            if value.replace(v).is_some() {
+                return Err(format!("{required} given twice"));
+            }
+        } else if is_field_name(name) && is_field_value(v) {
+            extensions.push((name, v));
+        } else {
+            return Err(format!("field {name}={v} breaks the grammar"));
+        }
+    }
+    let value = value.ok_or_else(|| format!("no {required} field (required)"))?;
+    Ok((value, extensions))
 }
 
 /// Field names of RFC 8460/8461: `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`.

@@ -28,22 +28,7 @@ pub fn read(txts: &[String]) -> Published<TlsRptRecord> {
 /// `tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]`, with
 /// `tlsrpt-rua = %s"rua=" tlsrpt-uri *(*WSP "," *WSP tlsrpt-uri)` required.
 pub fn parse(record: &str) -> Result<TlsRptRecord, String> {
-    // §3: "records that do not begin with "v=TLSRPTv1;" are discarded".
-    if !record.starts_with("v=TLSRPTv1;") {
-        return Err("does not begin with \"v=TLSRPTv1;\" (RFC 8460 §3)".to_string());
-    }
-    let mut rua = None;
-    for (name, value) in tags::fields(record, VERSION)? {
-        if name == "rua" {
-            if rua.is_some() {
-                return Err("rua given twice".to_string());
-            }
-            rua = Some(value);
-        } else if !(tags::is_field_name(name) && tags::is_field_value(value)) {
-            return Err(format!("field {name}={value} breaks the grammar"));
-        }
-    }
-    let rua = rua.ok_or("no rua field (required)")?;
+    let (rua, _extensions) = tags::versioned(record, VERSION, "rua")?;
     let (mut usable, mut unusable) = (Vec::new(), Vec::new());
     for uri in rua.split(',').map(|u| u.trim_matches([' ', '\t'])) {
         let scheme = uri.split_once(':').map(|(s, _)| s.to_ascii_lowercase());

@@ -338,7 +338,15 @@ fn check_cols(rows: &[NameResult]) -> Vec<Column> {
         Series::new(
             "no_mail".into(),
             rows.iter()
-                .map(|r| r.mail_use().map(|m| m == MailUse::NoMail))
+                .zip(&assessed)
+                // The assessment judged the name's mail use already; only where it could not
+                // (DMARC unresolved) is it read again.
+                .map(|(r, a)| {
+                    a.as_ref()
+                        .map(|a| a.mail)
+                        .or_else(|| r.mail_use())
+                        .map(|m| m == MailUse::NoMail)
+                })
                 .collect::<Vec<_>>(),
         )
         .into(),

@@ -8,9 +8,12 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h};
-use super::{ClassRows, Measure, TabulateError, class_counts, flag, known, rows_by_type, u};
+use super::{
+    ClassRows, Measure, TabulateError, add_counts, add_measure, class_counts, flag, known,
+    rows_by_type, u,
+};
 use crate::policy::compliance::Verdict;
-use crate::zone::{JpType, refdata};
+use crate::zone::refdata;
 
 /// One rate of a rates table: names where `hit` holds among those where `known` holds.
 pub struct Rate {
@@ -40,6 +43,14 @@ fn effective_at_least_quarantine() -> Expr {
     is_in("dmarc_effective_7489", &["quarantine", "reject"])
 }
 
+fn bimi_logo() -> Rate {
+    rate(
+        ("BIMIロゴ", "bimi_logo"),
+        is_in("bimi", &["logo", "logo-evidence"]),
+        known("bimi"),
+    )
+}
+
 fn meets() -> Rate {
     rate(
         ("基準を満たす", "meets_guideline"),
@@ -48,12 +59,15 @@ fn meets() -> Rate {
     )
 }
 
+/// A group's names and its rates.
+type Rated = (u64, Vec<Measure>);
+
 /// Names and rates per value of the string expression `key`.
 fn rates_by(
     lf: LazyFrame,
     key: Expr,
     rates: &[Rate],
-) -> Result<HashMap<String, (u64, Vec<Measure>)>, TabulateError> {
+) -> Result<HashMap<String, Rated>, TabulateError> {
     let mut aggs = vec![len().cast(DataType::UInt64).alias("names")];
     for (i, r) in rates.iter().enumerate() {
         aggs.push(
@@ -99,7 +113,8 @@ pub fn compliance_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
     let codes: Vec<&str> = Verdict::ALL.iter().map(|v| v.code()).collect();
     Ok(rows_by_type(
         class_counts(lf, "jp_type", col("compliance"), &codes)?,
-        codes.len() + 1,
+        vec![0; codes.len() + 1],
+        add_counts,
     ))
 }
 
@@ -154,11 +169,7 @@ fn gov_rates() -> Vec<Rate> {
             col(eff).eq(lit("reject")),
             no_mail.and(known(eff)),
         ),
-        rate(
-            ("BIMIロゴ", "bimi_logo"),
-            is_in("bimi", &["logo", "logo-evidence"]),
-            known("bimi"),
-        ),
+        bimi_logo(),
         meets(),
         rate(
             ("推奨事項なし", "fully_compliant"),
@@ -185,21 +196,15 @@ pub fn gov_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
     // A part of the go.jp row, so grouped apart.
     let central = lf.filter(flag("central_government"));
     by.extend(rates_by(central, lit(GOV_GROUPS[1].0), &rates)?);
-    let sum = |a: &(u64, Vec<Measure>), b: &(u64, Vec<Measure>)| {
-        let ms = a.1.iter().zip(&b.1).map(|(x, y)| Measure {
-            count: x.count + y.count,
-            denominator: x.denominator + y.denominator,
-            unresolved: x.unresolved + y.unresolved,
-        });
-        (a.0 + b.0, ms.collect())
-    };
     let empty = (0, vec![Measure::default(); rates.len()]);
     let mut take = |g: usize| by.remove(GOV_GROUPS[g].0).unwrap_or_else(|| empty.clone());
     let (go, central, pref, muni) = (take(0), take(1), take(3), take(4));
+    let mut localgov = pref.clone();
+    add_rated(&mut localgov, &muni);
     let rows = vec![
         (GOV_GROUPS[0], go),
         (GOV_GROUPS[1], central),
-        (GOV_GROUPS[2], sum(&pref, &muni)),
+        (GOV_GROUPS[2], localgov),
         (GOV_GROUPS[3], pref),
         (GOV_GROUPS[4], muni),
     ];
@@ -222,11 +227,7 @@ pub fn gov_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
 /// Adoption of the opt-in checks' records by the names with MX, per type.
 pub fn checks_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
     let rates = vec![
-        rate(
-            ("BIMIロゴ", "bimi_logo"),
-            is_in("bimi", &["logo", "logo-evidence"]),
-            known("bimi"),
-        ),
+        bimi_logo(),
         rate(
             ("BIMI(VMC付き)", "bimi_with_evidence"),
             is_in("bimi", &["logo-evidence"]),
@@ -254,7 +255,7 @@ pub fn checks_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
         ),
     ];
     let by = rates_by(lf.filter(flag("has_mx")), col("jp_type"), &rates)?;
-    let rows = by_type_rows(by, rates.len());
+    let rows = rows_by_type(by, (0, vec![Measure::default(); rates.len()]), add_rated);
     Ok(render::rates_table(
         "checks",
         h(
@@ -271,36 +272,11 @@ pub fn checks_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
     ))
 }
 
-type Rated = (u64, Vec<Measure>);
-
-/// Rated rows keyed by type code in the published order, all of .jp, then names outside .jp.
-fn by_type_rows(by: HashMap<String, Rated>, width: usize) -> Vec<(Option<JpType>, Rated)> {
-    // Flattened to counts to share the type order (and the all-.jp sum) of the class tables.
-    let counts = by
-        .into_iter()
-        .map(|(k, (n, ms))| {
-            let mut v = vec![n];
-            v.extend(
-                ms.iter()
-                    .flat_map(|m| [m.count, m.denominator, m.unresolved]),
-            );
-            (k, v)
-        })
-        .collect();
-    rows_by_type(counts, 1 + 3 * width)
-        .into_iter()
-        .map(|(t, v)| {
-            let ms = v[1..]
-                .chunks(3)
-                .map(|c| Measure {
-                    count: c[0],
-                    denominator: c[1],
-                    unresolved: c[2],
-                })
-                .collect();
-            (t, (v[0], ms))
-        })
-        .collect()
+fn add_rated(a: &mut Rated, b: &Rated) {
+    a.0 += b.0;
+    a.1.iter_mut()
+        .zip(&b.1)
+        .for_each(|(x, y)| add_measure(x, y));
 }
 
 /// Operators listed by name at most; the rest are summed as "other".
@@ -344,13 +320,8 @@ pub fn operator_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError>
     if rows.len() > TOP_OPERATORS {
         let rest = rows.split_off(TOP_OPERATORS);
         let mut other = (0, vec![Measure::default(); rates.len()]);
-        for (_, (n, ms)) in rest {
-            other.0 += n;
-            for (a, b) in other.1.iter_mut().zip(ms) {
-                a.count += b.count;
-                a.denominator += b.denominator;
-                a.unresolved += b.unresolved;
-            }
+        for (_, r) in &rest {
+            add_rated(&mut other, r);
         }
         rows.push((h(lang, "その他", "other"), other));
     }

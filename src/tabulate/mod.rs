@@ -218,21 +218,16 @@ pub fn jp_type_table(lf: LazyFrame) -> Result<Vec<(Option<JpType>, TypeRow)>, Ta
     let mut by_type = std::collections::HashMap::new();
     for (k, a) in &groups {
         if let Some(t) = k.get_str().and_then(|s| s.parse::<JpType>().ok()) {
-            by_type.insert(t, row_of(a));
+            by_type.insert(t.code().to_string(), row_of(a));
         }
     }
-    let mut rows = Vec::new();
-    let mut all = TypeRow::default();
-    for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
-        let r = by_type.get(&t).copied().unwrap_or_default();
-        add_type_row(&mut all, &r);
-        rows.push((Some(t), r));
-    }
-    rows.push((None, all));
-    if let Some(other) = by_type.get(&JpType::Other) {
-        rows.push((Some(JpType::Other), *other));
-    }
-    Ok(rows)
+    Ok(rows_by_type(by_type, TypeRow::default(), add_type_row))
+}
+
+/// Add counts slot by slot; shaped `(&mut T, &T)` to be the adder of [`rows_by_type`].
+#[allow(clippy::ptr_arg)]
+fn add_counts(a: &mut Vec<u64>, b: &Vec<u64>) {
+    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
 }
 
 fn add_measure(a: &mut Measure, b: &Measure) {
@@ -339,20 +334,22 @@ pub fn class_table(
     codes: &[&str],
 ) -> Result<ClassRows, TabulateError> {
     let by_type = class_counts(lf.filter(flag("has_mx")), "jp_type", col(column), codes)?;
-    Ok(rows_by_type(by_type, codes.len() + 1))
+    Ok(rows_by_type(by_type, vec![0; codes.len() + 1], add_counts))
 }
 
-/// Counts keyed by JP type code as rows: each .jp type in the published order, all of .jp,
-/// then names outside .jp if there are any.
-fn rows_by_type(
-    mut by_type: std::collections::HashMap<String, Vec<u64>>,
-    width: usize,
-) -> ClassRows {
+/// Values keyed by JP type code as rows: each .jp type in the published order (`zero` where it
+/// has none), all of .jp (summed with `add`), then names outside .jp if there are any (never
+/// part of the all-.jp line).
+fn rows_by_type<T: Clone>(
+    mut by_type: std::collections::HashMap<String, T>,
+    zero: T,
+    add: impl Fn(&mut T, &T),
+) -> Vec<(Option<JpType>, T)> {
     let mut rows = Vec::new();
-    let mut all = vec![0; width];
+    let mut all = zero.clone();
     for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
-        let r = by_type.remove(t.code()).unwrap_or_else(|| vec![0; width]);
-        all.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
+        let r = by_type.remove(t.code()).unwrap_or_else(|| zero.clone());
+        add(&mut all, &r);
         rows.push((Some(t), r));
     }
     rows.push((None, all));
@@ -378,7 +375,7 @@ pub fn localgov_class_table(
             .get(region.name_ja())
             .cloned()
             .unwrap_or_else(|| vec![0; codes.len() + 1]);
-        all.iter_mut().zip(&r).for_each(|(a, b)| *a += b);
+        add_counts(&mut all, &r);
         rows.push((LgGroup::Region(region), r));
     }
     rows.push((LgGroup::All, all));
@@ -424,7 +421,8 @@ pub fn spf_error_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
     let with_spf = lf.filter(flag("has_spf").and(flag("has_mx")));
     Ok(rows_by_type(
         class_counts(with_spf, "jp_type", class, &SPF_ERROR_CLASSES)?,
-        SPF_ERROR_CLASSES.len() + 1,
+        vec![0; SPF_ERROR_CLASSES.len() + 1],
+        add_counts,
     ))
 }
 
@@ -458,7 +456,7 @@ pub fn dmarc_discovery_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> 
             Some((t.get_str()?.to_string(), counts))
         })
         .collect();
-    Ok(rows_by_type(by_type, cols.len()))
+    Ok(rows_by_type(by_type, vec![0; cols.len()], add_counts))
 }
 
 /// All tables of a run, ready to render.

@@ -343,9 +343,31 @@ pub fn rates_table(
     }
 }
 
-/// The 2025 guideline's verdicts per type, and the share meeting its requirements.
-pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+/// A table of the 2025 guideline's verdicts over all the group's names, and the share meeting
+/// its requirements (the first two verdicts).
+fn verdict_render(
+    name: &str,
+    title: String,
+    group_header: String,
+    rows: Vec<(String, &Vec<u64>)>,
+    lang: Lang,
+) -> Table {
     let mut t = class_render(
+        name,
+        title,
+        group_header,
+        super::checks::verdict_classes(lang),
+        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
+        rows,
+        lang,
+    );
+    t.headers[1] = h(lang, "ドメイン名数", "domains");
+    t
+}
+
+/// The 2025 guideline's verdicts per type.
+pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    verdict_render(
         "compliance",
         h(
             lang,
@@ -353,18 +375,14 @@ pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tabl
             "Verdicts against the 2025 guideline (6.2.2(1)-3), all names (DMARC as it applies)",
         ),
         h(lang, "種別", "type"),
-        super::checks::verdict_classes(lang),
-        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
         by_type(rows, lang),
         lang,
-    );
-    t.headers[1] = h(lang, "ドメイン名数", "domains");
-    t
+    )
 }
 
 /// The same per prefecture.
 pub fn compliance_prefecture_table(rows: &[(u8, Vec<u64>)], lang: Lang) -> Table {
-    let mut t = class_render(
+    verdict_render(
         "compliance_prefectures",
         h(
             lang,
@@ -372,15 +390,11 @@ pub fn compliance_prefecture_table(rows: &[(u8, Vec<u64>)], lang: Lang) -> Table
             "Verdicts against the 2025 guideline by prefecture (names with a prefecture)",
         ),
         h(lang, "都道府県", "prefecture"),
-        super::checks::verdict_classes(lang),
-        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
         rows.iter()
             .map(|(c, v)| (lg_label(LgGroup::Prefecture(*c), lang), v))
             .collect(),
         lang,
-    );
-    t.headers[1] = h(lang, "ドメイン名数", "domains");
-    t
+    )
 }
 
 pub fn lg_label(g: LgGroup, lang: Lang) -> String {
