@@ -33,6 +33,8 @@ enum Command {
     Report(cmd::report::Args),
     /// Polars SQL over the results of one or many runs.
     Query(cmd::query::Args),
+    /// The columns of results.parquet: name, type, schema version, meaning, codes.
+    Columns(cmd::columns::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
     Sim(cmd::sim::Args),
 }
@@ -47,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         Command::Tabulate(a) => cmd::tabulate::run(a),
         Command::Trend(a) => cmd::trend::run(a),
         Command::Query(a) => cmd::query::run(a),
+        Command::Columns(a) => cmd::columns::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Sim(a) => cmd::sim::run(a),
     };

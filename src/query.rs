@@ -6,7 +6,8 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::run::OpenedRun;
-use crate::tabulate::{TabulateError, scan_results};
+use crate::run::schema::QUERY_COLUMNS;
+use crate::tabulate::{Results, TabulateError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -31,10 +32,11 @@ pub struct Catalog {
 fn runs_frame(runs: &[OpenedRun]) -> PolarsResult<DataFrame> {
     let m = |f: &dyn Fn(&OpenedRun) -> String| runs.iter().map(f).collect::<Vec<_>>();
     let n = |f: &dyn Fn(&OpenedRun) -> u64| runs.iter().map(f).collect::<Vec<_>>();
+    let [run, run_seq, run_date] = QUERY_COLUMNS;
     df!(
-        "run" => m(&|r| r.label.clone()),
-        "run_seq" => runs.iter().map(|r| r.seq as i64).collect::<Vec<_>>(),
-        "run_date" => m(&|r| r.date().to_string()),
+        run => m(&|r| r.label.clone()),
+        run_seq => runs.iter().map(|r| r.seq as i64).collect::<Vec<_>>(),
+        run_date => m(&|r| r.date().to_string()),
         "started" => m(&|r| r.manifest.started.clone()),
         "finished" => runs.iter().map(|r| r.manifest.finished.clone()).collect::<Vec<_>>(),
         "input" => m(&|r| r.manifest.input.clone()),
@@ -51,12 +53,13 @@ impl Catalog {
         let ctx = SQLContext::new();
         let mut tables = Vec::new();
         let mut each = Vec::new();
+        let [run, run_seq, run_date] = QUERY_COLUMNS;
         for r in runs {
-            let lf = scan_results(&[r.dir.results()])?.with_columns([
-                lit(r.label.clone()).alias("run"),
+            let lf = Results::open(r.dir.results())?.frame().with_columns([
+                lit(r.label.clone()).alias(run),
                 // Typed as in `runs`, so that joins on it need no cast.
-                lit(r.seq as i64).cast(DataType::Int64).alias("run_seq"),
-                lit(r.date().to_string()).alias("run_date"),
+                lit(r.seq as i64).cast(DataType::Int64).alias(run_seq),
+                lit(r.date().to_string()).alias(run_date),
             ]);
             each.push(lf.clone());
             let name = format!("results_{}", r.seq);

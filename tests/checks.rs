@@ -217,7 +217,7 @@ fn crawl(names: &[&str]) -> Vec<NameResult> {
 }
 
 fn verdict(r: &NameResult) -> Option<Verdict> {
-    r.assessment().map(|a| a.verdict)
+    r.judgement.compliance()
 }
 
 #[test]
@@ -253,15 +253,15 @@ fn every_guideline_verdict_over_the_embedded_server() {
         ]
     );
     assert_eq!(
-        rs[0].assessment().unwrap().advice,
+        rs[0].judgement.assessment.clone().unwrap().advice,
         vec![Advice::MoveToReject]
     );
     assert_eq!(
-        rs[2].assessment().unwrap().advice,
+        rs[2].judgement.assessment.clone().unwrap().advice,
         vec![Advice::ConsiderBimi]
     );
     assert_eq!(
-        rs[5].assessment().unwrap().advice,
+        rs[5].judgement.assessment.clone().unwrap().advice,
         vec![Advice::SetQuarantineOrReject, Advice::BimiNeedsEnforcement]
     );
     assert!(!rs[9].is_resolved());
@@ -282,7 +282,7 @@ fn each_record_valid_invalid_absent_several() {
     ]);
     let bimi: Vec<BimiStatus> = rs[..6]
         .iter()
-        .map(|r| BimiStatus::of(&r.bimi().unwrap()))
+        .map(|r| r.judgement.bimi_status.unwrap())
         .collect();
     assert_eq!(
         bimi,
@@ -298,11 +298,11 @@ fn each_record_valid_invalid_absent_several() {
     let code = |p: Option<&str>| p.map(str::to_string);
     let sts: Vec<_> = rs[5..]
         .iter()
-        .map(|r| code(r.mta_sts().as_ref().map(|p| p.code())))
+        .map(|r| code(r.judgement.mta_sts.as_ref().map(|p| p.status().code())))
         .collect();
     let rpt: Vec<_> = rs[5..]
         .iter()
-        .map(|r| code(r.tls_rpt().as_ref().map(|p| p.code())))
+        .map(|r| code(r.judgement.tls_rpt.as_ref().map(|p| p.status().code())))
         .collect();
     let expect: Vec<_> = ["absent", "valid", "invalid", "multiple"]
         .iter()
@@ -311,7 +311,14 @@ fn each_record_valid_invalid_absent_several() {
     assert_eq!(sts, expect);
     assert_eq!(rpt, expect);
     assert_eq!(
-        rs[6].mta_sts().unwrap().valid().unwrap().id,
+        rs[6]
+            .judgement
+            .mta_sts
+            .as_ref()
+            .unwrap()
+            .valid()
+            .unwrap()
+            .id,
         "20251101T000000"
     );
 }
@@ -319,8 +326,14 @@ fn each_record_valid_invalid_absent_several() {
 #[test]
 fn external_report_destinations_are_verified() {
     let rs = crawl(&["rua-ok.jp", "rua-bad.jp", "reject-only.jp", "no-dmarc.jp"]);
-    assert_eq!(rs[0].rua_verdict(), Some(RuaVerdict::Authorized));
-    assert_eq!(rs[1].rua_verdict(), Some(RuaVerdict::Unauthorized));
+    assert_eq!(
+        rs[0].judgement.dmarc_rua_verified,
+        Some(RuaVerdict::Authorized)
+    );
+    assert_eq!(
+        rs[1].judgement.dmarc_rua_verified,
+        Some(RuaVerdict::Unauthorized)
+    );
     let bad = rs[1].rua_checks.as_ref().unwrap();
     assert_eq!(
         bad.iter()
@@ -331,9 +344,12 @@ fn external_report_destinations_are_verified() {
             ("sink-sim.net", Some(false))
         ]
     );
-    assert_eq!(rs[2].rua_verdict(), Some(RuaVerdict::NoneOutside));
+    assert_eq!(
+        rs[2].judgement.dmarc_rua_verified,
+        Some(RuaVerdict::NoneOutside)
+    );
     // No DMARC record, no destinations: not checked.
-    assert_eq!(rs[3].rua_verdict(), None);
+    assert_eq!(rs[3].judgement.dmarc_rua_verified, None);
 }
 
 #[test]
@@ -343,7 +359,7 @@ fn a_survey_with_every_check_shows_every_verdict_and_status() {
         c.crawl.checks = Checks::all();
     });
     assert_eq!(manifest.unresolved_names, 0);
-    let tables = tabulate::tables(&[out.join("results.parquet")], Lang::En).unwrap();
+    let tables = tabulate::tables(out.join("results.parquet"), Lang::En).unwrap();
     let find = |n: &str| tables.iter().find(|t| t.name == n).unwrap();
     // The all-.jp row of the verdict table: every verdict counted, none unresolved.
     let compliance = find("compliance");
@@ -358,8 +374,9 @@ fn a_survey_with_every_check_shows_every_verdict_and_status() {
         compliance.headers.iter().zip(all).collect::<Vec<_>>()
     );
     assert_eq!(counts[Verdict::ALL.len()], 0);
-    let df = tabulate::scan_results(&[out.join("results.parquet")])
+    let df = tabulate::Results::open(out.join("results.parquet"))
         .unwrap()
+        .frame()
         .collect()
         .unwrap();
     let statuses = |c: &str| {
@@ -482,34 +499,22 @@ fn runs_from_before_the_checks_still_tabulate_and_report() {
     let pop = Population::new(3, Some(&TypeSpec::jp_2018().scaled(1000)), None).unwrap();
     let (_dir, out, _) = common::serve_and_survey(pop, Faults::default(), |_| {});
     let path = out.join("results.parquet");
-    // The columns this issue added, dropped: the results as an older run wrote them.
-    let added = [
-        "bimi_outcome",
-        "bimi",
-        "bimi_logo",
-        "bimi_authority",
-        "mta_sts_outcome",
-        "mta_sts",
-        "mta_sts_id",
-        "tls_rpt_outcome",
-        "tls_rpt",
-        "tls_rpt_rua",
-        "dmarc_rua_verified",
-        "dmarc_rua_unauthorized",
-        "dnssec",
-        "ns_outcome",
-        "ns_hosts",
-        "dns_operator",
-        "no_mail",
-        "compliance",
-        "compliance_advice",
-    ];
-    let df = tabulate::scan_results(&[&path]).unwrap().collect().unwrap();
+    // The columns of results schema 4 (the checks) and later, dropped: the results as an
+    // older run wrote them.
+    let added: Vec<&str> = mailcensus::run::schema::columns()
+        .filter(|c| c.since >= 4)
+        .map(|c| c.name)
+        .collect();
+    let df = tabulate::Results::open(&path)
+        .unwrap()
+        .frame()
+        .collect()
+        .unwrap();
     let mut old = df.drop_many(added.iter().map(|c| PlSmallStr::from(*c)));
     ParquetWriter::new(std::fs::File::create(&path).unwrap())
         .finish(&mut old)
         .unwrap();
-    let tables = tabulate::tables(&[&path], Lang::En).unwrap();
+    let tables = tabulate::tables(&path, Lang::En).unwrap();
     assert_eq!(tables.len(), 9);
     assert!(tables.iter().all(|t| !t.name.starts_with("compliance")));
     let html = out.join("old.html");
@@ -538,7 +543,7 @@ fn the_government_table_counts_the_central_government_apart() {
     cfg.crawl.checks = Checks::all();
     rt.block_on(mailcensus::crawl::survey(&cfg)).unwrap();
     rt.block_on(server.shutdown());
-    let tables = tabulate::tables(&[out.join("results.parquet")], Lang::En).unwrap();
+    let tables = tabulate::tables(out.join("results.parquet"), Lang::En).unwrap();
     let gov = tables
         .iter()
         .find(|t| t.name == "compliance_government")

@@ -8,8 +8,8 @@ mod common;
 use std::time::Duration;
 
 use mailcensus::crawl::{CrawlOptions, Crawler};
-use mailcensus::dns::{ClientOptions, DnsClient, Outcome};
-use mailcensus::policy::dmarc::{self, Standard};
+use mailcensus::dns::{ClientOptions, DnsClient};
+use mailcensus::policy::dmarc::{Protection, Standard};
 use mailcensus::sim::{Corpus, Population, TypeSpec};
 use mailcensus::zone::{ZoneEntry, classify, normalize};
 use serde::Deserialize;
@@ -74,19 +74,21 @@ fn every_corpus_entry_gets_its_recorded_verdicts() {
         };
         let r = rt.block_on(crawler.crawl_one(entry));
         assert!(r.is_resolved(), "{}", line.name);
-        let own = dmarc::read(&r.dmarc.records);
-        let exists = r.mx.outcome != Outcome::NxDomain;
-        let applies = |std| {
-            r.discovery(std)
-                .and_then(|d| d.protection(&own, std, exists))
-                .map(|p| p.code().to_string())
-        };
+        let j = &r.judgement;
+        let code = |p: Option<Protection>| p.map(|p| p.code().to_string());
         let got = Expect {
-            mx: r.mx_kind.map(|k| k.code()).unwrap_or("-").to_string(),
-            spf: r.spf_verdict.map(|v| v.code().to_string()),
-            dmarc_7489: applies(Standard::Rfc7489),
-            dmarc_9989: applies(Standard::Rfc9989),
-            dmarc_source_9989: r.discovery(Standard::Rfc9989).map(|d| d.code().to_string()),
+            mx: r
+                .judgement
+                .mx_kind
+                .map(|k| k.code())
+                .unwrap_or("-")
+                .to_string(),
+            spf: r.judgement.spf_verdict.map(|v| v.code().to_string()),
+            dmarc_7489: code(j.dmarc_effective_7489),
+            dmarc_9989: code(j.dmarc_effective_9989),
+            dmarc_source_9989: r
+                .discovery(Standard::Rfc9989)
+                .map(|d| d.source().to_string()),
         };
         if got != line.expect {
             wrong.push(format!(

@@ -13,7 +13,7 @@ use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
 use mailcensus::dns::{ClientOptions, DnsClient, Outcome, Patience};
 use mailcensus::run::RunDir;
 use mailcensus::sim::{Faults, MxTruth, Population, SimServer, TypeSpec};
-use mailcensus::tabulate::{jp_type_table, scan_results};
+use mailcensus::tabulate::{Results, jp_type_table};
 use mailcensus::zone::JpType;
 
 use common::{runtime, serve_and_survey};
@@ -117,7 +117,11 @@ fn every_outcome_arrives_in_the_results_as_itself() {
         assert_eq!(row.dmarc.outcome, outcome);
         assert_eq!(row.mx.attempts, 3, "one try and two retries");
         assert_eq!(
-            (row.mx_kind, row.has_spf, row.has_dmarc),
+            (
+                row.judgement.mx_kind,
+                row.judgement.has_spf,
+                row.judgement.has_dmarc
+            ),
             (None, None, None)
         );
     }
@@ -129,7 +133,7 @@ fn every_outcome_arrives_in_the_results_as_itself() {
     for o in [Outcome::Answer, Outcome::NxDomain, Outcome::NoData] {
         assert!(seen.contains(&o), "{o:?}");
     }
-    let rows = jp_type_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let rows = jp_type_table(&Results::open(run.results()).unwrap()).unwrap();
     let (_, all) = rows.iter().find(|(t, _)| t.is_none()).unwrap();
     assert_eq!(all.mx.unresolved, 3);
     assert_eq!(all.mx.denominator, all.names - 3);
@@ -150,7 +154,7 @@ fn rates_are_over_answered_names_and_unresolved_counts_show_per_type() {
     };
     let (_dir, out, _) = serve_and_survey(pop, faults, |c| c.crawl.retries = 1);
     let run = RunDir::open(&out).unwrap();
-    let rows = jp_type_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let rows = jp_type_table(&Results::open(run.results()).unwrap()).unwrap();
     let mut want: HashMap<JpType, [u64; 5]> = HashMap::new();
     for s in &truth {
         let w = want.entry(s.jp_type).or_default();

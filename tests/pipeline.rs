@@ -5,10 +5,10 @@ mod common;
 
 use mailcensus::policy::dmarc::Protection;
 use mailcensus::policy::spf::SpfVerdict;
-use mailcensus::run::RunDir;
+use mailcensus::run::{RunDir, schema};
 use mailcensus::sim::{Faults, LgSpec, Population, TypeSpec};
 use mailcensus::tabulate::{
-    LgGroup, dmarc_strength_table, jp_type_table, localgov_tables, scan_results, spf_error_table,
+    LgGroup, Results, dmarc_strength_table, jp_type_table, localgov_tables, spf_error_table,
     spf_verdict_table,
 };
 use mailcensus::zone::JpType;
@@ -22,7 +22,7 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
     let (_dir, out, manifest) = serve_and_survey(pop, Faults::default(), |_| {});
     assert_eq!(manifest.unresolved_names, 0);
     let run = RunDir::open(&out).unwrap();
-    let rows = jp_type_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let rows = jp_type_table(&Results::open(run.results()).unwrap()).unwrap();
     let (mut names, mut mx, mut spf, mut dmarc) = (0, 0, 0, 0);
     for (t, row) in &rows {
         let Some(t) = t else {
@@ -50,14 +50,17 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
     }
     assert!(rows.iter().all(|(t, _)| *t != Some(JpType::Other)));
     // DMARC strength: every declared record of an MX name lands in exactly one class.
-    let strength =
-        dmarc_strength_table(scan_results(&[run.results()]).unwrap(), "dmarc_protection").unwrap();
+    let strength = dmarc_strength_table(
+        &Results::open(run.results()).unwrap(),
+        &schema::DMARC_PROTECTION,
+    )
+    .unwrap();
     for ((t, counts), (_, row)) in strength.iter().zip(&rows) {
         let absent = counts[Protection::ALL.len() - 1];
         assert_eq!(counts.iter().sum::<u64>(), row.mx.count, "{t:?}");
         assert_eq!(row.mx.count - absent, row.dmarc.count, "{t:?}");
     }
-    let verdicts = spf_verdict_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let verdicts = spf_verdict_table(&Results::open(run.results()).unwrap()).unwrap();
     for ((t, counts), (_, row)) in verdicts.iter().zip(&rows) {
         let declared: u64 = counts[..SpfVerdict::ALL.len() - 1].iter().sum();
         assert_eq!(
@@ -66,7 +69,7 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
         );
     }
     // Every name with MX and SPF has one error class (or `ok`).
-    let errors = spf_error_table(scan_results(&[run.results()]).unwrap()).unwrap();
+    let errors = spf_error_table(&Results::open(run.results()).unwrap()).unwrap();
     for ((t, counts), (_, row)) in errors.iter().zip(&rows) {
         assert_eq!(counts.iter().sum::<u64>(), row.spf.count, "{t:?}");
         assert_eq!(*counts.last().unwrap(), 0, "{t:?}: nothing unresolved");
@@ -79,8 +82,9 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
     // Every declared SPF record is parsed: the simulated invalid ones are named, the rest
     // carry their `all` qualifier.
     use polars::prelude::*;
-    let df = scan_results(&[run.results()])
+    let df = Results::open(run.results())
         .unwrap()
+        .frame()
         .filter(col("has_spf").eq(lit(true)))
         .group_by([col("spf_error"), col("spf_all")])
         .agg([len()])
@@ -107,8 +111,9 @@ fn scaled_2018_spec_reproduces_every_cell_through_the_server() {
     }
     assert!(!pairs.iter().any(|(e, _)| e.as_deref() == Some("no-record")));
     // The include chain c -> b -> a counts three DNS-querying terms; every tree is fine.
-    let trees = scan_results(&[run.results()])
+    let trees = Results::open(run.results())
         .unwrap()
+        .frame()
         .filter(col("spf_tree").is_not_null())
         .group_by([col("spf_tree")])
         .agg([col("spf_dns_terms").max().alias("max_terms")])
@@ -149,8 +154,9 @@ fn dmarc_discovery_reads_the_public_suffix_record_only_under_rfc_9989() {
     let pop = Population::new(5, Some(&spec), None).unwrap();
     let (_dir, out, _) = serve_and_survey(pop, Faults::default(), |_| {});
     let run = RunDir::open(&out).unwrap();
-    let df = scan_results(&[run.results()])
+    let df = Results::open(run.results())
         .unwrap()
+        .frame()
         .select([
             col("name"),
             col("has_dmarc"),
@@ -201,7 +207,7 @@ fn the_1788_local_governments_reproduce_the_region_table() {
     let pop = Population::new(2018, None, Some(&lg)).unwrap();
     let (_dir, out, _) = serve_and_survey(pop, Faults::default(), |_| {});
     let run = RunDir::open(&out).unwrap();
-    let (regions, prefectures) = localgov_tables(scan_results(&[run.results()]).unwrap()).unwrap();
+    let (regions, prefectures) = localgov_tables(&Results::open(run.results()).unwrap()).unwrap();
     for (region, want) in &lg.regions {
         let (_, got) = regions
             .iter()

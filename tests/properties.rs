@@ -38,9 +38,9 @@ fn tagged_like() -> impl Strategy<Value = String> {
 fn read_tagged(text: &str) -> [&'static str; 3] {
     let t = [text.to_string()];
     [
-        bimi::read(&t).code(),
-        mta_sts::read(&t).code(),
-        tls_rpt::read(&t).code(),
+        bimi::read(&t).status().code(),
+        mta_sts::read(&t).status().code(),
+        tls_rpt::read(&t).status().code(),
     ]
 }
 

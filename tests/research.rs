@@ -233,11 +233,9 @@ fn report_renders_both_runs_with_the_trend() {
     assert!(en.contains(" pt</span>"));
     assert!(en.contains("class=\"line\""));
     // Every chart and table of the run is on the page.
-    let tables = mailcensus::tabulate::tables(
-        &[run2.join("results.parquet")],
-        mailcensus::tabulate::Lang::En,
-    )
-    .unwrap();
+    let tables =
+        mailcensus::tabulate::tables(run2.join("results.parquet"), mailcensus::tabulate::Lang::En)
+            .unwrap();
     // minijinja's HTML escaping also writes '/' as an entity.
     let shown = en.replace("&#x2f;", "/");
     for t in &tables {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use mailcensus::crawl::{NameResult, retry_unresolved};
 use mailcensus::run::{RunDir, latest_rows};
 use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
-use mailcensus::tabulate::{jp_type_table, scan_results};
+use mailcensus::tabulate::{Results, jp_type_table};
 
 use common::{config, runtime, serve_and_survey};
 
@@ -56,8 +56,8 @@ fn ten_percent_drops_and_five_percent_servfail_change_no_settled_answer() {
     // Per type: a settled count never exceeds the clean one, and what is missing is exactly
     // what is unresolved.
     let clean_t =
-        jp_type_table(scan_results(&[clean_out.join("results.parquet")]).unwrap()).unwrap();
-    let faulty_t = jp_type_table(scan_results(&[out.join("results.parquet")]).unwrap()).unwrap();
+        jp_type_table(&Results::open(clean_out.join("results.parquet")).unwrap()).unwrap();
+    let faulty_t = jp_type_table(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
     for ((t, c), (_, f)) in clean_t.iter().zip(&faulty_t) {
         assert_eq!(f.names, c.names, "{t:?}");
         assert_eq!(f.mx.denominator + f.mx.unresolved, c.names, "{t:?}");
@@ -92,10 +92,13 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
     assert_eq!(got.len(), want.len());
     for (name, w) in &want {
         assert_eq!(got[name].mx.records, w.mx.records, "{name}");
-        assert_eq!(got[name].has_spf, w.has_spf, "{name}");
-        assert_eq!(got[name].has_dmarc, w.has_dmarc, "{name}");
+        assert_eq!(got[name].judgement.has_spf, w.judgement.has_spf, "{name}");
+        assert_eq!(
+            got[name].judgement.has_dmarc, w.judgement.has_dmarc,
+            "{name}"
+        );
     }
-    let t = jp_type_table(scan_results(&[out.join("results.parquet")]).unwrap()).unwrap();
+    let t = jp_type_table(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
     let (_, all) = t.iter().find(|(t, _)| t.is_none()).unwrap();
     assert_eq!(all.names, first.names, "results hold one row per name");
     assert_eq!(all.mx.unresolved, 0);

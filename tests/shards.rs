@@ -32,7 +32,7 @@ fn names(run: &Path) -> BTreeSet<String> {
 }
 
 fn tables_json(run: &Path) -> String {
-    serde_json::to_string(&tables(&[run.join("results.parquet")], Lang::En).unwrap()).unwrap()
+    serde_json::to_string(&tables(run.join("results.parquet"), Lang::En).unwrap()).unwrap()
 }
 
 #[test]

@@ -22,7 +22,7 @@ fn all_1788_local_governments_classify_exactly() {
         let (want_type, want_form) = match jp_type {
             "GEO" => (JpType::Geographic, Some(GeoForm::Old)),
             "PREF" => (JpType::Geographic, Some(GeoForm::PrefectureType)),
-            other => (other.parse::<JpType>().unwrap(), None),
+            other => (JpType::parse_category(other).unwrap(), None),
         };
         let want_pref = rd.parse_prefecture(pref_name).unwrap();
         let mut good = c.jp_type == want_type && c.geo_form == want_form;

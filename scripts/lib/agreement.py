@@ -39,7 +39,6 @@ REMOVED_TAGS = ("pct", "rf", "ri")
 EXPLAINED = {
     "s066.corpus-sim.jp": "RFC 7208 §12 version = \"v=spf1\"; ABNF strings are case-insensitive (RFC 5234 §2.3)",
     "s067.corpus-sim.jp": "as s066: V=SPF1 / v=SPF1 is the version section in another case",
-    "s078.corpus-sim.jp": "void a: lookups (§4.6.4) are not counted: mailcensus resolves include/redirect targets only",
     "s084.corpus-sim.jp": "RFC 7208 §7.1 domain-end = \".\" toplabel: a one-label a: target is a syntax error",
     "s089.corpus-sim.jp": "RFC 7208 §7.1: \"jp:25\" is not a toplabel, so the domain-spec is a syntax error",
     "s090.corpus-sim.jp": "RFC 7208 §12 terms = *( 1*SP ( directive / modifier ) ): a tab does not separate terms",

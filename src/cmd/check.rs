@@ -4,10 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mailcensus::crawl::{Checks, CrawlOptions, Crawler, NameResult, Probe};
-use mailcensus::dns::{ClientOptions, DnsClient, Outcome, parse_server};
+use mailcensus::dns::{ClientOptions, DnsClient, parse_server};
 use mailcensus::policy::bimi::BimiStatus;
 use mailcensus::policy::compliance::MailUse;
 use mailcensus::policy::dmarc::{self, Protection, Standard};
+use mailcensus::policy::judgement::Judgement;
 use mailcensus::policy::spf;
 use mailcensus::policy::tags::Published;
 use mailcensus::zone::{ZoneEntry, classify, normalize};
@@ -35,18 +36,21 @@ pub struct Args {
 }
 
 /// An opt-in TXT lookup and what its records read as; null where the check did not run.
-fn published<R: Serialize>(probe: &Option<Probe>, read: Option<Published<R>>) -> serde_json::Value {
+fn published<R: Serialize>(
+    probe: &Option<Probe>,
+    read: &Option<Published<R>>,
+) -> serde_json::Value {
     let Some(p) = probe else {
         return serde_json::Value::Null;
     };
-    let (status, parsed, problem) = match &read {
+    let (status, parsed, problem) = match read {
         Some(Published::Valid(r)) => ("valid", json!(r), None),
         Some(Published::Invalid(why)) => ("invalid", json!(null), Some(why.clone())),
-        Some(other) => (other.code(), json!(null), None),
+        Some(other) => (other.status().code(), json!(null), None),
         None => ("unresolved", json!(null), None),
     };
     json!({
-        "outcome": p.outcome.code(),
+        "outcome": p.outcome,
         "records": p.records,
         "status": status,
         "parsed": parsed,
@@ -56,19 +60,19 @@ fn published<R: Serialize>(probe: &Option<Probe>, read: Option<Published<R>>) ->
 
 /// The 2025 guideline's items for one name, each met (true), not (false) or not applicable
 /// or unknown (null), in the guideline's words.
-fn guideline(r: &NameResult) -> serde_json::Value {
-    let Some(a) = r.assessment() else {
+fn guideline(j: &Judgement) -> serde_json::Value {
+    let Some(a) = &j.assessment else {
         return json!({ "verdict": null, "summary": "unresolved: a lookup the verdict needs failed" });
     };
     let applied = a.dmarc;
     let item = |ja: &str, en: &str, met: Option<bool>| json!({ "ja": ja, "en": en, "met": met });
     let (ja, en) = a.verdict.text();
     json!({
-        "verdict": a.verdict.code(),
+        "verdict": a.verdict,
         "meets_requirements": a.verdict.meets_requirements(),
         "summary_ja": ja,
         "summary_en": en,
-        "dmarc_applied": applied.code(),
+        "dmarc_applied": applied,
         "items": [
             item("DMARCによる送信側の対策を行うこと", "DMARC published (own or Organizational Domain)",
                 Some(applied != Protection::Absent && applied != Protection::Invalid)),
@@ -83,69 +87,80 @@ fn guideline(r: &NameResult) -> serde_json::Value {
         ],
         "advice": a.advice.iter().map(|x| {
             let (ja, en) = x.text();
-            json!({ "code": x.code(), "ja": ja, "en": en })
+            json!({ "code": x, "ja": ja, "en": en })
         }).collect::<Vec<_>>(),
     })
 }
 
+/// One name's lookups and its judgement. The records are parsed again here only to show
+/// their terms and tags; every verdict is the judgement's.
 fn report(r: &NameResult) -> serde_json::Value {
-    let spf = match spf::select(&r.txt.records).and_then(|t| spf::parse(t).map(|p| (t, p))) {
-        Ok((text, rec)) => json!({
-            "text": text,
-            "summary": format!(
-                "all={}, {} DNS-querying terms",
-                rec.all().map_or("none", |q| q.code()),
-                rec.dns_terms()
-            ),
-            "record": rec,
-        }),
-        Err(e) => json!({ "error": e.code(), "summary": e.to_string() }),
+    let j = &r.judgement;
+    let spf = match (&j.spf_error, j.spf_records.as_slice()) {
+        (Some(e), _) => json!({ "error": e.code(), "summary": e.to_string() }),
+        (None, [text]) => {
+            let rec = spf::parse(text).ok();
+            json!({
+                "text": text,
+                "summary": format!(
+                    "all={}, {} DNS-querying terms",
+                    j.spf_all.map_or("none", |q| q.code()),
+                    rec.as_ref().map_or(0, |r| r.dns_terms())
+                ),
+                "record": rec,
+            })
+        }
+        (None, _) => json!({ "error": "no-record", "summary": "no SPF record" }),
     };
-    let dmarc_read = dmarc::read(&r.dmarc.records);
-    let exists = r.mx.outcome != Outcome::NxDomain;
     let discovery = |std: Standard| {
+        let effective = match std {
+            Standard::Rfc7489 => j.dmarc_effective_7489,
+            Standard::Rfc9989 => j.dmarc_effective_9989,
+        };
         r.discovery(std).map(|d| {
             json!({
-                "source": d.code(),
+                "source": d.source(),
                 "inherited_from": d.inherited_from(),
-                "protection": d.protection(&dmarc_read, std, exists).map(|p| p.code()),
+                "protection": effective,
             })
         })
     };
     json!({
         "domain": r.name,
         "registered_domain": r.registered_domain,
-        "jp_type": r.jp_type.code(),
+        "jp_type": r.jp_type,
         "prefecture": r.prefecture,
-        "mx": { "outcome": r.mx.outcome.code(), "records": r.mx.records, "kind": r.mx_kind.map(|k| k.code()) },
-        "txt": { "outcome": r.txt.outcome.code(), "records": r.txt.records },
-        "spf": if r.txt.outcome.is_resolved() { spf } else { json!("unresolved") },
-        "spf_verdict": r.spf_verdict.map(|v| v.code()),
-        "spf_tree": r.spf_tree.map(|t| t.code()),
-        "spf_dns_terms": r.spf_dns_terms,
+        "mx": { "outcome": r.mx.outcome, "records": r.mx.records, "kind": j.mx_kind },
+        "txt": { "outcome": r.txt.outcome, "records": r.txt.records },
+        "spf": if j.has_spf.is_some() { spf } else { json!("unresolved") },
+        "spf_verdict": j.spf_verdict,
+        "spf_tree": r.spf_tree.map(|t| t.verdict),
+        "spf_dns_terms": r.spf_tree.map(|t| t.dns_terms),
+        "spf_void_lookups": r.spf_tree.map(|t| t.void_lookups),
         "dmarc": {
-            "outcome": r.dmarc.outcome.code(),
+            "outcome": r.dmarc.outcome,
             "records": r.dmarc.records,
-            "parsed": dmarc_read.as_ref().ok(),
-            "protection_rfc7489": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc7489).code()),
-            "protection_rfc9989": r.has_dmarc.map(|_| dmarc::protection_of(&dmarc_read, Standard::Rfc9989).code()),
+            "parsed": dmarc::read(&j.dmarc_records).ok(),
+            "problems": j.dmarc_problems,
+            "protection_rfc7489": j.dmarc_protection,
+            "protection_rfc9989": j.dmarc_protection_9989,
             "applies_rfc7489": discovery(Standard::Rfc7489),
             "applies_rfc9989": discovery(Standard::Rfc9989),
         },
-        "bimi": published(&r.bimi, r.bimi()),
-        "mta_sts": published(&r.mta_sts, r.mta_sts()),
-        "tls_rpt": published(&r.tls_rpt, r.tls_rpt()),
+        "bimi": published(&r.bimi, &j.bimi),
+        "mta_sts": published(&r.mta_sts, &j.mta_sts),
+        "tls_rpt": published(&r.tls_rpt, &j.tls_rpt),
         "dmarc_reports": r.rua_checks.as_ref().map(|cs| json!({
-            "verdict": r.rua_verdict().map(|v| v.code()),
+            "verdict": j.dmarc_rua_verified,
             "destinations": cs,
         })),
-        "dnssec": r.dnssec.map(|d| d.code().unwrap_or("unknown")),
+        "dnssec": r.dnssec_checked.then(|| j.dnssec.map_or("unknown", |d| d.code())),
         "ns": r.ns.as_ref().map(|p| json!({
-            "outcome": p.outcome.code(),
+            "outcome": p.outcome,
             "hosts": p.records,
-            "operators": r.dns_operators(),
+            "operators": j.dns_operators,
         })),
-        "guideline_2025": guideline(r),
+        "guideline_2025": guideline(j),
     })
 }
 

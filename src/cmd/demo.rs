@@ -72,9 +72,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         server.shutdown().await;
         anyhow::Ok(m?)
     })?;
-    let tables = write_tables(&out, a.lang)?;
+    let (tabulation, tables) = write_tables(&out, a.lang)?;
     print_tables(&tables, a.format)?;
-    let report = super::report::write_report(&out, &[], a.lang, None)?;
+    let report = super::report::write_report(&out, &[], Some(tabulation), a.lang, None)?;
     eprintln!(
         "demo: {} names surveyed, {} unresolved; run folder {}, report {}",
         manifest.names,

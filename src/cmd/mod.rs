@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod classify;
+pub mod columns;
 pub mod demo;
 pub mod merge;
 pub mod query;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use mailcensus::report::render_report;
 use mailcensus::run::{OpenedRun, open_runs};
-use mailcensus::tabulate::Lang;
+use mailcensus::tabulate::{Lang, Results, Tabulation};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,10 +22,12 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-/// Write the report of `run` (trend over `older`) and return where it went.
+/// Write the report of `run` (trend over `older`), whose tables are `tabulation` (computed
+/// here when not given), and return where it went.
 pub fn write_report(
     run: &PathBuf,
     older: &[PathBuf],
+    tabulation: Option<Tabulation>,
     lang: Lang,
     out: Option<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
@@ -39,14 +41,22 @@ pub fn write_report(
         .expect("the run was opened");
     let this: OpenedRun = runs.remove(pos);
     runs.push(this);
-    let html = render_report(&runs, lang)?;
+    let tabulation = match tabulation {
+        Some(t) => t,
+        None => Tabulation::of(&Results::open(this_results(&runs))?)?,
+    };
+    let html = render_report(&runs, &tabulation, lang)?;
     let out = out.unwrap_or_else(|| run.join("report.html"));
     std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(out)
 }
 
+fn this_results(runs: &[OpenedRun]) -> PathBuf {
+    runs.last().expect("the run was opened").dir.results()
+}
+
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let out = write_report(&a.run, &a.compare, a.lang, a.out)?;
+    let out = write_report(&a.run, &a.compare, None, a.lang, a.out)?;
     eprintln!("report: {}", out.display());
     Ok(())
 }

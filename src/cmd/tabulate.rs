@@ -5,8 +5,8 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mailcensus::run::{RunDir, TABLES_DIR};
-use mailcensus::tabulate::{Lang, OutputFormat, Table, render, tables};
+use mailcensus::run::{RunDir, RunStatus, TABLES_DIR};
+use mailcensus::tabulate::{Lang, OutputFormat, Results, Table, Tabulation, render};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,10 +20,33 @@ pub struct Args {
     format: OutputFormat,
 }
 
-/// Compute the tables of a run and write them as publication CSV under `tables/`.
-pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<Vec<Table>> {
+/// Compute the tables of a run and write them as publication CSV under `tables/`; say which
+/// tables a run from an older mailcensus cannot have.
+pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<(Tabulation, Vec<Table>)> {
     let run = RunDir::open(run_dir)?;
-    let tables = tables(&[run.results()], lang)?;
+    if run.read_manifest()?.status != RunStatus::Complete || !run.results().is_file() {
+        anyhow::bail!(
+            "the run in {} is not finished, so it has no results to tabulate: finish it with `mailcensus survey --resume {}`",
+            run_dir.display(),
+            run_dir.display()
+        );
+    }
+    let results = Results::open(run.results())?;
+    let tabulation = Tabulation::of(&results)?;
+    if !tabulation.skipped.is_empty() {
+        let names: Vec<String> = tabulation
+            .skipped
+            .iter()
+            .map(|(t, since)| format!("{t} (schema {since})"))
+            .collect();
+        eprintln!(
+            "{}: results schema {}, written by an older mailcensus: left out {}",
+            run.results().display(),
+            results.version,
+            names.join(", ")
+        );
+    }
+    let tables = tabulation.tables(lang);
     let dir = run.file(TABLES_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for t in &tables {
@@ -31,7 +54,7 @@ pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<Vec<Table>> {
         let f = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
         render(t, OutputFormat::Csv, BufWriter::new(f))?;
     }
-    Ok(tables)
+    Ok((tabulation, tables))
 }
 
 /// Print tables to standard output, a blank line between them.
@@ -47,6 +70,6 @@ pub fn print_tables(tables: &[Table], format: OutputFormat) -> anyhow::Result<()
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let tables = write_tables(&a.run, a.lang)?;
+    let (_, tables) = write_tables(&a.run, a.lang)?;
     print_tables(&tables, a.format)
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use mailcensus::run::open_runs;
-use mailcensus::tabulate::{Lang, OutputFormat, render, trend_series, trend_table};
+use mailcensus::tabulate::{Core, Lang, OutputFormat, Results, render, trend_series, trend_table};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,7 +18,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let runs = open_runs(&a.runs)?;
-    let table = trend_table(&runs, &trend_series(&runs)?, a.lang);
+    let cores = runs
+        .iter()
+        .map(|r| Core::of(&Results::open(r.dir.results())?))
+        .collect::<Result<Vec<_>, _>>()?;
+    let series = trend_series(&cores.iter().collect::<Vec<_>>());
+    let table = trend_table(&runs, &series, a.lang);
     render(&table, a.format, std::io::stdout().lock())?;
     Ok(())
 }

@@ -37,25 +37,28 @@ pub enum DnsClientError {
     Build(String),
 }
 
-/// How one lookup ended. `Answer` alone says what exists; the failures (`ServFail`, `Refused`,
-/// `Timeout`, `Error`) say nothing about the record and must never be read as "absent".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Outcome {
-    Answer,
-    NxDomain,
-    NoData,
-    ServFail,
-    Refused,
-    Timeout,
-    Error,
-    /// The question cannot be asked: the name is over 255 octets on the wire (RFC 1035 §2.3.4)
-    /// or otherwise not a domain name.
-    BadName,
-    /// The answer is over the client's bounds ([`MAX_RECORDS`], [`MAX_ANSWER_BYTES`],
-    /// [`MAX_TXT_STRINGS`], [`MAX_CNAMES`]): a hostile or broken zone. Its records are not kept.
-    Oversize,
-    /// The answer's CNAMEs point back to a name already in the chain.
-    CnameLoop,
+crate::codes! {
+    /// How one lookup ended. `Answer` alone says what exists; the failures (`ServFail`,
+    /// `Refused`, `Timeout`, `Error`) say nothing about the record and must never be read as
+    /// "absent".
+    pub enum Outcome {
+        Answer => "answer",
+        NxDomain => "nxdomain",
+        NoData => "nodata",
+        ServFail => "servfail",
+        Refused => "refused",
+        Timeout => "timeout",
+        Error => "error",
+        /// The question cannot be asked: the name is over 255 octets on the wire (RFC 1035
+        /// §2.3.4) or otherwise not a domain name.
+        BadName => "badname",
+        /// The answer is over the client's bounds ([`MAX_RECORDS`], [`MAX_ANSWER_BYTES`],
+        /// [`MAX_TXT_STRINGS`], [`MAX_CNAMES`]): a hostile or broken zone. Its records are not
+        /// kept.
+        Oversize => "oversize",
+        /// The answer's CNAMEs point back to a name already in the chain.
+        CnameLoop => "cname-loop",
+    }
 }
 
 /// Records kept from one answer at most.
@@ -69,34 +72,6 @@ pub const MAX_TXT_STRINGS: usize = 256;
 pub const MAX_CNAMES: usize = 8;
 
 impl Outcome {
-    pub const ALL: [Outcome; 10] = [
-        Outcome::Answer,
-        Outcome::NxDomain,
-        Outcome::NoData,
-        Outcome::ServFail,
-        Outcome::Refused,
-        Outcome::Timeout,
-        Outcome::Error,
-        Outcome::BadName,
-        Outcome::Oversize,
-        Outcome::CnameLoop,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Outcome::Answer => "answer",
-            Outcome::NxDomain => "nxdomain",
-            Outcome::NoData => "nodata",
-            Outcome::ServFail => "servfail",
-            Outcome::Refused => "refused",
-            Outcome::Timeout => "timeout",
-            Outcome::Error => "error",
-            Outcome::BadName => "badname",
-            Outcome::Oversize => "oversize",
-            Outcome::CnameLoop => "cname-loop",
-        }
-    }
-
     /// The lookup settled what the name has (records, or their absence).
     pub fn is_resolved(self) -> bool {
         matches!(self, Outcome::Answer | Outcome::NxDomain | Outcome::NoData)
@@ -272,7 +247,7 @@ impl DnsClient {
     /// One attempt at `name`/`rtype`. A `Patience::Rto` attempt gives up after the server's
     /// retransmission timeout, for callers that will try again.
     pub async fn lookup(&self, name: &str, rtype: RecordType, patience: Patience) -> LookupResult {
-        let fqdn = match Name::from_ascii(format!("{}.", name.trim_end_matches('.'))) {
+        let fqdn = match wire_name(name) {
             Ok(n) => n,
             Err(e) => return LookupResult::failed(Outcome::BadName, format!("bad name: {e}")),
         };
@@ -301,7 +276,24 @@ impl DnsClient {
     }
 }
 
-/// The records of type `rtype` (CNAMEs on the way kept apart) in presentation form.
+/// `name` as the labels asked on the wire, taken as they are: a DNS label is any octets
+/// (RFC 2181 §11), so a name from a record (an SPF target such as `-x-.example.jp`) is asked
+/// even where it is no host name. Empty labels and over-long ones or names cannot be asked.
+fn wire_name(name: &str) -> Result<Name, String> {
+    let labels = name.trim_end_matches('.').split('.').map(str::as_bytes);
+    let mut n = Name::from_labels(labels).map_err(|e| e.to_string())?;
+    n.set_fqdn(true);
+    if n.len() > 255 {
+        return Err(format!(
+            "{} octets on the wire (RFC 1035 §2.3.4: 255)",
+            n.len()
+        ));
+    }
+    Ok(n)
+}
+
+/// The records of type `rtype` (MX, TXT, NS, A, AAAA; CNAMEs on the way kept apart) in
+/// presentation form.
 fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
     let mut answer = Answer::default();
     for record in records {
@@ -319,6 +311,8 @@ fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
                 answer.txt_strings.push(strings);
             }
             RData::NS(ns) if rtype == RecordType::NS => answer.records.push(ns.0.to_ascii()),
+            RData::A(a) if rtype == RecordType::A => answer.records.push(a.0.to_string()),
+            RData::AAAA(a) if rtype == RecordType::AAAA => answer.records.push(a.0.to_string()),
             RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
             _ => {}
         }

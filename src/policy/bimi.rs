@@ -22,41 +22,22 @@ pub struct BimiRecord {
     pub authority: Option<String>,
 }
 
-/// What a name's BIMI record says, in one word for the tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum BimiStatus {
-    /// A logo with evidence (a VMC): what the large mailbox providers display.
-    LogoWithEvidence,
-    /// A self-asserted logo.
-    Logo,
-    /// `l=` empty: an explicit declination to publish.
-    Declined,
-    Invalid,
-    Multiple,
-    Absent,
+crate::codes! {
+    /// What a name's BIMI record says, in one word for the tables.
+    pub enum BimiStatus {
+        /// A logo with evidence (a VMC): what the large mailbox providers display.
+        LogoWithEvidence => "logo-evidence",
+        /// A self-asserted logo.
+        Logo => "logo",
+        /// `l=` empty: an explicit declination to publish.
+        Declined => "declined",
+        Invalid => "invalid",
+        Multiple => "multiple",
+        Absent => "absent",
+    }
 }
 
 impl BimiStatus {
-    pub const ALL: [BimiStatus; 6] = [
-        BimiStatus::LogoWithEvidence,
-        BimiStatus::Logo,
-        BimiStatus::Declined,
-        BimiStatus::Invalid,
-        BimiStatus::Multiple,
-        BimiStatus::Absent,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            BimiStatus::LogoWithEvidence => "logo-evidence",
-            BimiStatus::Logo => "logo",
-            BimiStatus::Declined => "declined",
-            BimiStatus::Invalid => "invalid",
-            BimiStatus::Multiple => "multiple",
-            BimiStatus::Absent => "absent",
-        }
-    }
-
     pub fn of(p: &Published<BimiRecord>) -> BimiStatus {
         match p {
             Published::Valid(BimiRecord { logo: None, .. }) => BimiStatus::Declined,

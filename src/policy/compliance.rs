@@ -9,14 +9,15 @@ use super::bimi::BimiStatus;
 use super::dmarc::Protection;
 use super::spf::{Qualifier, SpfRecord};
 
-/// Whether the domain is used for mail, as far as DNS tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MailUse {
-    /// Null MX or no MX, and an SPF record that lets no host pass (`v=spf1 -all`): the
-    /// guideline's "電子メールを利用していないドメイン".
-    NoMail,
-    /// Anything else: the guideline's general rule applies.
-    Mail,
+crate::codes! {
+    /// Whether the domain is used for mail, as far as DNS tells.
+    pub enum MailUse {
+        /// Null MX or no MX, and an SPF record that lets no host pass (`v=spf1 -all`): the
+        /// guideline's "電子メールを利用していないドメイン".
+        NoMail => "no-mail",
+        /// Anything else: the guideline's general rule applies.
+        Mail => "mail",
+    }
 }
 
 impl MailUse {
@@ -29,45 +30,26 @@ impl MailUse {
     }
 }
 
-/// The verdict, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Verdict {
-    /// Every requirement and every recommendation met.
-    Compliant,
-    /// The requirements met (DMARC at quarantine or reject at 100 %), recommendations left.
-    CompliantWithAdvice,
-    /// A domain that sends no mail with a DMARC policy other than reject.
-    NoMailNotReject,
-    /// DMARC published at p=none, or quarantine/reject applied to part of the mail only
-    /// (pct < 100): the guideline asks for p=none to last as short a time as possible.
-    WeakPolicy,
-    /// A DMARC record that yields no policy (several records, no usable p).
-    DmarcInvalid,
-    /// No DMARC record, own or inherited from the Organizational Domain.
-    NoDmarc,
+crate::codes! {
+    /// The verdict, best first.
+    pub enum Verdict {
+        /// Every requirement and every recommendation met.
+        Compliant => "compliant",
+        /// The requirements met (DMARC at quarantine or reject at 100 %), recommendations left.
+        CompliantWithAdvice => "compliant-advice",
+        /// A domain that sends no mail with a DMARC policy other than reject.
+        NoMailNotReject => "no-mail-not-reject",
+        /// DMARC published at p=none, or quarantine/reject applied to part of the mail only
+        /// (pct < 100): the guideline asks for p=none to last as short a time as possible.
+        WeakPolicy => "weak-policy",
+        /// A DMARC record that yields no policy (several records, no usable p).
+        DmarcInvalid => "dmarc-invalid",
+        /// No DMARC record, own or inherited from the Organizational Domain.
+        NoDmarc => "no-dmarc",
+    }
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 6] = [
-        Verdict::Compliant,
-        Verdict::CompliantWithAdvice,
-        Verdict::NoMailNotReject,
-        Verdict::WeakPolicy,
-        Verdict::DmarcInvalid,
-        Verdict::NoDmarc,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Verdict::Compliant => "compliant",
-            Verdict::CompliantWithAdvice => "compliant-advice",
-            Verdict::NoMailNotReject => "no-mail-not-reject",
-            Verdict::WeakPolicy => "weak-policy",
-            Verdict::DmarcInvalid => "dmarc-invalid",
-            Verdict::NoDmarc => "no-dmarc",
-        }
-    }
-
     /// The requirements of 6.2.2(1)-3 as the unified standards read them are met.
     pub fn meets_requirements(self) -> bool {
         matches!(self, Verdict::Compliant | Verdict::CompliantWithAdvice)
@@ -95,33 +77,24 @@ impl Verdict {
     }
 }
 
-/// What the guideline (or the ministry's own published practice) still asks of a name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Advice {
-    /// "より強固なDMARCポリシー(quarantine又はreject)を設定する".
-    SetQuarantineOrReject,
-    /// "電子メールを利用していないドメインについて、DMARCのポリシーを p=reject と設定する".
-    SetRejectOnNoMail,
-    /// Quarantine meets the standard; the ministry's own course is reject once the DMARC
-    /// reports show legitimate mail passing ("対応が完了すればrejectへの変更").
-    MoveToReject,
-    /// "BIMIの導入を検討するとよい".
-    ConsiderBimi,
-    /// A BIMI logo that no receiver shows: BIMI needs DMARC at quarantine or reject.
-    BimiNeedsEnforcement,
+crate::codes! {
+    /// What the guideline (or the ministry's own published practice) still asks of a name.
+    pub enum Advice {
+        /// "より強固なDMARCポリシー(quarantine又はreject)を設定する".
+        SetQuarantineOrReject => "set-quarantine-or-reject",
+        /// "電子メールを利用していないドメインについて、DMARCのポリシーを p=reject と設定する".
+        SetRejectOnNoMail => "set-reject-no-mail",
+        /// Quarantine meets the standard; the ministry's own course is reject once the DMARC
+        /// reports show legitimate mail passing ("対応が完了すればrejectへの変更").
+        MoveToReject => "move-to-reject",
+        /// "BIMIの導入を検討するとよい".
+        ConsiderBimi => "consider-bimi",
+        /// A BIMI logo that no receiver shows: BIMI needs DMARC at quarantine or reject.
+        BimiNeedsEnforcement => "bimi-needs-enforcement",
+    }
 }
 
 impl Advice {
-    pub fn code(self) -> &'static str {
-        match self {
-            Advice::SetQuarantineOrReject => "set-quarantine-or-reject",
-            Advice::SetRejectOnNoMail => "set-reject-no-mail",
-            Advice::MoveToReject => "move-to-reject",
-            Advice::ConsiderBimi => "consider-bimi",
-            Advice::BimiNeedsEnforcement => "bimi-needs-enforcement",
-        }
-    }
-
     /// The advice in the guideline's words (Japanese) and in English.
     pub fn text(self) -> (&'static str, &'static str) {
         match self {

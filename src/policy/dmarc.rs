@@ -6,31 +6,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{TxtLookup, TxtSource, is_dmarc_record, only_one};
+use super::{PolicyDns, TxtLookup, is_dmarc_record, only_one};
+use crate::code::Code;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Policy {
-    None,
-    Quarantine,
-    Reject,
+crate::codes! {
+    /// A DMARC policy (`p`, `sp`, `np`).
+    pub enum Policy {
+        None => "none",
+        Quarantine => "quarantine",
+        Reject => "reject",
+    }
 }
 
 impl Policy {
     fn parse(v: &str) -> Option<Policy> {
-        Some(match v {
-            "none" => Policy::None,
-            "quarantine" => Policy::Quarantine,
-            "reject" => Policy::Reject,
-            _ => return None,
-        })
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Policy::None => "none",
-            Policy::Quarantine => "quarantine",
-            Policy::Reject => "reject",
-        }
+        Policy::from_code(v)
     }
 }
 
@@ -82,17 +72,53 @@ pub enum Problem {
     UnknownTag(String),
     /// A part between `;` that is not `tag=value`.
     Syntax(String),
+    /// §6.4: the version tag is not followed by `dmarc-sep` (`;`), as in `v=DMARC1 p=reject`:
+    /// nothing after it can be read, so no policy applies under either standard.
+    MissingSeparator(String),
+}
+
+crate::codes! {
+    /// What is wrong in a name's DMARC records, as tables count it.
+    pub enum ProblemKind {
+        MultipleRecords => "multiple-records",
+        MissingSeparator => "missing-separator",
+        MissingPolicy => "missing-p",
+        BadValue => "bad-value",
+        DuplicateTag => "duplicate-tag",
+        Syntax => "syntax",
+        /// Ignored (§6.3: "Unknown tags MUST be ignored"); listed for the researcher.
+        UnknownTag => "unknown-tag",
+    }
 }
 
 impl Problem {
-    pub fn code(&self) -> &'static str {
+    pub fn kind(&self) -> ProblemKind {
         match self {
-            Problem::MissingPolicy => "missing-p",
-            Problem::BadValue { .. } => "bad-value",
-            Problem::DuplicateTag(_) => "duplicate-tag",
-            Problem::UnknownTag(_) => "unknown-tag",
-            Problem::Syntax(_) => "syntax",
+            Problem::MissingPolicy => ProblemKind::MissingPolicy,
+            Problem::BadValue { .. } => ProblemKind::BadValue,
+            Problem::DuplicateTag(_) => ProblemKind::DuplicateTag,
+            Problem::UnknownTag(_) => ProblemKind::UnknownTag,
+            Problem::Syntax(_) => ProblemKind::Syntax,
+            Problem::MissingSeparator(_) => ProblemKind::MissingSeparator,
         }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+}
+
+/// The kinds of problem of a name's DMARC records (one record [`read`], or several), each
+/// once, in [`ProblemKind::ALL`] order.
+pub fn problems(read: &Result<DmarcRecord, DmarcError>) -> Vec<ProblemKind> {
+    match read {
+        Ok(r) => ProblemKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| r.problems.iter().any(|p| p.kind() == *k))
+            .collect(),
+        Err(DmarcError::MultipleRecords(_)) => vec![ProblemKind::MultipleRecords],
+        Err(DmarcError::NoRecord) => Vec::new(),
     }
 }
 
@@ -141,13 +167,15 @@ fn valid_uri(u: &str) -> bool {
 /// Parse a record that [`is_dmarc_record`] accepts. Tag names are case-insensitive; values are
 /// compared as the ABNF spells them (lower case keywords).
 pub fn parse(record: &str) -> Option<DmarcRecord> {
-    if !is_dmarc_record(record) {
-        return None;
-    }
+    let end = super::dmarc_version_end(record)?;
     let mut r = DmarcRecord::default();
+    let rest = record[end..].trim_start_matches([' ', '\t']);
+    if !rest.is_empty() && !rest.starts_with(';') {
+        r.problems.push(Problem::MissingSeparator(rest.to_string()));
+        return Some(r);
+    }
     let mut seen: Vec<String> = Vec::new();
-    // The first part is the version tag, already checked.
-    let parts: Vec<&str> = record.split(';').skip(1).collect();
+    let parts: Vec<&str> = rest.split(';').skip(1).collect();
     for (i, part) in parts.iter().enumerate() {
         let part = part.trim_matches([' ', '\t']);
         // §6.4: one separator may end the record; an empty part elsewhere (`;;`) is not in
@@ -241,40 +269,20 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
     Some(r)
 }
 
-/// How well a name is protected, as the 2025 standards ask (quarantine or reject at 100 %).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Protection {
-    Reject,
-    Quarantine,
-    None,
-    /// Quarantine or reject applied to part of the mail: `pct` < 100 (RFC 7489) or testing
-    /// mode `t=y` (RFC 9989).
-    Reduced,
-    /// A record that yields no policy (several records; RFC 7489: no valid `p` and no valid
-    /// `rua`).
-    Invalid,
-    Absent,
-}
-
-impl Protection {
-    pub const ALL: [Protection; 6] = [
-        Protection::Reject,
-        Protection::Quarantine,
-        Protection::Reduced,
-        Protection::None,
-        Protection::Invalid,
-        Protection::Absent,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Protection::Reject => "reject",
-            Protection::Quarantine => "quarantine",
-            Protection::None => "none",
-            Protection::Reduced => "pct-reduced",
-            Protection::Invalid => "invalid",
-            Protection::Absent => "absent",
-        }
+crate::codes! {
+    /// How well a name is protected, as the 2025 standards ask (quarantine or reject at
+    /// 100 %), strongest first.
+    pub enum Protection {
+        Reject => "reject",
+        Quarantine => "quarantine",
+        /// Quarantine or reject applied to part of the mail: `pct` < 100 (RFC 7489) or testing
+        /// mode `t=y` (RFC 9989).
+        Reduced => "pct-reduced",
+        None => "none",
+        /// A record that yields no policy (several records; RFC 7489: no valid `p` and no
+        /// valid `rua`).
+        Invalid => "invalid",
+        Absent => "absent",
     }
 }
 
@@ -314,6 +322,13 @@ pub fn protection_applying(
         Err(DmarcError::NoRecord) => return Protection::Absent,
         Err(DmarcError::MultipleRecords(_)) => return Protection::Invalid,
     };
+    if rec
+        .problems
+        .iter()
+        .any(|p| matches!(p, Problem::MissingSeparator(_)))
+    {
+        return Protection::Invalid;
+    }
     let bad_sp = rec
         .problems
         .iter()
@@ -360,13 +375,23 @@ pub enum Discovery {
     Failed,
 }
 
+crate::codes! {
+    /// Where discovery found the policy, as tables count it.
+    pub enum Source {
+        Own => "own",
+        Inherited => "inherited",
+        None => "none",
+        Failed => "failed",
+    }
+}
+
 impl Discovery {
-    pub fn code(&self) -> &'static str {
+    pub fn source(&self) -> Source {
         match self {
-            Discovery::Own => "own",
-            Discovery::Inherited { .. } => "inherited",
-            Discovery::NotFound => "none",
-            Discovery::Failed => "failed",
+            Discovery::Own => Source::Own,
+            Discovery::Inherited { .. } => Source::Inherited,
+            Discovery::NotFound => Source::None,
+            Discovery::Failed => Source::Failed,
         }
     }
 
@@ -446,36 +471,21 @@ pub fn authorizes(txts: &[String]) -> bool {
     txts.iter().any(|t| is_dmarc_record(t))
 }
 
-/// What the verification of a name's external report destinations found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RuaVerdict {
-    /// Every destination lies inside the Organizational Domain: nothing to verify.
-    NoneOutside,
-    /// Every external destination publishes its authorization.
-    Authorized,
-    /// At least one external destination does not: its reports are never sent.
-    Unauthorized,
-    /// A lookup failed and no destination was found unauthorized.
-    Failed,
+crate::codes! {
+    /// What the verification of a name's external report destinations found.
+    pub enum RuaVerdict {
+        /// Every destination lies inside the Organizational Domain: nothing to verify.
+        NoneOutside => "none-outside",
+        /// Every external destination publishes its authorization.
+        Authorized => "authorized",
+        /// At least one external destination does not: its reports are never sent.
+        Unauthorized => "unauthorized",
+        /// A lookup failed and no destination was found unauthorized.
+        Failed => "failed",
+    }
 }
 
 impl RuaVerdict {
-    pub const ALL: [RuaVerdict; 4] = [
-        RuaVerdict::NoneOutside,
-        RuaVerdict::Authorized,
-        RuaVerdict::Unauthorized,
-        RuaVerdict::Failed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RuaVerdict::NoneOutside => "none-outside",
-            RuaVerdict::Authorized => "authorized",
-            RuaVerdict::Unauthorized => "unauthorized",
-            RuaVerdict::Failed => "failed",
-        }
-    }
-
     /// From each destination's answer: `Some(authorized)`, or `None` where its lookup failed.
     pub fn of(answers: impl IntoIterator<Item = Option<bool>>) -> RuaVerdict {
         let mut verdict = RuaVerdict::NoneOutside;
@@ -519,7 +529,7 @@ pub fn tree_walk_targets(name: &str) -> Vec<&str> {
 /// several records there mean no DMARC processing. RFC 9989 §4.10: walk up the tree and stop
 /// at the first ancestor with exactly one DMARC record; several records at one step are
 /// discarded and the walk goes on (so a name with several records of its own may inherit).
-pub async fn discover<S: TxtSource>(
+pub async fn discover<S: PolicyDns>(
     name: &str,
     own: &[String],
     standard: Standard,

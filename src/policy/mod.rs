@@ -5,12 +5,11 @@
 pub mod bimi;
 pub mod compliance;
 pub mod dmarc;
+pub mod judgement;
 pub mod mta_sts;
 pub mod spf;
 pub mod tags;
 pub mod tls_rpt;
-
-use serde::{Deserialize, Serialize};
 
 /// What a TXT lookup made on the way (an SPF include or redirect target, a DMARC tree-walk
 /// step) gave.
@@ -23,9 +22,30 @@ pub enum TxtLookup {
     Failed,
 }
 
+/// The question an SPF `a`, `mx` or `exists` term asks of its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostQuery {
+    /// `a` and `exists`: the target's address records. A survey has no sender, so no address
+    /// family to follow: it asks A, the family of nearly all mail.
+    A,
+    /// `mx`: the target's MX records.
+    Mx,
+}
+
+/// What a [`HostQuery`] found: without a sender address only whether it found records matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Found,
+    /// NXDOMAIN or NODATA: a void lookup (RFC 7208 §4.6.4).
+    Void,
+    /// The lookup failed (timeout, SERVFAIL): a temperror, never void.
+    Failed,
+}
+
 /// The DNS that policy evaluation needs, supplied by the crawler (rate-limited, cached).
-pub trait TxtSource {
+pub trait PolicyDns {
     fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send;
+    fn host(&self, name: &str, q: HostQuery) -> impl std::future::Future<Output = Presence> + Send;
 }
 
 /// Whether a TXT record (its strings already joined, RFC 7208 §3.3) is an SPF record.
@@ -38,27 +58,32 @@ pub fn is_spf_record(txt: &str) -> bool {
     b.len() >= 6 && b[..6].eq_ignore_ascii_case(b"v=spf1") && (b.len() == 6 || b[6] == b' ')
 }
 
-/// Whether a TXT record at `_dmarc.<name>` is a DMARC record.
+/// Whether a TXT record at `_dmarc.<name>` is a DMARC record: what the ministry counts as
+/// declared (設定), valid or not.
 ///
 /// RFC 7489 §6.4 ABNF: `dmarc-version = "v" *WSP "=" *WSP %x44 %x4d %x41 %x52 %x43 %x31`: the
 /// tag name is case-insensitive, `DMARC1` is case-sensitive, white space may surround `=`, and
-/// it must be the first tag, followed by `;` (after optional white space) or the end. RFC 9989
-/// keeps the same rule.
+/// it must be the first tag. The record is declared when the version is followed by the end,
+/// white space or `;`: `v=DMARC1 p=reject` (no separator) was meant as DMARC and is read as a
+/// declared record that breaks the grammar ([`dmarc::Problem::MissingSeparator`]), never as
+/// absent; `v=DMARC10`, `v=DMARC2` or `p=none; v=DMARC1` are not DMARC. RFC 9989 keeps the
+/// same version tag.
 pub fn is_dmarc_record(txt: &str) -> bool {
-    let wsp = |s: &str| s.trim_start_matches([' ', '\t']).to_string();
-    let Some(rest) = txt.strip_prefix(['v', 'V']) else {
-        return false;
-    };
-    let rest = wsp(rest);
-    let Some(rest) = rest.strip_prefix('=') else {
-        return false;
-    };
-    let rest = wsp(rest);
-    let Some(rest) = rest.strip_prefix("DMARC1") else {
-        return false;
-    };
-    let rest = wsp(rest);
-    rest.is_empty() || rest.starts_with(';')
+    dmarc_version_end(txt).is_some()
+}
+
+/// Where the version tag of a declared DMARC record ends (see [`is_dmarc_record`]).
+pub(crate) fn dmarc_version_end(txt: &str) -> Option<usize> {
+    let wsp = |s: &str| s.trim_start_matches([' ', '\t']).len();
+    let rest = txt.strip_prefix(['v', 'V'])?;
+    let rest = &rest[rest.len() - wsp(rest)..];
+    let rest = rest.strip_prefix('=')?;
+    let rest = &rest[rest.len() - wsp(rest)..];
+    let rest = rest.strip_prefix("DMARC1")?;
+    match rest.chars().next() {
+        None | Some(' ' | '\t' | ';') => Some(txt.len() - rest.len()),
+        Some(_) => None,
+    }
 }
 
 /// The one record among `txts` that `is_record` accepts; otherwise how many there are (0, or
@@ -72,17 +97,18 @@ fn only_one(txts: &[String], is_record: fn(&str) -> bool) -> Result<&str, usize>
     }
 }
 
-/// What an MX answer says about mail to the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum MxKind {
-    /// At least one real exchange.
-    Hosts,
-    /// RFC 7505 §3: one MX with preference 0 and exchange "." says "no mail accepted".
-    Null,
-    /// A null MX beside other MX records, which RFC 7505 §3 forbids; mail still has hosts.
-    NullWithHosts,
-    /// No MX records.
-    None,
+crate::codes! {
+    /// What an MX answer says about mail to the name.
+    pub enum MxKind {
+        /// At least one real exchange.
+        Hosts => "hosts",
+        /// RFC 7505 §3: one MX with preference 0 and exchange "." says "no mail accepted".
+        Null => "null",
+        /// A null MX beside other MX records, which RFC 7505 §3 forbids; mail still has hosts.
+        NullWithHosts => "null-with-hosts",
+        /// No MX records.
+        None => "none",
+    }
 }
 
 impl MxKind {
@@ -108,34 +134,49 @@ impl MxKind {
     pub fn has_hosts(self) -> bool {
         matches!(self, MxKind::Hosts | MxKind::NullWithHosts)
     }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            MxKind::Hosts => "hosts",
-            MxKind::Null => "null",
-            MxKind::NullWithHosts => "null-with-hosts",
-            MxKind::None => "none",
-        }
-    }
 }
 
 /// A zone in memory for the policy tests: names not listed are void.
 #[cfg(test)]
 pub(crate) mod fake {
-    use super::{TxtLookup, TxtSource};
+    use super::{HostQuery, PolicyDns, Presence, TxtLookup};
     use std::collections::HashMap;
 
-    pub struct Fake(HashMap<String, TxtLookup>);
+    /// TXT records by name; address and MX answers by (name, question), the rest void.
+    pub struct Fake(
+        HashMap<String, TxtLookup>,
+        HashMap<(String, HostQuery), Presence>,
+    );
 
     impl Fake {
         pub fn new(zone: Vec<(&str, TxtLookup)>) -> Fake {
-            Fake(zone.into_iter().map(|(n, l)| (n.to_string(), l)).collect())
+            let txt = zone.into_iter().map(|(n, l)| (n.to_string(), l)).collect();
+            Fake(txt, HashMap::new())
+        }
+
+        pub fn with_hosts(mut self, hosts: Vec<(&str, HostQuery, Presence)>) -> Fake {
+            self.1
+                .extend(hosts.into_iter().map(|(n, q, p)| ((n.to_string(), q), p)));
+            self
         }
     }
 
-    impl TxtSource for Fake {
+    impl PolicyDns for Fake {
         fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
             let r = self.0.get(name).cloned().unwrap_or(TxtLookup::Void);
+            async move { r }
+        }
+
+        fn host(
+            &self,
+            name: &str,
+            q: HostQuery,
+        ) -> impl std::future::Future<Output = Presence> + Send {
+            let r = self
+                .1
+                .get(&(name.to_string(), q))
+                .copied()
+                .unwrap_or(Presence::Void);
             async move { r }
         }
     }
@@ -166,9 +207,13 @@ mod tests {
         assert!(is_dmarc_record("v=DMARC1;p=none"));
         assert!(is_dmarc_record("v = DMARC1 ; p=none"));
         assert!(is_dmarc_record("V=DMARC1"));
+        // Declared, though the grammar breaks after the version (no `;`): read as invalid.
+        assert!(is_dmarc_record("v=DMARC1 p=reject"));
+        assert!(is_dmarc_record("v=DMARC1\t,p=none"));
         assert!(!is_dmarc_record("v=dmarc1; p=none"));
         assert!(!is_dmarc_record("p=none; v=DMARC1"));
         assert!(!is_dmarc_record("v=DMARC2; p=none"));
+        assert!(!is_dmarc_record("v=DMARC10; p=none"));
         assert!(!is_dmarc_record("v=DMARC1x"));
     }
 

@@ -46,6 +46,7 @@ pub fn parse(record: &str) -> Result<StsRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::tags::Status;
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
@@ -72,7 +73,7 @@ mod tests {
             "v=STSv1 ; id=a",
             &format!("v=STSv1; id={}", "a".repeat(33)),
         ] {
-            assert_eq!(read(&v(&[bad])).code(), "invalid", "{bad}");
+            assert_eq!(read(&v(&[bad])).status(), Status::Invalid, "{bad}");
         }
         assert_eq!(read(&v(&["v=STSv2; id=a"])), Published::Absent);
         assert_eq!(read(&v(&[])), Published::Absent);

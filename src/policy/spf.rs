@@ -7,26 +7,19 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::{TxtLookup, TxtSource, is_spf_record, only_one};
+use super::{HostQuery, PolicyDns, Presence, TxtLookup, is_spf_record, only_one};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Qualifier {
-    Pass,
-    Fail,
-    SoftFail,
-    Neutral,
+crate::codes! {
+    /// A directive's qualifier (§4.6.2), spelt as its result.
+    pub enum Qualifier {
+        Pass => "pass",
+        Fail => "fail",
+        SoftFail => "softfail",
+        Neutral => "neutral",
+    }
 }
 
 impl Qualifier {
-    pub fn code(self) -> &'static str {
-        match self {
-            Qualifier::Pass => "pass",
-            Qualifier::Fail => "fail",
-            Qualifier::SoftFail => "softfail",
-            Qualifier::Neutral => "neutral",
-        }
-    }
-
     fn from_char(c: char) -> Option<Qualifier> {
         Some(match c {
             '+' => Qualifier::Pass,
@@ -117,16 +110,30 @@ pub enum SpfError {
     DuplicateModifier(String),
 }
 
+crate::codes! {
+    /// The class of an [`SpfError`], as tables count it.
+    pub enum SpfErrorKind {
+        NoRecord => "no-record",
+        MultipleRecords => "multiple-records",
+        Syntax => "syntax",
+        UnknownMechanism => "unknown-mechanism",
+        DuplicateModifier => "duplicate-modifier",
+    }
+}
+
 impl SpfError {
-    /// A stable code for tables.
-    pub fn code(&self) -> &'static str {
+    pub fn kind(&self) -> SpfErrorKind {
         match self {
-            SpfError::NoRecord => "no-record",
-            SpfError::MultipleRecords(_) => "multiple-records",
-            SpfError::UnknownMechanism(_) => "unknown-mechanism",
-            SpfError::Syntax { .. } => "syntax",
-            SpfError::DuplicateModifier(_) => "duplicate-modifier",
+            SpfError::NoRecord => SpfErrorKind::NoRecord,
+            SpfError::MultipleRecords(_) => SpfErrorKind::MultipleRecords,
+            SpfError::UnknownMechanism(_) => SpfErrorKind::UnknownMechanism,
+            SpfError::Syntax { .. } => SpfErrorKind::Syntax,
+            SpfError::DuplicateModifier(_) => SpfErrorKind::DuplicateModifier,
         }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
     }
 }
 
@@ -572,51 +579,29 @@ mod tests {
     }
 }
 
-/// A name's SPF in one word, as a survey tabulates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SpfVerdict {
-    /// Ends in `-all`.
-    HardFail,
-    /// Ends in `~all`.
-    SoftFail,
-    /// Ends in `?all`, or in no `all` at all (§4.7: the default result is neutral).
-    Neutral,
-    /// Ends in `+all`: anyone may send.
-    PassAll,
-    /// Several records, a syntax error, a loop, or a broken include/redirect target: permerror.
-    Invalid,
-    /// Over the 10 DNS-querying terms or 2 void lookups of §4.6.4: permerror.
-    LookupLimit,
-    /// A lookup on the way failed.
-    TempError,
-    Absent,
+crate::codes! {
+    /// A name's SPF in one word, as a survey tabulates it.
+    pub enum SpfVerdict {
+        /// Ends in `-all`.
+        HardFail => "hard-fail",
+        /// Ends in `~all`.
+        SoftFail => "soft-fail",
+        /// Ends in `?all`, or in no `all` at all (§4.7: the default result is neutral).
+        Neutral => "neutral",
+        /// Ends in `+all`: anyone may send.
+        PassAll => "pass-all",
+        /// Several records, a syntax error, a loop, or a broken include/redirect target:
+        /// permerror.
+        Invalid => "invalid",
+        /// Over the 10 DNS-querying terms or 2 void lookups of §4.6.4: permerror.
+        LookupLimit => "lookup-limit",
+        /// A lookup on the way failed.
+        TempError => "temperror",
+        Absent => "absent",
+    }
 }
 
 impl SpfVerdict {
-    pub const ALL: [SpfVerdict; 8] = [
-        SpfVerdict::HardFail,
-        SpfVerdict::SoftFail,
-        SpfVerdict::Neutral,
-        SpfVerdict::PassAll,
-        SpfVerdict::Invalid,
-        SpfVerdict::LookupLimit,
-        SpfVerdict::TempError,
-        SpfVerdict::Absent,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SpfVerdict::HardFail => "hard-fail",
-            SpfVerdict::SoftFail => "soft-fail",
-            SpfVerdict::Neutral => "neutral",
-            SpfVerdict::PassAll => "pass-all",
-            SpfVerdict::Invalid => "invalid",
-            SpfVerdict::LookupLimit => "lookup-limit",
-            SpfVerdict::TempError => "temperror",
-            SpfVerdict::Absent => "absent",
-        }
-    }
-
     /// From the record's parse and its tree.
     pub fn of(parsed: Result<&SpfRecord, &SpfError>, tree: Option<&TreeCost>) -> SpfVerdict {
         match (parsed, tree.map(|t| t.verdict)) {
@@ -637,53 +622,77 @@ impl SpfVerdict {
     }
 }
 
-/// How an SPF record's include/redirect tree came out, evaluated without a sender address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TreeVerdict {
-    Ok,
-    /// More than 10 DNS-querying terms over the tree (§4.6.4): permerror.
-    LookupLimit,
-    /// More than 2 void lookups (§4.6.4): permerror.
-    VoidLimit,
-    /// An include or redirect leads back to a record already being evaluated.
-    Loop,
-    /// An include or redirect target without exactly one valid SPF record (§5.2, §6.1).
-    BrokenTarget,
-    /// A lookup on the way failed: temperror.
-    TempError,
-}
-
-impl TreeVerdict {
-    pub fn code(self) -> &'static str {
-        match self {
-            TreeVerdict::Ok => "ok",
-            TreeVerdict::LookupLimit => "lookup-limit",
-            TreeVerdict::VoidLimit => "void-limit",
-            TreeVerdict::Loop => "loop",
-            TreeVerdict::BrokenTarget => "broken-target",
-            TreeVerdict::TempError => "temperror",
-        }
+crate::codes! {
+    /// How an SPF record's include/redirect tree came out, evaluated without a sender address.
+    pub enum TreeVerdict {
+        Ok => "ok",
+        /// More than 10 DNS-querying terms over the tree (§4.6.4): permerror.
+        LookupLimit => "lookup-limit",
+        /// More than 2 void lookups (§4.6.4): permerror.
+        VoidLimit => "void-limit",
+        /// An include or redirect leads back to a record already being evaluated.
+        Loop => "loop",
+        /// An include or redirect target without exactly one valid SPF record (§5.2, §6.1).
+        BrokenTarget => "broken-target",
+        /// A lookup on the way failed: temperror.
+        TempError => "temperror",
     }
 }
 
 /// The DNS cost of a record's tree: terms counted and the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreeCost {
-    pub dns_terms: usize,
-    pub void_lookups: usize,
+    pub dns_terms: u32,
+    pub void_lookups: u32,
     pub verdict: TreeVerdict,
     /// The `all` that ends evaluation for a sender no mechanism matches: the record's own, or
     /// the one its `redirect=` chain reaches (§6.1).
     pub final_all: Option<Qualifier>,
 }
 
-/// Records fetched in one evaluation at most: past 10 counted terms the answer is already
-/// permerror, so a hostile fan-out can never cost more than this many queries.
-pub const MAX_TREE_FETCHES: usize = 11;
+/// Lookups made in one evaluation at most: each answers one DNS-querying term (an include or
+/// redirect target's TXT, an `a`, `mx` or `exists` target's records), and past 10 terms the
+/// answer is already permerror, so a hostile record can never cost more queries than this.
+pub const MAX_TREE_LOOKUPS: u32 = 11;
 
-/// Follow `include:` and `redirect=` (targets without macros; those need a sender) from
-/// `record`, published at `domain`, counting what §4.6.4 limits.
-pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) -> TreeCost {
+/// What one DNS-querying term of a record asks.
+enum Step<'a> {
+    /// `include:` or `redirect=`: the target's SPF record.
+    Record(&'a str),
+    /// `a`, `mx`, `exists`: whether the target has records (`a` and `mx` without a target
+    /// ask the domain the record belongs to).
+    Host(&'a str, HostQuery),
+}
+
+/// The DNS-querying terms of `rec`, published at `here`, in evaluation order: the directives
+/// up to `all`, then `redirect=` when there is no `all` (§6.1). `ptr` is not asked: it needs
+/// the sender's address.
+fn steps<'a>(rec: &'a SpfRecord, here: &'a str) -> Vec<Step<'a>> {
+    let mut out: Vec<Step> = rec
+        .evaluated()
+        .filter_map(|d| match &d.mechanism {
+            Mechanism::Include(t) => Some(Step::Record(t)),
+            Mechanism::A { domain, .. } => {
+                Some(Step::Host(domain.as_deref().unwrap_or(here), HostQuery::A))
+            }
+            Mechanism::Mx { domain, .. } => {
+                Some(Step::Host(domain.as_deref().unwrap_or(here), HostQuery::Mx))
+            }
+            Mechanism::Exists(t) => Some(Step::Host(t, HostQuery::A)),
+            _ => None,
+        })
+        .collect();
+    if rec.all().is_none() {
+        out.extend(rec.redirect().map(Step::Record));
+    }
+    out
+}
+
+/// Follow `include:` and `redirect=`, and look up the targets of `a`, `mx` and `exists`, from
+/// `record`, published at `domain`, counting what §4.6.4 limits: 10 DNS-querying terms and 2
+/// void lookups (an answer with no records, or NXDOMAIN). Targets with macros are skipped:
+/// they need a sender. At most [`MAX_TREE_LOOKUPS`] lookups.
+pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) -> TreeCost {
     let mut cost = TreeCost {
         dns_terms: 0,
         void_lookups: 0,
@@ -700,70 +709,74 @@ pub async fn tree_cost<S: TxtSource>(domain: &str, record: &SpfRecord, src: &S) 
             .flatten()
     };
     let mut pending_redirect = redirect_of(record);
-    let mut fetches = 0;
+    let mut lookups = 0;
     // Depth-first with an explicit stack of (record, chain of names leading to it).
     let mut stack: Vec<(SpfRecord, Vec<String>)> =
         vec![(record.clone(), vec![domain.to_ascii_lowercase()])];
     while let Some((rec, chain)) = stack.pop() {
-        cost.dns_terms += rec.dns_terms();
+        cost.dns_terms += rec.dns_terms() as u32;
         if cost.dns_terms > 10 {
             cost.verdict = TreeVerdict::LookupLimit;
             return cost;
         }
-        let targets = rec
-            .evaluated()
-            .filter_map(|d| match &d.mechanism {
-                Mechanism::Include(t) => Some(t),
-                _ => None,
-            })
-            // §6.1: redirect is ignored when the record has `all`.
-            .chain(rec.redirect().filter(|_| rec.all().is_none()).map(|_| {
-                rec.modifiers
-                    .iter()
-                    .find_map(|m| match m {
-                        Modifier::Redirect(t) => Some(t),
-                        _ => None,
-                    })
-                    .expect("redirect present")
-            }));
-        for target in targets.filter(|t| !t.contains('%')) {
+        let here = chain.last().expect("the chain starts at the domain");
+        for step in steps(&rec, here) {
+            let target = match step {
+                Step::Record(t) | Step::Host(t, _) => t,
+            };
+            if target.contains('%') {
+                continue;
+            }
             let t = target.trim_end_matches('.').to_ascii_lowercase();
-            if chain.contains(&t) {
+            if matches!(step, Step::Record(_)) && chain.contains(&t) {
                 cost.verdict = TreeVerdict::Loop;
                 return cost;
             }
-            fetches += 1;
-            if fetches > MAX_TREE_FETCHES {
+            lookups += 1;
+            if lookups > MAX_TREE_LOOKUPS {
                 cost.verdict = TreeVerdict::LookupLimit;
                 return cost;
             }
-            let txts = match src.txt(&t).await {
-                TxtLookup::Records(r) => r,
-                TxtLookup::Void => {
+            let found = match step {
+                Step::Host(_, q) => src.host(&t, q).await,
+                Step::Record(_) => match src.txt(&t).await {
+                    TxtLookup::Records(txts) => {
+                        match select(&txts).and_then(parse) {
+                            Ok(next) => {
+                                if pending_redirect.as_deref() == Some(t.as_str()) {
+                                    cost.final_all = next.all();
+                                    pending_redirect = redirect_of(&next);
+                                }
+                                let mut c = chain.clone();
+                                c.push(t);
+                                stack.push((next, c));
+                            }
+                            Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
+                        }
+                        Presence::Found
+                    }
+                    TxtLookup::Void => {
+                        // §5.2, §6.1: a target without a record is a permerror, and the
+                        // lookup is void besides.
+                        cost.verdict = TreeVerdict::BrokenTarget;
+                        Presence::Void
+                    }
+                    TxtLookup::Failed => Presence::Failed,
+                },
+            };
+            match found {
+                Presence::Found => {}
+                Presence::Void => {
                     cost.void_lookups += 1;
                     if cost.void_lookups > 2 {
                         cost.verdict = TreeVerdict::VoidLimit;
                         return cost;
                     }
-                    cost.verdict = TreeVerdict::BrokenTarget;
-                    continue;
                 }
-                TxtLookup::Failed => {
+                Presence::Failed => {
                     cost.verdict = TreeVerdict::TempError;
                     return cost;
                 }
-            };
-            match select(&txts).and_then(parse) {
-                Ok(next) => {
-                    if pending_redirect.as_deref() == Some(t.as_str()) {
-                        cost.final_all = next.all();
-                        pending_redirect = redirect_of(&next);
-                    }
-                    let mut c = chain.clone();
-                    c.push(t);
-                    stack.push((next, c));
-                }
-                Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
             }
         }
     }
@@ -813,6 +826,57 @@ mod tree_tests {
             ],
         );
         assert_eq!((c.dns_terms, c.verdict), (4, TreeVerdict::Ok));
+    }
+
+    /// RFC 7208 §4.6.4: "SPF implementations SHOULD limit 'void lookups' to two. [...] If
+    /// this limit is exceeded, the check_host() function MUST return 'permerror'." A void
+    /// lookup is any of the DNS-querying terms' queries that returns no records: an `a`,
+    /// `mx` or `exists` target as well as an include or redirect target.
+    #[test]
+    fn void_lookups_of_a_mx_and_exists_targets_count() {
+        let host = |n: &'static str, q| (n, q, Presence::Found);
+        let provider = ("_spf.provider.example", rec("v=spf1 ip4:192.0.2.0/24 -all"));
+        let with = |record: &str, hosts| {
+            let src = Fake::new(vec![provider.clone()]).with_hosts(hosts);
+            let r = parse(record).unwrap();
+            let c = futures::executor::block_on(tree_cost("example.jp", &r, &src));
+            (c, SpfVerdict::of(Ok(&r), Some(&c)))
+        };
+        let limit = (3, TreeVerdict::VoidLimit, SpfVerdict::LookupLimit);
+        for record in [
+            "v=spf1 a:gone1.example a:gone2.example a:gone3.example -all",
+            "v=spf1 mx:nomx1.example mx:nomx2.example mx:nomx3.example -all",
+            "v=spf1 exists:x1.example exists:x2.example exists:x3.example -all",
+        ] {
+            let (c, v) = with(record, vec![]);
+            assert_eq!((c.void_lookups, c.verdict, v), limit, "{record}");
+        }
+        // Two void lookups are allowed: with a valid include the record stands.
+        let (c, v) = with(
+            "v=spf1 a:gone1.example mx:nomx1.example include:_spf.provider.example -all",
+            vec![],
+        );
+        assert_eq!(
+            (c.void_lookups, c.verdict, v),
+            (2, TreeVerdict::Ok, SpfVerdict::HardFail)
+        );
+        // `a` and `mx` without a target ask the record's own domain; targets that answer are
+        // not void.
+        let (c, _) = with(
+            "v=spf1 a mx exists:up.example a:gone.example -all",
+            vec![
+                host("example.jp", HostQuery::A),
+                host("example.jp", HostQuery::Mx),
+                host("up.example", HostQuery::A),
+            ],
+        );
+        assert_eq!((c.void_lookups, c.verdict), (1, TreeVerdict::Ok));
+        // A failed lookup is a temperror, never void; a macro target is not asked.
+        let src =
+            Fake::new(vec![]).with_hosts(vec![("down.example", HostQuery::A, Presence::Failed)]);
+        let r = parse("v=spf1 exists:%{i}.x.example a:down.example -all").unwrap();
+        let c = futures::executor::block_on(tree_cost("example.jp", &r, &src));
+        assert_eq!((c.void_lookups, c.verdict), (0, TreeVerdict::TempError));
     }
 
     #[test]

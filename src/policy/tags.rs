@@ -17,13 +17,23 @@ pub enum Published<R> {
     Absent,
 }
 
+crate::codes! {
+    /// What [`Published`] found, as tables count it.
+    pub enum Status {
+        Valid => "valid",
+        Invalid => "invalid",
+        Multiple => "multiple",
+        Absent => "absent",
+    }
+}
+
 impl<R> Published<R> {
-    pub fn code(&self) -> &'static str {
+    pub fn status(&self) -> Status {
         match self {
-            Published::Valid(_) => "valid",
-            Published::Invalid(_) => "invalid",
-            Published::Multiple(_) => "multiple",
-            Published::Absent => "absent",
+            Published::Valid(_) => Status::Valid,
+            Published::Invalid(_) => Status::Invalid,
+            Published::Multiple(_) => Status::Multiple,
+            Published::Absent => Status::Absent,
         }
     }
 

@@ -54,6 +54,7 @@ pub fn parse(record: &str) -> Result<TlsRptRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::tags::Status;
 
     fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
@@ -80,7 +81,7 @@ mod tests {
             "v=TLSRPTv1 rua=mailto:a@b.jp",
             "v=TLSRPTv1; rua=mailto:a@b.jp; rua=mailto:c@d.jp",
         ] {
-            assert_eq!(read(&v(&[bad])).code(), "invalid", "{bad}");
+            assert_eq!(read(&v(&[bad])).status(), Status::Invalid, "{bad}");
         }
         assert_eq!(
             read(&v(&["v=TLSRPTv2; rua=mailto:a@b.jp"])),

@@ -277,27 +277,27 @@ pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -
             );
         }
         for ((name, measures), color) in series.iter().zip(PALETTE) {
-            let points: Vec<(f64, f64, &Measure)> = measures
+            let points: Vec<(usize, f64, f64, &Measure)> = measures
                 .iter()
                 .enumerate()
-                .filter_map(|(i, m)| ratio(m).map(|r| (x_at(i), bottom - (bottom - top) * r, m)))
+                .filter_map(|(i, m)| ratio(m).map(|r| (i, x_at(i), bottom - (bottom - top) * r, m)))
                 .collect();
             let path: Vec<String> = points
                 .iter()
-                .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+                .map(|(_, x, y, _)| format!("{x:.1},{y:.1}"))
                 .collect();
             let _ = write!(
                 svg,
                 "<polyline class=\"line\" points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
                 path.join(" ")
             );
-            for (i, (x, y, m)) in points.iter().enumerate() {
+            for (i, x, y, m) in &points {
                 let _ = write!(
                     svg,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{} {} {}: {}</title></circle>",
                     esc(label),
                     esc(name),
-                    esc(runs.get(i).map_or("", String::as_str)),
+                    esc(runs.get(*i).map_or("", String::as_str)),
                     share_text(m)
                 );
             }

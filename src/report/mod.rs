@@ -14,8 +14,9 @@ use serde::Serialize;
 use crate::policy::dmarc::Protection;
 use crate::run::OpenedRun;
 use crate::tabulate::{
-    self, Lang, LgGroup, Measure, SPF_ERROR_CLASSES, Table, TabulateError, TrendSeries,
-    change_points, h, lg_label, protection_classes, scan_results, type_label,
+    self, Core, Guideline, Lang, LgGroup, LgRow, Measure, Results, Table, TabulateError,
+    Tabulation, TrendSeries, change_points, h, lg_label, protection_classes, spf_error_classes,
+    type_label,
 };
 
 const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
@@ -68,54 +69,36 @@ struct Page {
     text: BTreeMap<&'static str, String>,
 }
 
-/// The tables of one run that the headline rates come from.
-struct HeadlineTables {
-    types: Vec<(Option<crate::zone::JpType>, tabulate::TypeRow)>,
-    strength: tabulate::ClassRows,
-    regions: tabulate::LgRows,
-}
-
-impl HeadlineTables {
-    fn of(run: &OpenedRun) -> Result<HeadlineTables, TabulateError> {
-        let lf = scan_results(&[run.dir.results()])?;
-        Ok(HeadlineTables {
-            types: tabulate::jp_type_table(lf.clone())?,
-            strength: tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?,
-            regions: tabulate::localgov_tables(lf)?.0,
+/// The rates the page leads with: MX over all of .jp, SPF and DMARC over the names with MX,
+/// DMARC at quarantine or reject over the same, and local governments' DMARC.
+fn headline_measures(c: &Core) -> Vec<Measure> {
+    let all = c
+        .types
+        .iter()
+        .find(|(t, _)| t.is_none())
+        .map(|(_, r)| *r)
+        .unwrap_or_default();
+    let strong = c
+        .strength
+        .iter()
+        .find(|(t, _)| t.is_none())
+        .map(|(_, counts)| {
+            // Classes in Protection::ALL order (reject, quarantine first), then unresolved.
+            let unresolved = counts.last().copied().unwrap_or(0);
+            Measure {
+                count: counts[..2].iter().sum(),
+                denominator: counts.iter().sum::<u64>() - unresolved,
+                unresolved,
+            }
         })
-    }
-
-    /// The rates the page leads with: MX over all of .jp, SPF and DMARC over the names with
-    /// MX, DMARC at quarantine or reject over the same, and local governments' DMARC.
-    fn measures(&self) -> Vec<Measure> {
-        let all = self
-            .types
-            .iter()
-            .find(|(t, _)| t.is_none())
-            .map(|(_, r)| *r)
-            .unwrap_or_default();
-        let strong = self
-            .strength
-            .iter()
-            .find(|(t, _)| t.is_none())
-            .map(|(_, c)| {
-                // Classes in Protection::ALL order, then unresolved.
-                let unresolved = c.last().copied().unwrap_or(0);
-                Measure {
-                    count: c[..2].iter().sum(),
-                    denominator: c.iter().sum::<u64>() - unresolved,
-                    unresolved,
-                }
-            })
-            .unwrap_or_default();
-        let lg = self
-            .regions
-            .iter()
-            .find(|(g, _)| *g == LgGroup::All)
-            .map(|(_, r)| r.dmarc)
-            .unwrap_or_default();
-        vec![all.mx, all.spf, all.dmarc, strong, lg]
-    }
+        .unwrap_or_default();
+    let lg = c
+        .regions
+        .iter()
+        .find(|(g, _)| *g == LgGroup::All)
+        .map(|(_, r)| r.dmarc)
+        .unwrap_or_default();
+    vec![all.mx, all.spf, all.dmarc, strong, lg]
 }
 
 fn text(lang: Lang) -> BTreeMap<&'static str, String> {
@@ -171,29 +154,10 @@ fn change(history: &[Vec<Measure>], i: usize) -> Option<String> {
     (n >= 2).then(|| change_points(&history[n - 2][i], &history[n - 1][i]))?
 }
 
-/// Render the report of the last of `runs` (oldest first); the earlier ones give the trend.
-pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportError> {
-    let run = runs.last().expect("at least one run");
+/// The headline figures of the last run of `history` (one list of measures per run, oldest
+/// first), each with its change since the run before.
+fn headlines(history: &[Vec<Measure>], lang: Lang) -> Vec<Headline> {
     let t = |ja: &str, en: &str| h(lang, ja, en);
-    let results = [run.dir.results()];
-    let lf = scan_results(&results)?;
-    let (regions, prefectures) = tabulate::localgov_tables(lf.clone())?;
-    let this = HeadlineTables {
-        types: tabulate::jp_type_table(lf.clone())?,
-        strength: tabulate::dmarc_strength_table(lf.clone(), "dmarc_protection")?,
-        regions,
-    };
-    let spf_errors = tabulate::spf_error_table(lf)?;
-    let mut history = runs[..runs.len() - 1]
-        .iter()
-        .map(|r| HeadlineTables::of(r).map(|t| t.measures()))
-        .collect::<Result<Vec<_>, _>>()?;
-    history.push(this.measures());
-    let HeadlineTables {
-        types,
-        strength,
-        regions,
-    } = this;
     let labels = [
         t("MX設定率", "MX rate"),
         t("SPF設定率(対MX)", "SPF rate (of MX)"),
@@ -204,7 +168,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         ),
         t("地方公共団体のDMARC設定率", "Local governments' DMARC rate"),
     ];
-    let headlines = labels
+    labels
         .into_iter()
         .enumerate()
         .map(|(i, label)| {
@@ -215,13 +179,28 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
                     .pct(1)
                     .map_or_else(|| "–".to_string(), |p| format!("{p}%")),
                 detail: format!("{} / {}", thousands(m.count), thousands(m.denominator)),
-                change: change(&history, i),
+                change: change(history, i),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let mut charts = BTreeMap::new();
-    let type_names: Vec<String> = types.iter().map(|(ty, _)| type_label(*ty, lang)).collect();
+/// A tile map of the local governments' rates: its chart key, the rate, its title (ja, en).
+type TileMap = (
+    &'static str,
+    fn(&LgRow) -> Measure,
+    &'static str,
+    &'static str,
+);
+
+/// The charts of the ministry's measures: per type, per region, the prefecture tile maps.
+fn adoption_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    let type_names: Vec<String> = c
+        .types
+        .iter()
+        .map(|(ty, _)| type_label(*ty, lang))
+        .collect();
     charts.insert(
         "types",
         Chart {
@@ -236,11 +215,11 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
                 &[
                     (
                         "SPF".to_string(),
-                        types.iter().map(|(_, r)| r.spf).collect(),
+                        c.types.iter().map(|(_, r)| r.spf).collect(),
                     ),
                     (
                         "DMARC".to_string(),
-                        types.iter().map(|(_, r)| r.dmarc).collect(),
+                        c.types.iter().map(|(_, r)| r.dmarc).collect(),
                     ),
                 ],
             ),
@@ -250,7 +229,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             ),
         },
     );
-    let region_names: Vec<String> = regions.iter().map(|(g, _)| lg_label(*g, lang)).collect();
+    let region_names: Vec<String> = c.regions.iter().map(|(g, _)| lg_label(*g, lang)).collect();
     charts.insert(
         "regions",
         Chart {
@@ -265,15 +244,15 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
                 &[
                     (
                         "MX".to_string(),
-                        regions.iter().map(|(_, r)| r.mx).collect(),
+                        c.regions.iter().map(|(_, r)| r.mx).collect(),
                     ),
                     (
                         "SPF".to_string(),
-                        regions.iter().map(|(_, r)| r.spf).collect(),
+                        c.regions.iter().map(|(_, r)| r.spf).collect(),
                     ),
                     (
                         "DMARC".to_string(),
-                        regions.iter().map(|(_, r)| r.dmarc).collect(),
+                        c.regions.iter().map(|(_, r)| r.dmarc).collect(),
                     ),
                 ],
             ),
@@ -283,28 +262,29 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             ),
         },
     );
-    for (key, measure, ja, en) in [
+    let pref = |code: u8| {
+        c.prefectures
+            .iter()
+            .find(|(g, _)| *g == LgGroup::Prefecture(code))
+            .map(|(_, r)| *r)
+            .unwrap_or_default()
+    };
+    let maps: [TileMap; 2] = [
         (
             "tiles_spf",
-            0usize,
+            |r| r.spf,
             "都道府県別 地方公共団体の SPF 設定率",
             "Local governments' SPF rate by prefecture",
         ),
         (
             "tiles_dmarc",
-            1,
+            |r| r.dmarc,
             "都道府県別 地方公共団体の DMARC 設定率",
             "Local governments' DMARC rate by prefecture",
         ),
-    ] {
-        let tiles = prefecture_tiles(lang, |code| {
-            let row = prefectures
-                .iter()
-                .find(|(g, _)| *g == LgGroup::Prefecture(code))
-                .map(|(_, r)| *r)
-                .unwrap_or_default();
-            if measure == 0 { row.spf } else { row.dmarc }
-        });
+    ];
+    for (key, measure, ja, en) in maps {
+        let tiles = prefecture_tiles(lang, |code| measure(&pref(code)));
         charts.insert(
             key,
             Chart {
@@ -317,6 +297,12 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             },
         );
     }
+}
+
+/// The charts of the policies' readings: DMARC strength and SPF errors per type.
+fn reading_charts(tab: &Tabulation, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    let strength = &tab.core.strength;
     let strength_colors = [
         "#009E73", "#56B4E9", "#F0E442", "#E69F00", "#D55E00", "#BBBBBB", "#666666",
     ];
@@ -325,10 +311,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         .zip(strength_colors)
         .collect();
     strength_classes.push((t("未解決", "unresolved"), strength_colors[6]));
-    let strength_names: Vec<String> = strength
-        .iter()
-        .map(|(ty, _)| type_label(*ty, lang))
-        .collect();
+    debug_assert_eq!(Protection::ALL.len() + 1, strength_classes.len());
     charts.insert(
         "strength",
         Chart {
@@ -336,7 +319,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             svg: stacked_bars(
                 &t("DMARCポリシーの強さ", "DMARC policy strength"),
                 &t("割合(%)", "Share (%)"),
-                &strength_names,
+                &strength.iter().map(|(ty, _)| type_label(*ty, lang)).collect::<Vec<_>>(),
                 &strength_classes,
                 &strength.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
             ),
@@ -346,17 +329,17 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             ),
         },
     );
-    debug_assert_eq!(Protection::ALL.len() + 1, strength_classes.len());
     let spf_colors = [
         "#D55E00", "#E69F00", "#CC79A7", "#F0E442", "#0072B2", "#56B4E9", "#000000", "#999999",
         "#BBBBBB", "#009E73", "#666666",
     ];
-    let mut spf_classes: Vec<(String, &str)> = SPF_ERROR_CLASSES
+    let mut spf_classes: Vec<(String, &str)> = spf_error_classes()
         .iter()
         .map(|c| c.to_string())
         .zip(spf_colors)
         .collect();
     spf_classes.push((t("その他", "other"), spf_colors[10]));
+    let spf_errors = &tab.spf_errors;
     charts.insert(
         "spf_errors",
         Chart {
@@ -371,7 +354,33 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             note: t("ok 以外は RFC 7208 に照らした誤り(構文、DNS参照10回超、ループ等)。", "Every class but ok is an error under RFC 7208 (syntax, over 10 DNS lookups, loops, ...)."),
         },
     );
+}
 
+/// The charts of the 2025 guideline: the local governments meeting it per prefecture, and the
+/// verdicts per type.
+fn guideline_charts(g: &Guideline, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    let tiles = prefecture_tiles(lang, |code| {
+        g.localgov_prefectures
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or_else(Measure::default, |(_, v)| Guideline::meeting(v))
+    });
+    let title = t(
+        "都道府県別 地方公共団体の2025年ガイドライン適合率",
+        "Local governments meeting the 2025 guideline by prefecture",
+    );
+    charts.insert(
+        "tiles_guideline",
+        Chart {
+            svg: tile_map(&title, &t("適合率", "Rate"), &tiles),
+            title,
+            note: t(
+                "DMARC quarantine 以上(メール不使用のドメインは reject)の地方公共団体のドメイン名の割合。",
+                "Share of the local governments' names with DMARC at quarantine or reject (reject where they send no mail).",
+            ),
+        },
+    );
     let verdict_colors = [
         "#009E73", "#56B4E9", "#CC79A7", "#E69F00", "#D55E00", "#BBBBBB", "#666666",
     ];
@@ -380,42 +389,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
         .zip(verdict_colors)
         .collect();
     verdict_classes.push((t("未解決", "unresolved"), verdict_colors[6]));
-    let lf = scan_results(&results)?;
-    if tabulate::has_guideline_columns(&lf)? {
-        let lg = tabulate::compliance_prefecture_table(lf.clone(), true)?;
-        let tiles = prefecture_tiles(lang, |code| {
-            // The verdicts meeting the guideline are the first two classes; the last slot is
-            // unresolved.
-            let counts = lg
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, v)| v.as_slice());
-            counts.map_or_else(Measure::default, |v| {
-                let unresolved = v[v.len() - 1];
-                Measure {
-                    count: v[0] + v[1],
-                    denominator: v.iter().sum::<u64>() - unresolved,
-                    unresolved,
-                }
-            })
-        });
-        let title = t(
-            "都道府県別 地方公共団体の2025年ガイドライン適合率",
-            "Local governments meeting the 2025 guideline by prefecture",
-        );
-        charts.insert(
-            "tiles_guideline",
-            Chart {
-                svg: tile_map(&title, &t("適合率", "Rate"), &tiles),
-                title,
-                note: t(
-                    "DMARC quarantine 以上(メール不使用のドメインは reject)の地方公共団体のドメイン名の割合。",
-                    "Share of the local governments' names with DMARC at quarantine or reject (reject where they send no mail).",
-                ),
-            },
-        );
-        let compliance = tabulate::compliance_table(lf)?;
-        charts.insert(
+    charts.insert(
         "compliance",
         Chart {
             title: t(
@@ -425,12 +399,12 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             svg: stacked_bars(
                 &t("ガイドラインに照らした判定", "Guideline verdicts"),
                 &t("割合(%)", "Share (%)"),
-                &compliance
+                &g.compliance
                     .iter()
                     .map(|(ty, _)| type_label(*ty, lang))
                     .collect::<Vec<_>>(),
                 &verdict_classes,
-                &compliance.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+                &g.compliance.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
             ),
             note: t(
                 "DMARCは組織ドメインからの適用を含む(RFC 7489)。未解決はDNSの応答が得られなかったもの。",
@@ -438,19 +412,44 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             ),
         },
     );
-    }
+}
 
-    let mut tables: BTreeMap<String, Table> = tabulate::tables(&results, lang)?
+/// Render the report of the last of `runs` (oldest first), whose tabulation is `this`; the
+/// earlier runs give the trend and the headlines' changes.
+pub fn render_report(
+    runs: &[OpenedRun],
+    this: &Tabulation,
+    lang: Lang,
+) -> Result<String, ReportError> {
+    let run = runs.last().expect("at least one run");
+    let older: Vec<Core> = runs[..runs.len() - 1]
+        .iter()
+        .map(|r| Core::of(&Results::open(r.dir.results())?))
+        .collect::<Result<_, TabulateError>>()?;
+    let cores: Vec<&Core> = older.iter().chain([&this.core]).collect();
+    let history: Vec<Vec<Measure>> = cores.iter().map(|c| headline_measures(c)).collect();
+
+    let mut charts = BTreeMap::new();
+    adoption_charts(&this.core, lang, &mut charts);
+    if !this.core.strength.is_empty() {
+        reading_charts(this, lang, &mut charts);
+    }
+    if let Some(g) = &this.guideline {
+        guideline_charts(g, lang, &mut charts);
+    }
+    let mut tables: BTreeMap<String, Table> = this
+        .tables(lang)
         .into_iter()
         .map(|t| (t.name.clone(), t))
         .collect();
     if runs.len() > 1 {
-        let series = tabulate::trend_series(runs)?;
+        let series = tabulate::trend_series(&cores);
         charts.insert("trend", trend_chart(runs, &series, lang));
         let trend = tabulate::trend_table(runs, &series, lang);
         tables.insert(trend.name.clone(), trend);
     }
 
+    let t = |ja: &str, en: &str| h(lang, ja, en);
     let page = Page {
         lang: match lang {
             Lang::Ja => "ja",
@@ -473,7 +472,7 @@ pub fn render_report(runs: &[OpenedRun], lang: Lang) -> Result<String, ReportErr
             .iter()
             .map(|r| format!("{} ({})", r.label, r.date()))
             .collect(),
-        headlines,
+        headlines: headlines(&history, lang),
         charts,
         tables,
         text: text(lang),
@@ -512,7 +511,9 @@ fn trend_chart(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Chart 
             panels.push((group.to_string(), Vec::new()));
         }
         let panel = &mut panels.last_mut().expect("pushed above").1;
-        panel.push((s.measure.to_uppercase(), s.per_run.clone()));
+        // A run without the group has no point there.
+        let per_run = s.per_run.iter().map(|m| m.unwrap_or_default()).collect();
+        panel.push((s.measure.to_uppercase(), per_run));
     }
     // Runs by date, or by folder where two share a day.
     let dates: std::collections::HashSet<&str> = runs.iter().map(OpenedRun::date).collect();

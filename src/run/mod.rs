@@ -4,6 +4,7 @@
 
 mod merge;
 mod results;
+pub mod schema;
 mod shard;
 
 use std::collections::BTreeMap;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::crawl::{CrawlOptions, NameResult};
+use crate::record::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
 pub use merge::{MergeError, merge};
@@ -44,6 +45,23 @@ pub enum RunError {
     Exists { path: PathBuf },
     #[error("cannot write results.parquet: {0}")]
     Parquet(#[from] polars::error::PolarsError),
+    #[error(
+        "{path}: line {line} is not a journal record ({reason}). The journal is damaged there: \
+         keep the lines before it (`head -n {keep} journal.jsonl > j && mv j journal.jsonl`) and \
+         `mailcensus survey --resume` crawls the rest again; or survey again into a new folder"
+    )]
+    CorruptJournal {
+        path: PathBuf,
+        line: u64,
+        keep: u64,
+        reason: String,
+    },
+    #[error(
+        "{path} was written by another version of mailcensus ({found}; this one reads journal \
+         format {JOURNAL_FORMAT}): resume, retry or merge the run with the version that started it \
+         (its manifest names it), or survey again"
+    )]
+    JournalFormat { path: PathBuf, found: String },
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> RunError + '_ {
@@ -106,23 +124,7 @@ impl Manifest {
         if !r.is_resolved() {
             self.unresolved_names += 1;
         }
-        let checks = [
-            ("bimi", &r.bimi),
-            ("mta_sts", &r.mta_sts),
-            ("tls_rpt", &r.tls_rpt),
-            ("ns", &r.ns),
-        ];
-        let rua = r.rua_checks.iter().flatten().map(|c| ("rua", c.outcome));
-        let lookups = [("mx", &r.mx), ("txt", &r.txt), ("dmarc", &r.dmarc)]
-            .into_iter()
-            .chain(
-                checks
-                    .into_iter()
-                    .filter_map(|(k, p)| Some((k, p.as_ref()?))),
-            )
-            .map(|(k, p)| (k, p.outcome))
-            .chain(rua);
-        for (lookup, outcome) in lookups {
+        for (lookup, outcome) in r.lookups() {
             *self
                 .outcomes
                 .entry(lookup.to_string())
@@ -248,8 +250,18 @@ impl RunDir {
     }
 }
 
-/// Appends results to `journal.jsonl`, one JSON object a line, fsync'd every `sync_every`
-/// lines so a crash loses at most the last unsynced batch (which a resume crawls again).
+/// The journal's format; its first line says which it is.
+pub const JOURNAL_FORMAT: u32 = 2;
+
+/// The first line of a journal: its format.
+#[derive(Serialize, Deserialize)]
+struct JournalHeader {
+    mailcensus_journal: u32,
+}
+
+/// Appends results to `journal.jsonl`, one JSON object a line after a header line,
+/// fsync'd every `sync_every` lines so a crash loses at most the last unsynced batch (which a
+/// resume crawls again).
 pub struct JournalWriter {
     path: PathBuf,
     out: BufWriter<File>,
@@ -259,7 +271,7 @@ pub struct JournalWriter {
 
 impl JournalWriter {
     /// Open for appending. A last line cut short by a crash is cut off first, so that the
-    /// next record starts on a line of its own.
+    /// next record starts on a line of its own; a new journal gets its header.
     pub fn open(run: &RunDir) -> Result<JournalWriter, RunError> {
         let path = run.file(JOURNAL_FILE);
         let file = OpenOptions::new()
@@ -269,20 +281,36 @@ impl JournalWriter {
             .open(&path)
             .map_err(io_err(&path))?;
         truncate_torn_tail(&file).map_err(io_err(&path))?;
-        Ok(JournalWriter {
+        let empty = file.metadata().map_err(io_err(&path))?.len() == 0;
+        if !empty {
+            // Appending to another format's journal would corrupt it.
+            JournalReader::open(run)?;
+        }
+        let mut w = JournalWriter {
             path,
             out: BufWriter::with_capacity(1 << 20, file),
             since_sync: 0,
             sync_every: 4096,
-        })
+        };
+        if empty {
+            let header = JournalHeader {
+                mailcensus_journal: JOURNAL_FORMAT,
+            };
+            w.line(&header)?;
+        }
+        Ok(w)
     }
 
-    pub fn append(&mut self, r: &NameResult) -> Result<(), RunError> {
-        serde_json::to_writer(&mut self.out, r).map_err(|e| RunError::Io {
+    fn line(&mut self, v: &impl Serialize) -> Result<(), RunError> {
+        serde_json::to_writer(&mut self.out, v).map_err(|e| RunError::Io {
             path: self.path.clone(),
             source: io::Error::other(e),
         })?;
-        self.out.write_all(b"\n").map_err(io_err(&self.path))?;
+        self.out.write_all(b"\n").map_err(io_err(&self.path))
+    }
+
+    pub fn append(&mut self, r: &NameResult) -> Result<(), RunError> {
+        self.line(r)?;
         self.since_sync += 1;
         if self.since_sync >= self.sync_every {
             self.sync()?;
@@ -322,37 +350,76 @@ fn truncate_torn_tail(file: &File) -> io::Result<()> {
     file.set_len(0)
 }
 
-/// Reads the journal back. A last line cut short by a crash is skipped and counted, not fatal.
+/// Reads the journal back. Only a last line cut short by a crash (no newline after it) is
+/// skipped (the next append cuts it off); any other line that is not a record is an error
+/// naming it.
 pub struct JournalReader {
-    lines: io::Lines<BufReader<File>>,
+    input: BufReader<File>,
     path: PathBuf,
-    pub torn: u64,
+    line: u64,
+    buf: String,
 }
 
 impl JournalReader {
     pub fn open(run: &RunDir) -> Result<JournalReader, RunError> {
         let path = run.file(JOURNAL_FILE);
         let f = File::open(&path).map_err(io_err(&path))?;
-        Ok(JournalReader {
-            lines: BufReader::with_capacity(1 << 20, f).lines(),
+        let mut r = JournalReader {
+            input: BufReader::with_capacity(1 << 20, f),
             path,
-            torn: 0,
-        })
+            line: 0,
+            buf: String::new(),
+        };
+        let found = match r.next_line() {
+            Ok(None) => return Ok(r),
+            Ok(Some(true)) => serde_json::from_str::<JournalHeader>(&r.buf)
+                .map(|h| format!("journal format {}", h.mailcensus_journal))
+                .unwrap_or_else(|_| "a journal without a format header".to_string()),
+            Ok(Some(false)) => "a journal cut short".to_string(),
+            Err(e) => return Err(e),
+        };
+        if found != format!("journal format {JOURNAL_FORMAT}") {
+            return Err(RunError::JournalFormat {
+                path: r.path,
+                found,
+            });
+        }
+        Ok(r)
+    }
+
+    /// The next line into `buf`: `Some(true)` whole, `Some(false)` without its newline (only
+    /// the last line can be), `None` at the end.
+    fn next_line(&mut self) -> Result<Option<bool>, RunError> {
+        self.buf.clear();
+        let n = self
+            .input
+            .read_line(&mut self.buf)
+            .map_err(io_err(&self.path))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let whole = self.buf.ends_with('\n');
+        Ok(Some(whole))
     }
 }
 
 impl Iterator for JournalReader {
     type Item = Result<NameResult, RunError>;
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let line = match self.lines.next()? {
-                Ok(l) => l,
-                Err(e) => return Some(Err(io_err(&self.path)(e))),
-            };
-            match serde_json::from_str(&line) {
-                Ok(r) => return Some(Ok(r)),
-                Err(_) => self.torn += 1,
-            }
+        let whole = match self.next_line() {
+            Ok(w) => w?,
+            Err(e) => return Some(Err(e)),
+        };
+        match serde_json::from_str(&self.buf) {
+            Ok(r) => Some(Ok(r)),
+            Err(_) if !whole => None,
+            Err(e) => Some(Err(RunError::CorruptJournal {
+                path: self.path.clone(),
+                line: self.line,
+                keep: self.line - 1,
+                reason: e.to_string(),
+            })),
         }
     }
 }

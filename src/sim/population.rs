@@ -326,9 +326,12 @@ fn decode_synthetic(name: &str) -> Option<(JpType, u64)> {
     let labels: Vec<&str> = name.split('.').collect();
     let (t, label) = match labels.as_slice() {
         [_, x, "lg", "jp"] => (JpType::Lg, *x),
-        [x, org, "jp"] if JpType::ALL.iter().any(|t| t.org_label() == Some(org)) => {
-            (org.parse().ok()?, *x)
-        }
+        [x, org, "jp"] if JpType::ALL.iter().any(|t| t.org_label() == Some(org)) => (
+            JpType::ALL
+                .into_iter()
+                .find(|t| t.org_label() == Some(org))?,
+            *x,
+        ),
         [x, "jp"] => (JpType::General, *x),
         [x, "example", "com"] => (JpType::Other, *x),
         [x, .., "jp"] => (JpType::Geographic, *x),

@@ -78,7 +78,7 @@ impl TypeSpec {
             if row[0].eq_ignore_ascii_case("ALL") {
                 continue;
             }
-            let t: JpType = row[0].parse().map_err(SimError::Spec)?;
+            let t = JpType::parse_category(&row[0]).map_err(SimError::Spec)?;
             let c = Counts {
                 total: num(&row, "total_domains", 1)?,
                 mx: num(&row, "mx", 2)?,

@@ -9,58 +9,69 @@ use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h};
 use super::{
-    ClassRows, Measure, TabulateError, add_counts, add_measure, class_counts, flag, known,
-    rows_by_type, u,
+    ClassRows, Measure, Results, TabulateError, add_counts, add_measure, class_counts, flag, is_in,
+    known, rows_by_type, u,
 };
+use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::Verdict;
-use crate::zone::refdata;
+use crate::policy::dmarc::{Protection, RuaVerdict};
+use crate::policy::judgement::Dnssec;
+use crate::policy::tags::Status;
+use crate::run::schema::{self, Column};
+use crate::zone::{JpType, refdata};
+
+/// The tables this module makes, as `tables/` names them.
+pub const TABLES: [&str; 5] = [
+    "compliance_government",
+    "compliance",
+    "compliance_prefectures",
+    "checks",
+    "dns_operators",
+];
 
 /// One rate of a rates table: names where `hit` holds among those where `known` holds.
-pub struct Rate {
-    pub header: (&'static str, &'static str),
+struct Rate {
     hit: Expr,
     known: Expr,
 }
 
-fn rate(header: (&'static str, &'static str), hit: Expr, known: Expr) -> Rate {
+fn rate(hit: Expr, known: Expr) -> Rate {
     Rate {
-        header,
         hit: hit.fill_null(lit(false)).and(known.clone()),
         known,
     }
 }
 
-fn is_in(column: &str, codes: &[&str]) -> Expr {
-    codes
-        .iter()
-        .map(|c| col(column).eq(lit(*c)))
-        .reduce(|a, b| a.or(b))
-        .expect("at least one code")
-        .fill_null(lit(false))
-}
-
-fn effective_at_least_quarantine() -> Expr {
-    is_in("dmarc_effective_7489", &["quarantine", "reject"])
+/// The protection that applies (RFC 7489, the Organizational Domain's included) is one of
+/// `values`.
+fn effective(values: &[Protection]) -> Expr {
+    is_in(&schema::DMARC_EFFECTIVE_7489, values)
 }
 
 fn bimi_logo() -> Rate {
     rate(
-        ("BIMIロゴ", "bimi_logo"),
-        is_in("bimi", &["logo", "logo-evidence"]),
-        known("bimi"),
+        is_in(
+            &schema::BIMI,
+            &[BimiStatus::Logo, BimiStatus::LogoWithEvidence],
+        ),
+        known(&schema::BIMI),
     )
 }
 
 fn meets() -> Rate {
+    let meeting: Vec<Verdict> = Verdict::ALL
+        .iter()
+        .copied()
+        .filter(|v| v.meets_requirements())
+        .collect();
     rate(
-        ("基準を満たす", "meets_guideline"),
-        is_in("compliance", &["compliant", "compliant-advice"]),
-        known("compliance"),
+        is_in(&schema::COMPLIANCE, &meeting),
+        known(&schema::COMPLIANCE),
     )
 }
 
 /// A group's names and its rates.
-type Rated = (u64, Vec<Measure>);
+pub type Rated = (u64, Vec<Measure>);
 
 /// Names and rates per value of the string expression `key`.
 fn rates_by(
@@ -70,25 +81,14 @@ fn rates_by(
 ) -> Result<HashMap<String, Rated>, TabulateError> {
     let mut aggs = vec![len().cast(DataType::UInt64).alias("names")];
     for (i, r) in rates.iter().enumerate() {
-        aggs.push(
-            r.hit
-                .clone()
-                .cast(DataType::UInt64)
-                .sum()
-                .alias(format!("hit{i}")),
-        );
-        aggs.push(
-            r.known
-                .clone()
-                .cast(DataType::UInt64)
-                .sum()
-                .alias(format!("known{i}")),
-        );
+        aggs.push(super::count(r.hit.clone(), &format!("hit{i}")));
+        aggs.push(super::count(r.known.clone(), &format!("known{i}")));
     }
     let df = lf.group_by([key.alias("key")]).agg(aggs).collect()?;
+    let keys = df.column("key")?.str()?;
     let mut out = HashMap::new();
     for i in 0..df.height() {
-        let Some(k) = df.column("key")?.get(i)?.get_str().map(str::to_string) else {
+        let Some(k) = keys.get(i) else {
             continue;
         };
         let names = u(&df, "names", i);
@@ -102,43 +102,19 @@ fn rates_by(
                 }
             })
             .collect();
-        out.insert(k, (names, measures));
+        out.insert(k.to_string(), (names, measures));
     }
     Ok(out)
 }
 
-/// The 2025 guideline's verdicts of all names (mail domains and no-mail domains alike), per
-/// type.
-pub fn compliance_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
-    let codes: Vec<&str> = Verdict::ALL.iter().map(|v| v.code()).collect();
-    Ok(rows_by_type(
-        class_counts(lf, "jp_type", col("compliance"), &codes)?,
-        vec![0; codes.len() + 1],
-        add_counts,
-    ))
+fn add_rated(a: &mut Rated, b: &Rated) {
+    a.0 += b.0;
+    a.1.iter_mut()
+        .zip(&b.1)
+        .for_each(|(x, y)| add_measure(x, y));
 }
 
-/// The same per prefecture, over the names that have one (geographic names and local
-/// governments; with `localgov_only`, the local governments'), in JIS order.
-pub fn compliance_prefecture_table(
-    lf: LazyFrame,
-    localgov_only: bool,
-) -> Result<Vec<(u8, Vec<u64>)>, TabulateError> {
-    let codes: Vec<&str> = Verdict::ALL.iter().map(|v| v.code()).collect();
-    let lf = lf.filter(col("prefecture_code").is_not_null());
-    let lf = match localgov_only {
-        true => lf.filter(col("lgcode").is_not_null()),
-        false => lf,
-    };
-    let mut by_pref = class_counts(lf, "prefecture", col("compliance"), &codes)?;
-    Ok(refdata()
-        .prefectures
-        .iter()
-        .filter_map(|p| Some((p.code, by_pref.remove(&p.name_ja)?)))
-        .collect())
-}
-
-/// The government groups of [`gov_table`], in its row order.
+/// The government groups of the government table, in its row order.
 const GOV_GROUPS: [(&str, &str); 5] = [
     ("政府機関等(go.jp)", "government (go.jp)"),
     (
@@ -150,194 +126,317 @@ const GOV_GROUPS: [(&str, &str); 5] = [
     ("市区町村", "municipalities"),
 ];
 
+const GOV_RATES: [(&str, &str); 6] = [
+    ("DMARCあり", "dmarc"),
+    ("quarantine以上", "quarantine_or_reject"),
+    ("メール不使用でreject", "no_mail_reject"),
+    ("BIMIロゴ", "bimi_logo"),
+    ("基準を満たす", "meets_guideline"),
+    ("推奨事項なし", "fully_compliant"),
+];
+
 fn gov_rates() -> Vec<Rate> {
-    let eff = "dmarc_effective_7489";
-    let no_mail = flag("no_mail");
+    let eff = &schema::DMARC_EFFECTIVE_7489;
+    let declared: Vec<Protection> = Protection::ALL
+        .iter()
+        .copied()
+        .filter(|p| *p != Protection::Absent)
+        .collect();
     vec![
+        rate(effective(&declared), known(eff)),
         rate(
-            ("DMARCあり", "dmarc"),
-            col(eff).neq(lit("absent")),
+            effective(&[Protection::Quarantine, Protection::Reject]),
             known(eff),
         ),
         rate(
-            ("quarantine以上", "quarantine_or_reject"),
-            effective_at_least_quarantine(),
-            known(eff),
-        ),
-        rate(
-            ("メール不使用でreject", "no_mail_reject"),
-            col(eff).eq(lit("reject")),
-            no_mail.and(known(eff)),
+            effective(&[Protection::Reject]),
+            flag(&schema::NO_MAIL).and(known(eff)),
         ),
         bimi_logo(),
         meets(),
         rate(
-            ("推奨事項なし", "fully_compliant"),
-            col("compliance").eq(lit("compliant")),
-            known("compliance"),
+            is_in(&schema::COMPLIANCE, &[Verdict::Compliant]),
+            known(&schema::COMPLIANCE),
         ),
     ]
 }
 
 /// What a ministry officer publishes: the guideline's measures for government bodies, over
 /// all their names (DMARC as it applies, the Organizational Domain's included, RFC 7489).
-pub fn gov_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
+fn gov_rows(r: &Results) -> Result<Vec<Rated>, TabulateError> {
     // Prefectures' own local-government codes are PP000C; municipalities' PPnnnC, nnn >= 100.
-    let prefectural = col("lgcode").str().slice(lit(2), lit(3)).eq(lit("000"));
-    let group = when(col("jp_type").eq(lit("GO")))
+    let lgcode = col(schema::LGCODE.name);
+    let prefectural = lgcode.clone().str().slice(lit(2), lit(3)).eq(lit("000"));
+    let group = when(is_in(&schema::JP_TYPE, &[JpType::Go]))
         .then(lit(GOV_GROUPS[0].0))
-        .when(col("lgcode").is_not_null().and(prefectural))
+        .when(lgcode.clone().is_not_null().and(prefectural))
         .then(lit(GOV_GROUPS[3].0))
-        .when(col("lgcode").is_not_null())
+        .when(lgcode.is_not_null())
         .then(lit(GOV_GROUPS[4].0))
         .otherwise(lit(NULL).cast(DataType::String));
     let rates = gov_rates();
-    let mut by = rates_by(lf.clone(), group, &rates)?;
+    let mut by = rates_by(r.frame(), group, &rates)?;
     // A part of the go.jp row, so grouped apart.
-    let central = lf.filter(flag("central_government"));
+    let central = r.frame().filter(flag(&schema::CENTRAL_GOVERNMENT));
     by.extend(rates_by(central, lit(GOV_GROUPS[1].0), &rates)?);
     let empty = (0, vec![Measure::default(); rates.len()]);
     let mut take = |g: usize| by.remove(GOV_GROUPS[g].0).unwrap_or_else(|| empty.clone());
     let (go, central, pref, muni) = (take(0), take(1), take(3), take(4));
     let mut localgov = pref.clone();
     add_rated(&mut localgov, &muni);
-    let rows = vec![
-        (GOV_GROUPS[0], go),
-        (GOV_GROUPS[1], central),
-        (GOV_GROUPS[2], localgov),
-        (GOV_GROUPS[3], pref),
-        (GOV_GROUPS[4], muni),
-    ];
-    Ok(render::rates_table(
-        "compliance_government",
-        h(
-            lang,
-            "政府機関等・地方公共団体の2025年ガイドライン対応状況(6.2.2(1)-3、DMARCは組織ドメインからの適用を含む)",
-            "Government bodies against the 2025 guideline (6.2.2(1)-3; DMARC as it applies, Organizational Domain included)",
-        ),
-        h(lang, "区分", "group"),
-        &rates,
-        rows.into_iter()
-            .map(|((ja, en), r)| (h(lang, ja, en), r))
-            .collect(),
-        lang,
-    ))
+    Ok(vec![go, central, localgov, pref, muni])
 }
 
+const CHECK_RATES: [(&str, &str); 6] = [
+    ("BIMIロゴ", "bimi_logo"),
+    ("BIMI(VMC付き)", "bimi_with_evidence"),
+    ("MTA-STS", "mta_sts"),
+    ("TLS-RPT", "tls_rpt"),
+    ("DNSSEC(AD)", "dnssec_ad"),
+    ("外部rua承認済(対外部rua)", "external_rua_authorized"),
+];
+
 /// Adoption of the opt-in checks' records by the names with MX, per type.
-pub fn checks_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
+fn check_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
+    let verified = &schema::DMARC_RUA_VERIFIED;
     let rates = vec![
         bimi_logo(),
         rate(
-            ("BIMI(VMC付き)", "bimi_with_evidence"),
-            is_in("bimi", &["logo-evidence"]),
-            known("bimi"),
+            is_in(&schema::BIMI, &[BimiStatus::LogoWithEvidence]),
+            known(&schema::BIMI),
         ),
         rate(
-            ("MTA-STS", "mta_sts"),
-            is_in("mta_sts", &["valid"]),
-            known("mta_sts"),
+            is_in(&schema::MTA_STS, &[Status::Valid]),
+            known(&schema::MTA_STS),
         ),
         rate(
-            ("TLS-RPT", "tls_rpt"),
-            is_in("tls_rpt", &["valid"]),
-            known("tls_rpt"),
+            is_in(&schema::TLS_RPT, &[Status::Valid]),
+            known(&schema::TLS_RPT),
         ),
         rate(
-            ("DNSSEC(AD)", "dnssec_ad"),
-            is_in("dnssec", &["secure"]),
-            known("dnssec"),
+            is_in(&schema::DNSSEC, &[Dnssec::Secure]),
+            known(&schema::DNSSEC),
         ),
         rate(
-            ("外部rua承認済(対外部rua)", "external_rua_authorized"),
-            is_in("dmarc_rua_verified", &["authorized"]),
-            is_in("dmarc_rua_verified", &["authorized", "unauthorized"]),
+            is_in(verified, &[RuaVerdict::Authorized]),
+            is_in(
+                verified,
+                &[RuaVerdict::Authorized, RuaVerdict::Unauthorized],
+            ),
         ),
     ];
-    let by = rates_by(lf.filter(flag("has_mx")), col("jp_type"), &rates)?;
-    let rows = rows_by_type(by, (0, vec![Measure::default(); rates.len()]), add_rated);
-    Ok(render::rates_table(
-        "checks",
-        h(
-            lang,
-            "BIMI・MTA-STS・TLS-RPT・DNSSEC・DMARCレポート送付先の確認(MXありドメイン名)",
-            "BIMI, MTA-STS, TLS-RPT, DNSSEC and DMARC report destinations (names with MX)",
-        ),
-        h(lang, "種別", "type"),
+    let by = rates_by(
+        r.frame().filter(flag(&schema::HAS_MX)),
+        col(schema::JP_TYPE.name),
         &rates,
-        rows.into_iter()
-            .map(|(t, r)| (render::type_label(t, lang), r))
-            .collect(),
-        lang,
+    )?;
+    Ok(rows_by_type(
+        by,
+        (0, vec![Measure::default(); rates.len()]),
+        add_rated,
     ))
-}
-
-fn add_rated(a: &mut Rated, b: &Rated) {
-    a.0 += b.0;
-    a.1.iter_mut()
-        .zip(&b.1)
-        .for_each(|(x, y)| add_measure(x, y));
 }
 
 /// Operators listed by name at most; the rest are summed as "other".
 const TOP_OPERATORS: usize = 20;
 
+/// A row of the operator table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperatorRow {
+    /// An operator: the registered domain of its NS hosts.
+    Named(String),
+    /// The operators past the largest [`TOP_OPERATORS`].
+    Other,
+    /// Names served by their own registered domain's hosts.
+    SelfHosted,
+}
+
+const OPERATOR_RATES: [(&str, &str); 5] = [
+    ("MX", "mx"),
+    ("SPF(対MX)", "spf_of_mx"),
+    ("DMARC(対MX)", "dmarc_of_mx"),
+    ("quarantine以上(対MX)", "quarantine_or_reject_of_mx"),
+    ("基準を満たす", "meets_guideline"),
+];
+
 /// Adoption per DNS operator (the registered domain of the NS hosts), the largest first:
 /// names operating their own DNS are one row, the operators past the largest
 /// [`TOP_OPERATORS`] another.
-pub fn operator_table(lf: LazyFrame, lang: Lang) -> Result<Table, TabulateError> {
-    let self_hosted = h(lang, "(自組織で運用)", "(self-hosted)");
-    let op = when(col("dns_operator").eq(col("registered_domain")))
-        .then(lit(self_hosted.clone()))
-        .otherwise(col("dns_operator"));
-    let mx = flag("has_mx");
+fn operator_rows(r: &Results) -> Result<Vec<(OperatorRow, Rated)>, TabulateError> {
+    // No registered domain contains a space, so this key cannot be an operator's.
+    const SELF: &str = "self hosted";
+    let op = &schema::DNS_OPERATOR;
+    let key = when(col(op.name).eq(col(schema::REGISTERED_DOMAIN.name)))
+        .then(lit(SELF))
+        .otherwise(col(op.name));
+    let mx = flag(&schema::HAS_MX);
     let rates = vec![
-        rate(("MX", "mx"), flag("has_mx"), known("has_mx")),
+        rate(flag(&schema::HAS_MX), known(&schema::HAS_MX)),
         rate(
-            ("SPF(対MX)", "spf_of_mx"),
-            flag("has_spf"),
-            mx.clone().and(known("has_spf")),
+            flag(&schema::HAS_SPF),
+            mx.clone().and(known(&schema::HAS_SPF)),
         ),
         rate(
-            ("DMARC(対MX)", "dmarc_of_mx"),
-            flag("has_dmarc"),
-            mx.clone().and(known("has_dmarc")),
+            flag(&schema::HAS_DMARC),
+            mx.clone().and(known(&schema::HAS_DMARC)),
         ),
         rate(
-            ("quarantine以上(対MX)", "quarantine_or_reject_of_mx"),
-            effective_at_least_quarantine(),
-            mx.and(known("dmarc_effective_7489")),
+            effective(&[Protection::Quarantine, Protection::Reject]),
+            mx.and(known(&schema::DMARC_EFFECTIVE_7489)),
         ),
         meets(),
     ];
-    let by = rates_by(lf.filter(known("dns_operator")), op, &rates)?;
+    let by = rates_by(r.frame().filter(known(op)), key, &rates)?;
     let mut rows: Vec<(String, Rated)> = by.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
     let own = rows
         .iter()
-        .position(|(k, _)| *k == self_hosted)
-        .map(|i| rows.remove(i));
+        .position(|(k, _)| k == SELF)
+        .map(|i| (OperatorRow::SelfHosted, rows.remove(i).1));
+    let mut out: Vec<(OperatorRow, Rated)> = Vec::new();
     if rows.len() > TOP_OPERATORS {
         let rest = rows.split_off(TOP_OPERATORS);
         let mut other = (0, vec![Measure::default(); rates.len()]);
         for (_, r) in &rest {
             add_rated(&mut other, r);
         }
-        rows.push((h(lang, "その他", "other"), other));
+        out.extend(rows.into_iter().map(|(k, r)| (OperatorRow::Named(k), r)));
+        out.push((OperatorRow::Other, other));
+    } else {
+        out.extend(rows.into_iter().map(|(k, r)| (OperatorRow::Named(k), r)));
     }
-    rows.extend(own);
-    Ok(render::rates_table(
-        "dns_operators",
-        h(
-            lang,
-            "DNS事業者(NSホストの登録ドメイン)ごとの設定状況",
-            "Adoption by DNS operator (registered domain of the NS hosts)",
-        ),
-        h(lang, "DNS事業者", "dns_operator"),
-        &rates,
-        rows,
-        lang,
-    ))
+    out.extend(own);
+    Ok(out)
+}
+
+/// The 2025 guideline's verdicts of the names of `lf` (mail domains and no-mail domains
+/// alike), per value of `key`.
+fn verdicts_by(lf: LazyFrame, key: &Column) -> Result<HashMap<String, Vec<u64>>, TabulateError> {
+    let codes = schema::COMPLIANCE.codes_of(&Verdict::ALL);
+    class_counts(lf, key, col(schema::COMPLIANCE.name), &codes)
+}
+
+/// The verdicts per prefecture, over the names that have one (geographic names and local
+/// governments; with `localgov_only`, the local governments'), in JIS order.
+fn verdicts_per_prefecture(
+    r: &Results,
+    localgov_only: bool,
+) -> Result<Vec<(u8, Vec<u64>)>, TabulateError> {
+    let lf = r.frame().filter(known(&schema::PREFECTURE_CODE));
+    let lf = match localgov_only {
+        true => lf.filter(known(&schema::LGCODE)),
+        false => lf,
+    };
+    let mut by_pref = verdicts_by(lf, &schema::PREFECTURE)?;
+    Ok(refdata()
+        .prefectures
+        .iter()
+        .filter_map(|p| Some((p.code, by_pref.remove(&p.name_ja)?)))
+        .collect())
+}
+
+/// The guideline's tables of a run, computed once.
+pub struct Guideline {
+    /// Verdicts per type (all names), then unresolved.
+    pub compliance: ClassRows,
+    /// Verdicts per prefecture: of all names with one, and of the local governments'.
+    pub prefectures: Vec<(u8, Vec<u64>)>,
+    pub localgov_prefectures: Vec<(u8, Vec<u64>)>,
+    /// The government table's rows, in [`GOV_GROUPS`] order.
+    pub government: Vec<Rated>,
+    pub checks: Vec<(Option<JpType>, Rated)>,
+    pub operators: Vec<(OperatorRow, Rated)>,
+}
+
+impl Guideline {
+    pub fn of(r: &Results) -> Result<Guideline, TabulateError> {
+        let by_type = verdicts_by(r.frame(), &schema::JP_TYPE)?;
+        Ok(Guideline {
+            compliance: rows_by_type(by_type, vec![0; Verdict::ALL.len() + 1], add_counts),
+            prefectures: verdicts_per_prefecture(r, false)?,
+            localgov_prefectures: verdicts_per_prefecture(r, true)?,
+            government: gov_rows(r)?,
+            checks: check_rows(r)?,
+            operators: operator_rows(r)?,
+        })
+    }
+
+    /// The share meeting the guideline out of a verdict row (the verdicts meeting it are the
+    /// first two classes; the last slot is unresolved).
+    pub fn meeting(counts: &[u64]) -> Measure {
+        let unresolved = counts[counts.len() - 1];
+        Measure {
+            count: counts[0] + counts[1],
+            denominator: counts.iter().sum::<u64>() - unresolved,
+            unresolved,
+        }
+    }
+
+    /// The tables, in [`TABLES`] order.
+    pub fn tables(&self, lang: Lang) -> Vec<Table> {
+        let gov = GOV_GROUPS
+            .iter()
+            .zip(&self.government)
+            .map(|((ja, en), r)| (h(lang, ja, en), r.clone()))
+            .collect();
+        let checks = self
+            .checks
+            .iter()
+            .map(|(t, r)| (render::type_label(*t, lang), r.clone()))
+            .collect();
+        let operators = self
+            .operators
+            .iter()
+            .map(|(o, r)| {
+                let label = match o {
+                    OperatorRow::Named(n) => n.clone(),
+                    OperatorRow::Other => h(lang, "その他", "other"),
+                    OperatorRow::SelfHosted => h(lang, "(自組織で運用)", "(self-hosted)"),
+                };
+                (label, r.clone())
+            })
+            .collect();
+        vec![
+            render::rates_table(
+                TABLES[0],
+                h(
+                    lang,
+                    "政府機関等・地方公共団体の2025年ガイドライン対応状況(6.2.2(1)-3、DMARCは組織ドメインからの適用を含む)",
+                    "Government bodies against the 2025 guideline (6.2.2(1)-3; DMARC as it applies, Organizational Domain included)",
+                ),
+                h(lang, "区分", "group"),
+                &GOV_RATES,
+                gov,
+                lang,
+            ),
+            render::compliance_table(&self.compliance, lang),
+            render::compliance_prefecture_table(&self.prefectures, lang),
+            render::rates_table(
+                TABLES[3],
+                h(
+                    lang,
+                    "BIMI・MTA-STS・TLS-RPT・DNSSEC・DMARCレポート送付先の確認(MXありドメイン名)",
+                    "BIMI, MTA-STS, TLS-RPT, DNSSEC and DMARC report destinations (names with MX)",
+                ),
+                h(lang, "種別", "type"),
+                &CHECK_RATES,
+                checks,
+                lang,
+            ),
+            render::rates_table(
+                TABLES[4],
+                h(
+                    lang,
+                    "DNS事業者(NSホストの登録ドメイン)ごとの設定状況",
+                    "Adoption by DNS operator (registered domain of the NS hosts)",
+                ),
+                h(lang, "DNS事業者", "dns_operator"),
+                &OPERATOR_RATES,
+                operators,
+                lang,
+            ),
+        ]
+    }
 }
 
 /// The compliance verdicts' class labels, short enough for a column header.

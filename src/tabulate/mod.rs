@@ -1,20 +1,25 @@
-//! The ministry's tables from `results.parquet` (Polars lazy queries), with the rounding rule
-//! in one place and unresolved lookups kept out of every denominator.
+//! The ministry's tables from `results.parquet` (Polars lazy queries over the columns the
+//! [`schema`] declares), with the rounding rule in one place and unresolved lookups kept out
+//! of every denominator. A results file is checked when opened: every column of its schema
+//! version present with its type, every code one its enum knows.
 
 mod checks;
 mod render;
 mod trend;
 
-pub use checks::{compliance_prefecture_table, compliance_table, verdict_classes};
+pub use checks::{Guideline, OperatorRow, verdict_classes};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::policy::dmarc::Protection;
-use crate::policy::spf::SpfVerdict;
+use crate::code::Code;
+use crate::policy::dmarc::{Protection, Source};
+use crate::policy::spf::{SpfErrorKind, SpfVerdict, TreeVerdict};
+use crate::run::schema::{self, Column, Fill};
 use crate::zone::{JpType, Region, refdata};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +28,35 @@ pub enum TabulateError {
     Read {
         path: String,
         source: polars::error::PolarsError,
+    },
+    #[error(
+        "{path} is not a mailcensus results file: it has none of the results columns (`mailcensus columns` lists them)"
+    )]
+    NotResults { path: String },
+    #[error(
+        "{path} lacks the column `{column}` of results schema {since}, though it holds columns of schema {version}: the file was changed after the survey wrote it; restore it from the run, or survey again"
+    )]
+    MissingColumn {
+        path: String,
+        column: &'static str,
+        since: u32,
+        version: u32,
+    },
+    #[error("{path}: column `{column}` is {found}, not {expected} as the results schema says")]
+    ColumnType {
+        path: String,
+        column: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+    #[error(
+        "{path}: column `{column}` holds {value:?}, which is none of its codes ({codes}): the file comes from a newer mailcensus or was changed"
+    )]
+    UnknownCode {
+        path: String,
+        column: &'static str,
+        value: String,
+        codes: String,
     },
     #[error("query failed: {0}")]
     Query(#[from] polars::error::PolarsError),
@@ -94,12 +128,143 @@ pub enum LgGroup {
     All,
 }
 
-fn flag(name: &str) -> Expr {
-    col(name).fill_null(lit(false))
+/// A results file opened for tabulating, checked against the schema.
+pub struct Results {
+    lf: LazyFrame,
+    path: String,
+    /// The results schema version the file holds every column of.
+    pub version: u32,
 }
 
-fn known(name: &str) -> Expr {
-    col(name).is_not_null()
+impl Results {
+    /// Open `results.parquet` and check it: the columns of every schema version up to the
+    /// newest it has a column of must all be there with their types (a renamed or dropped
+    /// column is an error naming it; a run from an older mailcensus simply has an older
+    /// version), and every code must be one its column's enum knows.
+    pub fn open(path: impl AsRef<Path>) -> Result<Results, TabulateError> {
+        let p = path.as_ref();
+        let shown = p.display().to_string();
+        let read = |source| TabulateError::Read {
+            path: shown.clone(),
+            source,
+        };
+        let lf = LazyFrame::scan_parquet(
+            PlRefPath::try_from_path(p).map_err(read)?,
+            ScanArgsParquet::default(),
+        )
+        .map_err(read)?;
+        let file_schema = lf.clone().collect_schema().map_err(read)?;
+        let version = schema::columns()
+            .filter(|c| file_schema.contains(c.name))
+            .map(|c| c.since)
+            .max()
+            .ok_or_else(|| TabulateError::NotResults {
+                path: shown.clone(),
+            })?;
+        for c in schema::columns().filter(|c| c.since <= version) {
+            let found = file_schema
+                .get(c.name)
+                .ok_or_else(|| TabulateError::MissingColumn {
+                    path: shown.clone(),
+                    column: c.name,
+                    since: c.since,
+                    version,
+                })?;
+            if *found != dtype(c) {
+                return Err(TabulateError::ColumnType {
+                    path: shown,
+                    column: c.name,
+                    found: found.to_string(),
+                    expected: c.fill.type_name(),
+                });
+            }
+        }
+        let r = Results {
+            lf,
+            path: shown,
+            version,
+        };
+        r.check_codes()?;
+        Ok(r)
+    }
+
+    /// Every value of every code column is one of its codes (one pass over the file).
+    fn check_codes(&self) -> Result<(), TabulateError> {
+        let cols: Vec<&Column> = self
+            .columns()
+            .filter(|c| c.fill.codes().is_some())
+            .collect();
+        let exprs: Vec<Expr> = cols
+            .iter()
+            .map(|c| {
+                let e = match c.fill {
+                    Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
+                        empty_as_null: true,
+                        keep_nulls: true,
+                    }),
+                    _ => col(c.name),
+                };
+                e.drop_nulls().unique().implode(false).alias(c.name)
+            })
+            .collect();
+        let df = self.frame().select(exprs).collect()?;
+        for c in cols {
+            let codes = c.fill.codes().expect("code columns");
+            let values = df.column(c.name)?.list()?.get_as_series(0);
+            let values = values.as_ref().map(|s| s.str()).transpose()?;
+            for v in values.iter().flat_map(|ca| ca.iter()).flatten() {
+                if !codes.contains(&v) {
+                    return Err(TabulateError::UnknownCode {
+                        path: self.path.clone(),
+                        column: c.name,
+                        value: v.to_string(),
+                        codes: codes.join(", "),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema columns the file holds.
+    pub fn columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
+        schema::columns().filter(|c| c.since <= self.version)
+    }
+
+    pub fn frame(&self) -> LazyFrame {
+        self.lf.clone()
+    }
+}
+
+/// The Polars type a column is written with.
+fn dtype(c: &Column) -> DataType {
+    match c.fill {
+        Fill::Text(_) | Fill::Made(_) | Fill::Code(..) => DataType::String,
+        Fill::Flag(_) => DataType::Boolean,
+        Fill::Count(_) => DataType::UInt32,
+        Fill::Line(_) => DataType::UInt64,
+        Fill::List(_) | Fill::CodeList(..) => DataType::List(Box::new(DataType::String)),
+    }
+}
+
+/// A presence flag read as false where the lookup failed (for counting the ones that hold).
+fn flag(c: &Column) -> Expr {
+    col(c.name).fill_null(lit(false))
+}
+
+/// The column is settled (not null).
+fn known(c: &Column) -> Expr {
+    col(c.name).is_not_null()
+}
+
+/// The code column `c` holds one of `values` (false where null).
+fn is_in<T: Code>(c: &Column, values: &[T]) -> Expr {
+    c.codes_of(values)
+        .into_iter()
+        .map(|v| col(c.name).eq(lit(v)))
+        .reduce(|a, b| a.or(b))
+        .expect("at least one code")
+        .fill_null(lit(false))
 }
 
 fn count(e: Expr, alias: &str) -> Expr {
@@ -108,41 +273,40 @@ fn count(e: Expr, alias: &str) -> Expr {
 
 /// The aggregations both tables need, per group.
 fn aggregations(over_mx: bool) -> Vec<Expr> {
-    let base = if over_mx { flag("has_mx") } else { lit(true) };
+    use schema::{HAS_DMARC, HAS_MX, HAS_SPF, NULL_MX};
+    let base = if over_mx { flag(&HAS_MX) } else { lit(true) };
     vec![
         len().cast(DataType::UInt64).alias("names"),
-        count(flag("has_mx"), "mx"),
-        count(known("has_mx"), "mx_known"),
-        count(flag("null_mx"), "null_mx"),
-        count(base.clone().and(flag("has_spf")), "spf"),
-        count(base.clone().and(known("has_spf")), "spf_known"),
-        count(base.clone().and(col("has_spf").is_null()), "spf_unresolved"),
-        count(base.clone().and(flag("has_dmarc")), "dmarc"),
-        count(base.clone().and(known("has_dmarc")), "dmarc_known"),
-        count(base.and(col("has_dmarc").is_null()), "dmarc_unresolved"),
+        count(flag(&HAS_MX), "mx"),
+        count(known(&HAS_MX), "mx_known"),
+        count(flag(&NULL_MX), "null_mx"),
+        count(base.clone().and(flag(&HAS_SPF)), "spf"),
+        count(base.clone().and(known(&HAS_SPF)), "spf_known"),
+        count(
+            base.clone().and(col(HAS_SPF.name).is_null()),
+            "spf_unresolved",
+        ),
+        count(base.clone().and(flag(&HAS_DMARC)), "dmarc"),
+        count(base.clone().and(known(&HAS_DMARC)), "dmarc_known"),
+        count(base.and(col(HAS_DMARC.name).is_null()), "dmarc_unresolved"),
     ]
 }
 
-struct Agg {
-    names: u64,
-    mx: Measure,
-    null_mx: u64,
-    spf: Measure,
-    dmarc: Measure,
-}
-
+/// An aggregated count: the column of an aggregation this module named itself, so a missing
+/// one is a programming error.
 fn u(df: &DataFrame, name: &str, i: usize) -> u64 {
     df.column(name)
+        .unwrap_or_else(|_| panic!("aggregate {name} computed"))
+        .get(i)
         .ok()
-        .and_then(|c| c.get(i).ok())
         .and_then(|v| v.extract::<u64>())
         .unwrap_or(0)
 }
 
-fn read_agg(df: &DataFrame, i: usize) -> Agg {
+fn read_agg(df: &DataFrame, i: usize) -> TypeRow {
     let names = u(df, "names", i);
     let mx_known = u(df, "mx_known", i);
-    Agg {
+    TypeRow {
         names,
         mx: Measure {
             count: u(df, "mx", i),
@@ -163,64 +327,29 @@ fn read_agg(df: &DataFrame, i: usize) -> Agg {
     }
 }
 
-/// Scan the results of one or several runs as one frame.
-pub fn scan_results(paths: &[impl AsRef<Path>]) -> Result<LazyFrame, TabulateError> {
-    let frames = paths
-        .iter()
-        .map(|p| {
-            let p = p.as_ref();
-            LazyFrame::scan_parquet(
-                PlRefPath::try_from_path(p).map_err(|source| TabulateError::Read {
-                    path: p.display().to_string(),
-                    source,
-                })?,
-                ScanArgsParquet::default(),
-            )
-            .map_err(|source| TabulateError::Read {
-                path: p.display().to_string(),
-                source,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(concat(frames, UnionArgs::default())?)
-}
-
+/// Totals per value of the string column `key` (rows whose key is null left out).
 fn group_totals(
     lf: LazyFrame,
-    key: Expr,
+    key: &Column,
     over_mx: bool,
-) -> Result<Vec<(AnyValue<'static>, Agg)>, TabulateError> {
-    let df = lf.group_by([key]).agg(aggregations(over_mx)).collect()?;
-    let keys = df.columns()[0].clone();
+) -> Result<HashMap<String, TypeRow>, TabulateError> {
+    let df = lf
+        .group_by([col(key.name).cast(DataType::String)])
+        .agg(aggregations(over_mx))
+        .collect()?;
+    let keys = df.column(key.name)?.str()?.clone();
     Ok((0..df.height())
-        .map(|i| {
-            (
-                keys.get(i)
-                    .map(|v| v.into_static())
-                    .unwrap_or(AnyValue::Null),
-                read_agg(&df, i),
-            )
-        })
+        .filter_map(|i| Some((keys.get(i)?.to_string(), read_agg(&df, i))))
         .collect())
 }
 
+/// Rows of the per-type table.
+pub type TypeRows = Vec<(Option<JpType>, TypeRow)>;
+
 /// The ministry's per-type table: each JP type in the published order, then all of .jp
 /// (`None`), then names outside .jp if there are any (never part of the all-.jp line).
-pub fn jp_type_table(lf: LazyFrame) -> Result<Vec<(Option<JpType>, TypeRow)>, TabulateError> {
-    let groups = group_totals(lf, col("jp_type"), true)?;
-    let row_of = |a: &Agg| TypeRow {
-        names: a.names,
-        mx: a.mx,
-        null_mx: a.null_mx,
-        spf: a.spf,
-        dmarc: a.dmarc,
-    };
-    let mut by_type = std::collections::HashMap::new();
-    for (k, a) in &groups {
-        if let Some(t) = k.get_str().and_then(|s| s.parse::<JpType>().ok()) {
-            by_type.insert(t.code().to_string(), row_of(a));
-        }
-    }
+pub fn jp_type_table(r: &Results) -> Result<TypeRows, TabulateError> {
+    let by_type = group_totals(r.frame(), &schema::JP_TYPE, true)?;
     Ok(rows_by_type(by_type, TypeRow::default(), add_type_row))
 }
 
@@ -247,42 +376,43 @@ fn add_type_row(all: &mut TypeRow, r: &TypeRow) {
 /// Rows of a local-government table.
 pub type LgRows = Vec<(LgGroup, LgRow)>;
 
+fn lg_row(t: &TypeRow) -> LgRow {
+    LgRow {
+        names: t.names,
+        mx: t.mx,
+        spf: t.spf,
+        dmarc: t.dmarc,
+    }
+}
+
+fn add_lg_row(acc: &mut LgRow, r: &LgRow) {
+    acc.names += r.names;
+    add_measure(&mut acc.mx, &r.mx);
+    add_measure(&mut acc.spf, &r.spf);
+    add_measure(&mut acc.dmarc, &r.dmarc);
+}
+
 /// The local-government table: the names of the 1,788 (those with a local-government code),
 /// per region in the published order, then all; and per prefecture.
-pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError> {
-    let lg = lf.filter(col("lgcode").is_not_null());
-    let prefs = group_totals(lg, col("prefecture_code"), false)?;
-    let row_of = |a: &Agg| LgRow {
-        names: a.names,
-        mx: a.mx,
-        spf: a.spf,
-        dmarc: a.dmarc,
-    };
+pub fn localgov_tables(r: &Results) -> Result<(LgRows, LgRows), TabulateError> {
+    let lg = r.frame().filter(known(&schema::LGCODE));
+    let prefs = group_totals(lg, &schema::PREFECTURE_CODE, false)?;
     let rd = refdata();
     let mut by_pref: Vec<(u8, LgRow)> = prefs
         .iter()
-        .filter_map(|(k, a)| {
-            let code = k.extract::<u8>()?;
-            Some((code, row_of(a)))
-        })
+        .filter_map(|(k, t)| Some((k.parse::<u8>().ok()?, lg_row(t))))
         .collect();
     by_pref.sort_by_key(|(c, _)| *c);
-    let add = |acc: &mut LgRow, r: &LgRow| {
-        acc.names += r.names;
-        add_measure(&mut acc.mx, &r.mx);
-        add_measure(&mut acc.spf, &r.spf);
-        add_measure(&mut acc.dmarc, &r.dmarc);
-    };
     let mut regions = Vec::new();
     let mut all = LgRow::default();
     for region in Region::ALL {
         let mut acc = LgRow::default();
         for (code, r) in &by_pref {
             if rd.prefecture(*code).map(|p| p.region) == Some(region) {
-                add(&mut acc, r);
+                add_lg_row(&mut acc, r);
             }
         }
-        add(&mut all, &acc);
+        add_lg_row(&mut all, &acc);
         regions.push((LgGroup::Region(region), acc));
     }
     regions.push((LgGroup::All, all));
@@ -298,42 +428,47 @@ pub fn localgov_tables(lf: LazyFrame) -> Result<(LgRows, LgRows), TabulateError>
 pub type ClassRows = Vec<(Option<JpType>, Vec<u64>)>;
 
 /// How the names of `lf` fall into the classes `codes` of `value` (the last slot: null, the
-/// lookup unresolved), per value of the string column `key`.
+/// lookup unresolved), per value of the string column `key`. A value outside `codes` is an
+/// error (the file was checked on opening, so it means a table asked the wrong column).
 fn class_counts(
     lf: LazyFrame,
-    key: &str,
+    key: &Column,
     value: Expr,
     codes: &[&str],
-) -> Result<std::collections::HashMap<String, Vec<u64>>, TabulateError> {
+) -> Result<HashMap<String, Vec<u64>>, TabulateError> {
     let column = "class";
     let df = lf
-        .group_by([col(key), value.alias(column)])
+        .group_by([col(key.name), value.alias(column)])
         .agg([len().cast(DataType::UInt64).alias("n")])
         .collect()?;
     let width = codes.len() + 1;
-    let mut by_key: std::collections::HashMap<String, Vec<u64>> = Default::default();
+    let (keys, classes) = (df.column(key.name)?.str()?, df.column(column)?.str()?);
+    let mut by_key: HashMap<String, Vec<u64>> = HashMap::new();
     for i in 0..df.height() {
-        let get = |c: &str| df.column(c).ok().and_then(|c| c.get(i).ok());
-        let Some(k) = get(key).and_then(|v| v.get_str().map(str::to_string)) else {
-            continue;
+        let Some(k) = keys.get(i) else { continue };
+        let slot = match classes.get(i) {
+            None => width - 1,
+            Some(c) => codes.iter().position(|x| *x == c).ok_or_else(|| {
+                polars_err!(ComputeError: "class {c:?} of column {} is not one of {codes:?}", key.name)
+            })?,
         };
-        let slot = get(column)
-            .and_then(|v| v.get_str().map(str::to_string))
-            .and_then(|p| codes.iter().position(|x| *x == p))
-            .unwrap_or(width - 1);
-        by_key.entry(k).or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
+        by_key
+            .entry(k.to_string())
+            .or_insert_with(|| vec![0; width])[slot] += u(&df, "n", i);
     }
     Ok(by_key)
 }
 
-/// How the names with MX of each JP type fall into the classes `codes` of `column`, then all
-/// of .jp, then names outside .jp.
-pub fn class_table(
-    lf: LazyFrame,
-    column: &str,
-    codes: &[&str],
-) -> Result<ClassRows, TabulateError> {
-    let by_type = class_counts(lf.filter(flag("has_mx")), "jp_type", col(column), codes)?;
+/// How the names with MX of each JP type fall into the codes of the code enum `T` in
+/// `column`, then all of .jp, then names outside .jp.
+pub fn class_table<T: Code>(r: &Results, column: &Column) -> Result<ClassRows, TabulateError> {
+    let codes = column.codes_of(T::ALL);
+    let by_type = class_counts(
+        r.frame().filter(flag(&schema::HAS_MX)),
+        &schema::JP_TYPE,
+        col(column.name),
+        &codes,
+    )?;
     Ok(rows_by_type(by_type, vec![0; codes.len() + 1], add_counts))
 }
 
@@ -341,13 +476,13 @@ pub fn class_table(
 /// has none), all of .jp (summed with `add`), then names outside .jp if there are any (never
 /// part of the all-.jp line).
 fn rows_by_type<T: Clone>(
-    mut by_type: std::collections::HashMap<String, T>,
+    mut by_type: HashMap<String, T>,
     zero: T,
     add: impl Fn(&mut T, &T),
 ) -> Vec<(Option<JpType>, T)> {
     let mut rows = Vec::new();
     let mut all = zero.clone();
-    for t in JpType::ALL.into_iter().filter(|t| t.is_jp()) {
+    for t in JpType::ALL.iter().copied().filter(|t| t.is_jp()) {
         let r = by_type.remove(t.code()).unwrap_or_else(|| zero.clone());
         add(&mut all, &r);
         rows.push((Some(t), r));
@@ -359,15 +494,19 @@ fn rows_by_type<T: Clone>(
     rows
 }
 
-/// The same for the local governments' names with MX, per region in the published order,
-/// then all.
-pub fn localgov_class_table(
-    lf: LazyFrame,
-    column: &str,
-    codes: &[&str],
-) -> Result<Vec<(LgGroup, Vec<u64>)>, TabulateError> {
-    let lg = lf.filter(col("lgcode").is_not_null().and(flag("has_mx")));
-    let by_region = class_counts(lg, "region", col(column), codes)?;
+/// DMARC policy strength of the local governments' names with MX, per region in the
+/// published order, then all.
+pub fn localgov_strength_table(r: &Results) -> Result<Vec<(LgGroup, Vec<u64>)>, TabulateError> {
+    let codes = schema::DMARC_PROTECTION.codes_of(&Protection::ALL);
+    let lg = r
+        .frame()
+        .filter(known(&schema::LGCODE).and(flag(&schema::HAS_MX)));
+    let by_region = class_counts(
+        lg,
+        &schema::REGION,
+        col(schema::DMARC_PROTECTION.name),
+        &codes,
+    )?;
     let mut rows = Vec::new();
     let mut all = vec![0; codes.len() + 1];
     for region in Region::ALL {
@@ -382,46 +521,47 @@ pub fn localgov_class_table(
     Ok(rows)
 }
 
-fn protection_codes() -> Vec<&'static str> {
-    Protection::ALL.iter().map(|p| p.code()).collect()
-}
-
 /// DMARC policy strength of the names with MX, from their own record read under RFC 7489
-/// (`dmarc_protection`), or after policy discovery (`dmarc_effective_7489`/`_9989`).
-pub fn dmarc_strength_table(lf: LazyFrame, column: &str) -> Result<ClassRows, TabulateError> {
-    class_table(lf, column, &protection_codes())
+/// ([`schema::DMARC_PROTECTION`]), or after policy discovery ([`schema::DMARC_EFFECTIVE_9989`]).
+pub fn dmarc_strength_table(r: &Results, column: &Column) -> Result<ClassRows, TabulateError> {
+    class_table::<Protection>(r, column)
 }
 
 /// SPF verdicts of the names with MX, per [`SpfVerdict::ALL`].
-pub fn spf_verdict_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
-    let codes: Vec<&str> = SpfVerdict::ALL.iter().map(|v| v.code()).collect();
-    class_table(lf, "spf_verdict", &codes)
+pub fn spf_verdict_table(r: &Results) -> Result<ClassRows, TabulateError> {
+    class_table::<SpfVerdict>(r, &schema::SPF_VERDICT)
 }
 
 /// The classes of [`spf_error_table`]: a parse error (RFC 7208 §4.5, §4.6, §6), else how
-/// the include/redirect tree came out.
-pub const SPF_ERROR_CLASSES: [&str; 10] = [
-    "multiple-records",
-    "syntax",
-    "unknown-mechanism",
-    "duplicate-modifier",
-    "lookup-limit",
-    "void-limit",
-    "loop",
-    "broken-target",
-    "temperror",
-    "ok",
-];
+/// the include/redirect tree came out, `ok` last.
+pub fn spf_error_classes() -> Vec<&'static str> {
+    let errors = SpfErrorKind::ALL
+        .iter()
+        .filter(|k| **k != SpfErrorKind::NoRecord)
+        .map(|k| k.code());
+    let trees = TreeVerdict::ALL
+        .iter()
+        .filter(|t| **t != TreeVerdict::Ok)
+        .map(|t| t.code());
+    errors
+        .chain(trees)
+        .chain([TreeVerdict::Ok.code()])
+        .collect()
+}
 
 /// SPF error classes of the names with MX that publish SPF, per type.
-pub fn spf_error_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
-    let class = when(col("spf_error").is_not_null())
-        .then(col("spf_error"))
-        .otherwise(col("spf_tree"));
-    let with_spf = lf.filter(flag("has_spf").and(flag("has_mx")));
+pub fn spf_error_table(r: &Results) -> Result<ClassRows, TabulateError> {
+    use schema::{SPF_ERROR, SPF_TREE};
+    let class = when(known(&SPF_ERROR))
+        .then(col(SPF_ERROR.name))
+        .otherwise(col(SPF_TREE.name));
+    let with_spf = r
+        .frame()
+        .filter(flag(&schema::HAS_SPF).and(flag(&schema::HAS_MX)));
+    let classes = spf_error_classes();
     Ok(rows_by_type(
-        class_counts(with_spf, "jp_type", class, &SPF_ERROR_CLASSES)?,
-        vec![0; SPF_ERROR_CLASSES.len() + 1],
+        class_counts(with_spf, &schema::JP_TYPE, class, &classes)?,
+        vec![0; classes.len() + 1],
         add_counts,
     ))
 }
@@ -429,76 +569,167 @@ pub fn spf_error_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
 /// Policy discovery per type, over the names with MX: a record of their own, a policy
 /// inherited from an ancestor under RFC 7489 and under RFC 9989, names whose two discoveries
 /// part, and names where discovery was unresolved.
-pub fn dmarc_discovery_table(lf: LazyFrame) -> Result<ClassRows, TabulateError> {
-    let src = |std: &str, code: &str| col(format!("dmarc_source_{std}").as_str()).eq(lit(code));
-    let from = |std: &str| col(format!("dmarc_inherited_from_{std}").as_str());
+pub fn dmarc_discovery_table(r: &Results) -> Result<ClassRows, TabulateError> {
+    use schema::{
+        DMARC_EFFECTIVE_7489, DMARC_EFFECTIVE_9989, DMARC_INHERITED_FROM_7489,
+        DMARC_INHERITED_FROM_9989, DMARC_SOURCE_7489, DMARC_SOURCE_9989,
+    };
+    let (from7, from9) = (
+        col(DMARC_INHERITED_FROM_7489.name),
+        col(DMARC_INHERITED_FROM_9989.name),
+    );
     // The two discoveries part: one found an ancestor's policy the other did not, or another.
-    let differ = from("7489")
-        .neq_missing(from("9989"))
-        .and(known("dmarc_source_7489").and(known("dmarc_source_9989")));
-    let (e7, e9) = (col("dmarc_effective_7489"), col("dmarc_effective_9989"));
-    let df = lf
-        .filter(flag("has_mx"))
-        .group_by([col("jp_type")])
+    let differ = from7
+        .neq_missing(from9)
+        .and(known(&DMARC_SOURCE_7489).and(known(&DMARC_SOURCE_9989)));
+    let inherited = |c: &Column| is_in(c, &[Source::Inherited]);
+    let unresolved = col(DMARC_EFFECTIVE_7489.name)
+        .is_null()
+        .or(col(DMARC_EFFECTIVE_9989.name).is_null());
+    let df = r
+        .frame()
+        .filter(flag(&schema::HAS_MX))
+        .group_by([col(schema::JP_TYPE.name)])
         .agg([
-            count(flag("has_dmarc"), "own"),
-            count(src("7489", "inherited").fill_null(lit(false)), "i7489"),
-            count(src("9989", "inherited").fill_null(lit(false)), "i9989"),
+            count(flag(&schema::HAS_DMARC), "own"),
+            count(inherited(&DMARC_SOURCE_7489), "i7489"),
+            count(inherited(&DMARC_SOURCE_9989), "i9989"),
             count(differ, "differ"),
-            count(e7.is_null().or(e9.is_null()), "unresolved"),
+            count(unresolved, "unresolved"),
         ])
         .collect()?;
     let cols = ["own", "i7489", "i9989", "differ", "unresolved"];
+    let types = df.column(schema::JP_TYPE.name)?.str()?;
     let by_type = (0..df.height())
         .filter_map(|i| {
-            let t = df.column("jp_type").ok()?.get(i).ok()?;
             let counts = cols.iter().map(|c| u(&df, c, i)).collect();
-            Some((t.get_str()?.to_string(), counts))
+            Some((types.get(i)?.to_string(), counts))
         })
         .collect();
     Ok(rows_by_type(by_type, vec![0; cols.len()], add_counts))
 }
 
-/// All tables of a run, ready to render.
-pub fn tables(results: &[impl AsRef<Path>], lang: Lang) -> Result<Vec<Table>, TabulateError> {
-    let lf = scan_results(results)?;
-    let types = jp_type_table(lf.clone())?;
-    let (regions, prefectures) = localgov_tables(lf.clone())?;
-    let strength = dmarc_strength_table(lf.clone(), "dmarc_protection")?;
-    let effective = dmarc_strength_table(lf.clone(), "dmarc_effective_9989")?;
-    let discovery = dmarc_discovery_table(lf.clone())?;
-    let lg_strength = localgov_class_table(lf.clone(), "dmarc_protection", &protection_codes())?;
-    let spf = spf_verdict_table(lf.clone())?;
-    let spf_errors = spf_error_table(lf.clone())?;
-    let mut out = vec![
-        render::type_table(&types, lang),
-        render::strength_table(&strength, render::Strength::Own, lang),
-        render::strength_table(&effective, render::Strength::Effective9989, lang),
-        render::discovery_table(&discovery, lang),
-        render::spf_verdict_table(&spf, lang),
-        render::spf_error_table(&spf_errors, lang),
-        render::lg_table("localgov_regions", &regions, false, lang),
-        render::lg_table("localgov_prefectures", &prefectures, true, lang),
-        render::lg_strength_table(&lg_strength, lang),
-    ];
-    // Runs written before the 2025 checks existed have none of their columns.
-    if has_guideline_columns(&lf)? {
-        let compliance = checks::compliance_table(lf.clone())?;
-        let compliance_prefs = checks::compliance_prefecture_table(lf.clone(), false)?;
-        out.extend([
-            checks::gov_table(lf.clone(), lang)?,
-            render::compliance_table(&compliance, lang),
-            render::compliance_prefecture_table(&compliance_prefs, lang),
-            checks::checks_table(lf.clone(), lang)?,
-            checks::operator_table(lf, lang)?,
-        ]);
-    }
-    Ok(out)
+/// The figures the trend and the report's headline take from every run: per type, per
+/// region, and the DMARC strength per type.
+pub struct Core {
+    pub types: TypeRows,
+    pub regions: LgRows,
+    pub prefectures: LgRows,
+    pub strength: ClassRows,
 }
 
-/// Whether the results carry the verdict and check columns (runs since issue 12 do).
-pub fn has_guideline_columns(lf: &LazyFrame) -> Result<bool, TabulateError> {
-    Ok(lf.clone().collect_schema()?.contains("compliance"))
+impl Core {
+    pub fn of(r: &Results) -> Result<Core, TabulateError> {
+        let (regions, prefectures) = localgov_tables(r)?;
+        Ok(Core {
+            types: jp_type_table(r)?,
+            regions,
+            prefectures,
+            strength: match r.version >= STRENGTH_SINCE {
+                true => dmarc_strength_table(r, &schema::DMARC_PROTECTION)?,
+                false => Vec::new(),
+            },
+        })
+    }
+}
+
+/// The schema version the DMARC and SPF readings' tables need.
+const STRENGTH_SINCE: u32 = 2;
+/// The schema version the 2025 guideline's tables need.
+const GUIDELINE_SINCE: u32 = 4;
+
+/// Every table of a run, computed once: what the `tables/` CSV, the terminal and the report
+/// show.
+pub struct Tabulation {
+    pub core: Core,
+    pub effective: ClassRows,
+    pub discovery: ClassRows,
+    pub lg_strength: Vec<(LgGroup, Vec<u64>)>,
+    pub spf_verdicts: ClassRows,
+    pub spf_errors: ClassRows,
+    /// The 2025 guideline's tables; `None` where the run predates their columns.
+    pub guideline: Option<Guideline>,
+    /// Tables left out because the run's results predate their columns: the table and the
+    /// results schema version it needs.
+    pub skipped: Vec<(&'static str, u32)>,
+}
+
+impl Tabulation {
+    pub fn of(r: &Results) -> Result<Tabulation, TabulateError> {
+        let readings = r.version >= STRENGTH_SINCE;
+        let mut skipped = Vec::new();
+        let mut skip = |names: &[&'static str], since| {
+            if r.version < since {
+                skipped.extend(names.iter().map(|n| (*n, since)));
+            }
+        };
+        skip(
+            &[
+                "dmarc_strength",
+                "dmarc_effective",
+                "dmarc_discovery",
+                "spf_verdicts",
+                "spf_errors",
+                "dmarc_strength_localgov_regions",
+            ],
+            STRENGTH_SINCE,
+        );
+        skip(&checks::TABLES, GUIDELINE_SINCE);
+        let when = |on: bool, f: &dyn Fn() -> Result<ClassRows, TabulateError>| match on {
+            true => f(),
+            false => Ok(Vec::new()),
+        };
+        Ok(Tabulation {
+            core: Core::of(r)?,
+            effective: when(readings, &|| {
+                dmarc_strength_table(r, &schema::DMARC_EFFECTIVE_9989)
+            })?,
+            discovery: when(readings, &|| dmarc_discovery_table(r))?,
+            lg_strength: match readings {
+                true => localgov_strength_table(r)?,
+                false => Vec::new(),
+            },
+            spf_verdicts: when(readings, &|| spf_verdict_table(r))?,
+            spf_errors: when(readings, &|| spf_error_table(r))?,
+            guideline: match r.version >= GUIDELINE_SINCE {
+                true => Some(Guideline::of(r)?),
+                false => None,
+            },
+            skipped,
+        })
+    }
+
+    /// The tables, in the order they are published.
+    pub fn tables(&self, lang: Lang) -> Vec<Table> {
+        let c = &self.core;
+        let readings = !c.strength.is_empty();
+        let mut out = vec![render::type_table(&c.types, lang)];
+        if readings {
+            out.extend([
+                render::strength_table(&c.strength, render::Strength::Own, lang),
+                render::strength_table(&self.effective, render::Strength::Effective9989, lang),
+                render::discovery_table(&self.discovery, lang),
+                render::spf_verdict_table(&self.spf_verdicts, lang),
+                render::spf_error_table(&self.spf_errors, lang),
+            ]);
+        }
+        out.extend([
+            render::lg_table("localgov_regions", &c.regions, false, lang),
+            render::lg_table("localgov_prefectures", &c.prefectures, true, lang),
+        ]);
+        if readings {
+            out.push(render::lg_strength_table(&self.lg_strength, lang));
+        }
+        if let Some(g) = &self.guideline {
+            out.extend(g.tables(lang));
+        }
+        out
+    }
+}
+
+/// Every table of the results file at `path`.
+pub fn tables(path: impl AsRef<Path>, lang: Lang) -> Result<Vec<Table>, TabulateError> {
+    Ok(Tabulation::of(&Results::open(path)?)?.tables(lang))
 }
 
 #[cfg(test)]

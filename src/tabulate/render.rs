@@ -286,13 +286,13 @@ pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
             "SPF error classes of names with MX and SPF (RFC 7208)",
         ),
         h(lang, "種別", "type"),
-        super::SPF_ERROR_CLASSES
+        super::spf_error_classes()
             .iter()
             .map(|c| c.to_string())
             .collect(),
         // Every class but the last, `ok`, is an error.
         (
-            super::SPF_ERROR_CLASSES.len() - 1,
+            super::spf_error_classes().len() - 1,
             h(lang, "エラー率(%)", "error_pct"),
         ),
         by_type(rows, lang),
@@ -308,13 +308,12 @@ pub fn rates_table(
     name: &str,
     title: String,
     group_header: String,
-    rates: &[super::checks::Rate],
-    rows: Vec<(String, (u64, Vec<Measure>))>,
+    rates: &[(&str, &str)],
+    rows: Vec<(String, super::checks::Rated)>,
     lang: Lang,
 ) -> Table {
     let mut headers = vec![group_header, h(lang, "ドメイン名数", "domains")];
-    for r in rates {
-        let (ja, en) = r.header;
+    for &(ja, en) in rates {
         headers.extend([
             h(lang, &format!("{ja}数"), en),
             h(lang, &format!("{ja}(分母)"), &format!("{en}_of")),

@@ -1,9 +1,12 @@
 //! Month over month: each run's rates per JP type and per local-government region, and the
 //! change from the run before, in percentage points computed exactly from the counts.
 
+use std::collections::BTreeMap;
+
 use super::render::{Lang, Table, h};
-use super::{LgGroup, Measure, TabulateError, jp_type_table, localgov_tables, scan_results};
+use super::{Core, LgGroup, Measure};
 use crate::run::OpenedRun;
+use crate::zone::{JpType, Region};
 
 /// `a` → `b` in percentage points, rounded half away from zero to one decimal, exactly:
 /// `(b.count/b.den - a.count/a.den) * 100`. `None` when either denominator is 0.
@@ -27,55 +30,59 @@ pub fn change_points(a: &Measure, b: &Measure) -> Option<String> {
 }
 
 /// One rate followed across runs: its group (`type:CO`, `localgov:Kanto`, …), what it measures
-/// (`mx`, `spf`, `dmarc`) and its measure in each run, oldest first.
+/// (`mx`, `spf`, `dmarc`) and its measure in each run, oldest first; `None` in a run that has
+/// no such group (no names outside .jp, say).
 #[derive(Debug, Clone)]
 pub struct TrendSeries {
     pub group: String,
     pub measure: &'static str,
-    pub per_run: Vec<Measure>,
+    pub per_run: Vec<Option<Measure>>,
 }
 
-/// The rates of every run (in the order given: oldest first) per type and per region.
-pub fn trend_series(runs: &[OpenedRun]) -> Result<Vec<TrendSeries>, TabulateError> {
-    let mut series: Vec<TrendSeries> = Vec::new();
-    for (i, run) in runs.iter().enumerate() {
-        let lf = scan_results(&[run.dir.results()])?;
-        let types = jp_type_table(lf.clone())?;
-        let (regions, _) = localgov_tables(lf)?;
-        let mut k = 0;
-        let mut put = |group: String, measure: &'static str, m: Measure| {
-            if i == 0 {
-                series.push(TrendSeries {
-                    group,
-                    measure,
-                    per_run: vec![m],
+/// The rates of every run (in the order given: oldest first) per type and per region, each
+/// series keyed by its group and measure, never by its position in a run's table.
+pub fn trend_series(runs: &[&Core]) -> Vec<TrendSeries> {
+    // (rank of the group in the published order, measure) → label and measure per run.
+    let mut series: BTreeMap<(usize, usize), TrendSeries> = BTreeMap::new();
+    for (i, core) in runs.iter().enumerate() {
+        let types = core.types.iter().map(|(t, row)| {
+            let rank = match t {
+                Some(JpType::Other) => JpType::ALL.len(),
+                Some(t) => JpType::ALL.iter().position(|x| x == t).unwrap_or(0),
+                None => JpType::ALL.len() - 1,
+            };
+            let label = t.map_or("ALL", |t| t.code());
+            (rank, format!("type:{label}"), [row.mx, row.spf, row.dmarc])
+        });
+        let regions = core.regions.iter().map(|(g, row)| {
+            let (rank, label) = match g {
+                LgGroup::Region(r) => (
+                    Region::ALL.iter().position(|x| x == r).unwrap_or(0),
+                    r.name_en(),
+                ),
+                _ => (Region::ALL.len(), "All"),
+            };
+            (
+                100 + rank,
+                format!("localgov:{label}"),
+                [row.mx, row.spf, row.dmarc],
+            )
+        });
+        for (rank, group, measures) in types.chain(regions) {
+            for (m, (name, value)) in MEASURES.iter().zip(measures).enumerate() {
+                let s = series.entry((rank, m)).or_insert_with(|| TrendSeries {
+                    group: group.clone(),
+                    measure: name,
+                    per_run: vec![None; runs.len()],
                 });
-            } else if let Some(s) = series.get_mut(k) {
-                s.per_run.push(m);
+                s.per_run[i] = Some(value);
             }
-            k += 1;
-        };
-        for (t, row) in &types {
-            let label = match t {
-                Some(t) => format!("type:{}", t.code()),
-                None => "type:ALL".to_string(),
-            };
-            put(label.clone(), "mx", row.mx);
-            put(label.clone(), "spf", row.spf);
-            put(label, "dmarc", row.dmarc);
-        }
-        for (g, row) in &regions {
-            let label = match g {
-                LgGroup::Region(r) => format!("localgov:{}", r.name_en()),
-                _ => "localgov:All".to_string(),
-            };
-            put(label.clone(), "mx", row.mx);
-            put(label.clone(), "spf", row.spf);
-            put(label, "dmarc", row.dmarc);
         }
     }
-    Ok(series)
+    series.into_values().collect()
 }
+
+const MEASURES: [&str; 3] = ["mx", "spf", "dmarc"];
 
 /// [`trend_series`] of `runs` as one long table: group, measure, run, date, count,
 /// denominator, rate, change.
@@ -88,19 +95,20 @@ pub fn trend_table(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Ta
     } in series
     {
         for (i, (m, run)) in per_run.iter().zip(runs).enumerate() {
-            let change = match i {
-                0 => None,
-                _ => change_points(&per_run[i - 1], m),
-            };
+            let before = i.checked_sub(1).and_then(|b| per_run[b].as_ref());
+            let change = before
+                .zip(m.as_ref())
+                .and_then(|(a, b)| change_points(a, b));
+            let dash = || "-".to_string();
             rows.push(vec![
                 group.clone(),
                 measure.to_string(),
                 run.label.clone(),
                 run.manifest.started.clone(),
-                m.count.to_string(),
-                m.denominator.to_string(),
-                m.pct(1).unwrap_or_else(|| "-".to_string()),
-                change.unwrap_or_else(|| "-".to_string()),
+                m.map_or_else(dash, |m| m.count.to_string()),
+                m.map_or_else(dash, |m| m.denominator.to_string()),
+                m.and_then(|m| m.pct(1)).unwrap_or_else(dash),
+                change.unwrap_or_else(dash),
             ]);
         }
     }

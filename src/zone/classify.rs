@@ -1,68 +1,35 @@
 //! JP registration type, registered domain and prefecture of a normalised name.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
+use crate::code::Code;
 
 use super::refdata::{DESIGNATED_CITY_LABELS, refdata};
 
-/// The JP registration types the ministry tabulates, plus `Other` for names outside .jp.
-///
-/// Mapping from the `jp_type` column of `localgov-1788.csv`: `LG` → `Lg`; `GEO` (old
-/// geographic names, `city.x.pref.jp`, `pref.x.jp`) and `PREF` (prefecture-type names
-/// `x.pref.jp`) → `Geographic` (the 2018 table merges both as 地域型; [`GeoForm`] keeps them
-/// apart); `GENERAL` → `General`; `AC`…`OR` → the organizational type; `non-jp` → `Other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum JpType {
-    Ad,
-    Ac,
-    Co,
-    Go,
-    Or,
-    Ne,
-    Gr,
-    Ed,
-    Lg,
-    Geographic,
-    General,
-    Other,
+crate::codes! {
+    /// The JP registration types the ministry tabulates, in the order of its table, plus
+    /// `Other` for names outside .jp.
+    ///
+    /// Mapping from the `jp_type` column of `localgov-1788.csv`: `LG` → `Lg`; `GEO` (old
+    /// geographic names, `city.x.pref.jp`, `pref.x.jp`) and `PREF` (prefecture-type names
+    /// `x.pref.jp`) → `Geographic` (the 2018 table merges both as 地域型; [`GeoForm`] keeps
+    /// them apart); `GENERAL` → `General`; `AC`…`OR` → the organizational type; `non-jp` →
+    /// `Other`.
+    pub enum JpType {
+        Ad => "AD",
+        Ac => "AC",
+        Co => "CO",
+        Go => "GO",
+        Or => "OR",
+        Ne => "NE",
+        Gr => "GR",
+        Ed => "ED",
+        Lg => "LG",
+        Geographic => "GEOGRAPHIC",
+        General => "GENERAL",
+        Other => "OTHER",
+    }
 }
 
 impl JpType {
-    /// In the order of the ministry's table.
-    pub const ALL: [JpType; 12] = [
-        JpType::Ad,
-        JpType::Ac,
-        JpType::Co,
-        JpType::Go,
-        JpType::Or,
-        JpType::Ne,
-        JpType::Gr,
-        JpType::Ed,
-        JpType::Lg,
-        JpType::Geographic,
-        JpType::General,
-        JpType::Other,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            JpType::Ad => "AD",
-            JpType::Ac => "AC",
-            JpType::Co => "CO",
-            JpType::Go => "GO",
-            JpType::Or => "OR",
-            JpType::Ne => "NE",
-            JpType::Gr => "GR",
-            JpType::Ed => "ED",
-            JpType::Lg => "LG",
-            JpType::Geographic => "GEOGRAPHIC",
-            JpType::General => "GENERAL",
-            JpType::Other => "OTHER",
-        }
-    }
-
     pub fn name_ja(self) -> &'static str {
         match self {
             JpType::Geographic => "地域型",
@@ -94,49 +61,29 @@ impl JpType {
     }
 }
 
-impl fmt::Display for JpType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for JpType {
-    type Err = String;
-    /// Accepts the codes above, the source data's `GEO`/`PREF`/`non-jp`, and the Japanese names.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+impl JpType {
+    /// A zone list's `category`: the codes above (any case), the source data's
+    /// `GEO`/`PREF`/`non-jp`, and the Japanese names.
+    pub fn parse_category(s: &str) -> Result<JpType, String> {
         let s = s.trim();
         let up = s.to_ascii_uppercase();
-        let t = match up.as_str() {
+        Ok(match up.as_str() {
             "GEO" | "PREF" | "地域型" | "都道府県型" => JpType::Geographic,
             "汎用" | "汎用JP" => JpType::General,
             "NON-JP" => JpType::Other,
-            _ => {
-                return JpType::ALL
-                    .into_iter()
-                    .find(|t| t.code() == up)
-                    .ok_or_else(|| format!("unknown JP type {s:?}"));
-            }
-        };
-        Ok(t)
+            _ => JpType::from_code(&up).ok_or_else(|| format!("unknown JP type {s:?}"))?,
+        })
     }
 }
 
-/// The two forms the ministry's 地域型 merges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum GeoForm {
-    /// Old geographic names: `city.x.pref.jp`, `org.city.pref.jp`, `pref.x.jp`, `metro.tokyo.jp`,
-    /// and names under a designated city's own zone (`city.sapporo.jp`).
-    Old,
-    /// Prefecture-type names, registered since 2012: `x.pref.jp`, `x.東京.jp`.
-    PrefectureType,
-}
-
-impl GeoForm {
-    pub fn code(self) -> &'static str {
-        match self {
-            GeoForm::Old => "old",
-            GeoForm::PrefectureType => "prefecture",
-        }
+crate::codes! {
+    /// The two forms the ministry's 地域型 merges.
+    pub enum GeoForm {
+        /// Old geographic names: `city.x.pref.jp`, `org.city.pref.jp`, `pref.x.jp`,
+        /// `metro.tokyo.jp`, and names under a designated city's own zone (`city.sapporo.jp`).
+        Old => "old",
+        /// Prefecture-type names, registered since 2012: `x.pref.jp`, `x.東京.jp`.
+        PrefectureType => "prefecture",
     }
 }
 
@@ -328,10 +275,10 @@ mod tests {
 
     #[test]
     fn type_names_parse() {
-        assert_eq!("geo".parse::<JpType>().unwrap(), JpType::Geographic);
-        assert_eq!("PREF".parse::<JpType>().unwrap(), JpType::Geographic);
-        assert_eq!("co".parse::<JpType>().unwrap(), JpType::Co);
-        assert_eq!("汎用".parse::<JpType>().unwrap(), JpType::General);
-        assert!("zz".parse::<JpType>().is_err());
+        assert_eq!(JpType::parse_category("geo").unwrap(), JpType::Geographic);
+        assert_eq!(JpType::parse_category("PREF").unwrap(), JpType::Geographic);
+        assert_eq!(JpType::parse_category("co").unwrap(), JpType::Co);
+        assert_eq!(JpType::parse_category("汎用").unwrap(), JpType::General);
+        assert!(JpType::parse_category("zz").is_err());
     }
 }

@@ -1,56 +1,32 @@
 //! Normalising one zone-list line into a domain name (RFC 1035 syntax, IDN via UTS 46), or the
 //! stable reason it cannot be one.
 
-use std::fmt;
-
 use idna::AsciiDenyList;
 use idna::uts46::{DnsLength, Hyphens, Uts46};
-use serde::Serialize;
 
-/// Why a line of a zone list could not be used. The codes are stable: they appear in
-/// `rejects.csv` and scripts may match on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum RejectReason {
-    /// Nothing but white space where a name should be.
-    Empty,
-    /// A label that is empty, has a character outside letters, digits and hyphen, or starts or
-    /// ends with a hyphen (RFC 1123 §2.1 host-name syntax).
-    BadLabel,
-    /// A label over 63 octets (RFC 1035 §2.3.4).
-    LabelTooLong,
-    /// A name over 253 octets in text form (RFC 1035 §2.3.4's 255 on the wire).
-    TooLong,
-    /// A single label, or a top-level domain the Public Suffix List does not know.
-    NotUnderTld,
-    /// The name is itself a public suffix (`co.jp`, `tokyo.jp`): nobody registers it.
-    PublicSuffix,
-    /// Non-ASCII text that UTS 46 cannot map to an A-label.
-    BadIdn,
-    /// A CSV row that could not be read (wrong field count, bad quoting, bad UTF-8).
-    BadRow,
-    /// A CSV row whose `category` column names no JP type.
-    BadCategory,
-}
-
-impl RejectReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            RejectReason::Empty => "empty",
-            RejectReason::BadLabel => "bad-label",
-            RejectReason::LabelTooLong => "label-too-long",
-            RejectReason::TooLong => "too-long",
-            RejectReason::NotUnderTld => "not-under-tld",
-            RejectReason::PublicSuffix => "public-suffix",
-            RejectReason::BadIdn => "bad-idn",
-            RejectReason::BadRow => "bad-row",
-            RejectReason::BadCategory => "bad-category",
-        }
-    }
-}
-
-impl fmt::Display for RejectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+crate::codes! {
+    /// Why a line of a zone list could not be used. The codes are stable: they appear in
+    /// `rejects.csv` and scripts may match on them.
+    pub enum RejectReason {
+        /// Nothing but white space where a name should be.
+        Empty => "empty",
+        /// A label that is empty, has a character outside letters, digits and hyphen, or starts
+        /// or ends with a hyphen (RFC 1123 §2.1 host-name syntax).
+        BadLabel => "bad-label",
+        /// A label over 63 octets (RFC 1035 §2.3.4).
+        LabelTooLong => "label-too-long",
+        /// A name over 253 octets in text form (RFC 1035 §2.3.4's 255 on the wire).
+        TooLong => "too-long",
+        /// A single label, or a top-level domain the Public Suffix List does not know.
+        NotUnderTld => "not-under-tld",
+        /// The name is itself a public suffix (`co.jp`, `tokyo.jp`): nobody registers it.
+        PublicSuffix => "public-suffix",
+        /// Non-ASCII text that UTS 46 cannot map to an A-label.
+        BadIdn => "bad-idn",
+        /// A CSV row that could not be read (wrong field count, bad quoting, bad UTF-8).
+        BadRow => "bad-row",
+        /// A CSV row whose `category` column names no JP type.
+        BadCategory => "bad-category",
     }
 }
 

@@ -145,6 +145,15 @@ fn looks_like_csv(path: &Path, input: &mut dyn BufRead) -> io::Result<bool> {
             .any(|f| f.trim().trim_matches('"').eq_ignore_ascii_case("domain")))
 }
 
+/// The headers (any case) a CSV zone list's columns are read by: the name, its JP type, its
+/// prefecture, its local-government code. Every other column is carried through.
+pub const ROLE_COLUMNS: [&[&str]; 4] = [
+    &["domain"],
+    &["category", "jp_type"],
+    &["prefecture"],
+    &["lgcode", "code"],
+];
+
 impl ZoneReader {
     pub fn open(path: &Path, format: ZoneFormat) -> Result<ZoneReader, ZoneError> {
         let mut input = open_input(path)?;
@@ -170,13 +179,12 @@ impl ZoneReader {
                     names.iter().any(|n| h.eq_ignore_ascii_case(n))
                 })
             };
-            let domain = find(&["domain"]).ok_or_else(|| ZoneError::NoDomainColumn {
+            let [domain, category, prefecture, lgcode] = ROLE_COLUMNS;
+            let domain = find(domain).ok_or_else(|| ZoneError::NoDomainColumn {
                 path: path.to_path_buf(),
                 columns: headers.iter().collect::<Vec<_>>().join(", "),
             })?;
-            let category = find(&["category", "jp_type"]);
-            let prefecture = find(&["prefecture"]);
-            let lgcode = find(&["lgcode", "code"]);
+            let (category, prefecture, lgcode) = (find(category), find(prefecture), find(lgcode));
             let known = [Some(domain), category, prefecture, lgcode];
             let extra: Vec<usize> = (0..headers.len())
                 .filter(|i| !known.contains(&Some(*i)))
@@ -240,7 +248,7 @@ impl ZoneReader {
         };
         let mut class = classify(&name);
         if let Some(cat) = category.filter(|c| !c.trim().is_empty()) {
-            match cat.parse::<JpType>() {
+            match JpType::parse_category(cat) {
                 Ok(t) => class.jp_type = t,
                 Err(_) => return Some(self.reject(raw.to_string(), RejectReason::BadCategory)),
             }

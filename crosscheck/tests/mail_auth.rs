@@ -1,13 +1,13 @@
-//! Cross-check of the SPF and DMARC parsers against the `mail-auth` crate (Stalwart's, kept as a
-//! dev-dependency only) over every record of the policy corpus: where the two disagree on
+//! Cross-check of the SPF and DMARC parsers against the `mail-auth` crate (Stalwart's, used in
+//! this separate crate only) over every record of the policy corpus: where the two disagree on
 //! whether a record is valid, or on its DMARC policy, the case must be one listed here with the
 //! rule that decides it, and every listed case must still disagree.
 
 use mail_auth::common::parse::TxtRecordParser;
-use mailcensus::policy::dmarc::{self, Problem};
-use mailcensus::policy::{is_dmarc_record, is_spf_record, spf};
+use mailcensus_crosscheck::policy::dmarc::{self, Problem};
+use mailcensus_crosscheck::policy::{is_dmarc_record, is_spf_record, spf};
 
-const CORPUS: &str = include_str!("data/policy-corpus.jsonl");
+const CORPUS: &str = include_str!("../../tests/data/policy-corpus.jsonl");
 
 /// Records where mailcensus and mail-auth part, and the rule that makes mailcensus's reading
 /// the right one (RFC 7208 sections for SPF). In every case mail-auth accepts what the grammar

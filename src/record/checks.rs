@@ -6,44 +6,22 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// One optional check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Check {
-    /// `default._bimi.<name>` TXT.
-    Bimi,
-    /// `_mta-sts.<name>` TXT (RFC 8461).
-    MtaSts,
-    /// `_smtp._tls.<name>` TXT (RFC 8460).
-    TlsRpt,
-    /// `<name>._report._dmarc.<host>` TXT for each DMARC report destination outside the
-    /// Organizational Domain (RFC 7489 §7.1).
-    Rua,
-    /// The AD bit of the MX reply, from a validating resolver.
-    Dnssec,
-    /// NS of the registered domain, for the DNS operator.
-    Ns,
-}
-
-impl Check {
-    pub const ALL: [Check; 6] = [
-        Check::Bimi,
-        Check::MtaSts,
-        Check::TlsRpt,
-        Check::Rua,
-        Check::Dnssec,
-        Check::Ns,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Check::Bimi => "bimi",
-            Check::MtaSts => "mta-sts",
-            Check::TlsRpt => "tls-rpt",
-            Check::Rua => "rua",
-            Check::Dnssec => "dnssec",
-            Check::Ns => "ns",
-        }
+crate::codes! {
+    /// One optional check.
+    pub enum Check {
+        /// `default._bimi.<name>` TXT.
+        Bimi => "bimi",
+        /// `_mta-sts.<name>` TXT (RFC 8461).
+        MtaSts => "mta-sts",
+        /// `_smtp._tls.<name>` TXT (RFC 8460).
+        TlsRpt => "tls-rpt",
+        /// `<name>._report._dmarc.<host>` TXT for each DMARC report destination outside the
+        /// Organizational Domain (RFC 7489 §7.1).
+        Rua => "rua",
+        /// The AD bit of the MX reply, from a validating resolver.
+        Dnssec => "dnssec",
+        /// NS of the registered domain, for the DNS operator.
+        Ns => "ns",
     }
 }
 

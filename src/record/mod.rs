@@ -1,0 +1,289 @@
+//! What a survey records of each name: the zone fields, every lookup as it settled (or
+//! failed), what followed from their answers (the SPF tree, DMARC discovery), and the
+//! [`Judgement`] made once from them; and the options a run is made with. The crawl writes
+//! these records and the run folder keeps them; neither knows the other.
+
+mod checks;
+
+pub use checks::{Check, Checks};
+
+use serde::{Deserialize, Serialize};
+
+use crate::dns::{LookupResult, Outcome};
+use crate::policy::dmarc::{Discovery, Standard};
+use crate::policy::judgement::{Evidence, Judgement, Seen};
+use crate::policy::spf::TreeCost;
+use crate::zone::{Classification, GeoForm, JpType, ZoneEntry};
+
+/// Knobs of the crawl.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrawlOptions {
+    /// Queries per second over all lookups; `None`: unlimited.
+    pub qps: Option<u32>,
+    /// Names in flight at once (each runs its three lookups together).
+    pub concurrency: usize,
+    /// Further attempts after a failed one (timeout, SERVFAIL, REFUSED, error).
+    pub retries: u32,
+    /// First backoff before a retry; doubles each time, with ±50 % jitter, at most 5 s.
+    pub backoff_ms: u64,
+    /// Lookups beyond MX, SPF and DMARC.
+    #[serde(default)]
+    pub checks: Checks,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            qps: None,
+            concurrency: 256,
+            retries: 2,
+            backoff_ms: 200,
+            checks: Checks::default(),
+        }
+    }
+}
+
+/// One lookup of one name as the results keep it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub outcome: Outcome,
+    pub attempts: u32,
+    pub records: Vec<String>,
+    /// Character-strings of each TXT record as published (before joining).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub txt_strings: Vec<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cnames: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The reply's AD bit, where a reply over UDP settled the lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentic: Option<bool>,
+}
+
+impl Probe {
+    pub fn from_result(r: LookupResult, attempts: u32) -> Probe {
+        Probe {
+            outcome: r.outcome,
+            attempts,
+            records: r.answer.records,
+            txt_strings: r.answer.txt_strings,
+            cnames: r.answer.cnames,
+            detail: r.detail,
+            authentic: r.authentic,
+        }
+    }
+
+    /// `Some(records)` once the lookup settled; `None` when it failed.
+    pub fn settled(&self) -> Option<&[String]> {
+        self.outcome
+            .is_resolved()
+            .then_some(self.records.as_slice())
+    }
+
+    fn seen(&self) -> Seen<'_> {
+        match self.settled() {
+            Some(r) => Seen::Settled(r),
+            None => Seen::Failed,
+        }
+    }
+}
+
+/// An opt-in lookup as the judgement sees it.
+fn seen(p: &Option<Probe>) -> Seen<'_> {
+    p.as_ref().map_or(Seen::NotAsked, Probe::seen)
+}
+
+/// The DNS operators of a registered domain: each NS host's registered domain (as the zone
+/// list's names are registered: ICANN suffixes, `lg.jp` names whole), sorted, each once.
+fn operators(hosts: &[String]) -> Vec<String> {
+    let mut ops: Vec<String> = hosts
+        .iter()
+        .map(|h| {
+            let h = h.trim_end_matches('.').to_ascii_lowercase();
+            crate::zone::registered_domain(&h).to_string()
+        })
+        .collect();
+    ops.sort();
+    ops.dedup();
+    ops
+}
+
+/// One external DMARC report destination asked whether it accepts the name's reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuaCheck {
+    pub host: String,
+    pub outcome: Outcome,
+    /// `None` where the lookup failed.
+    pub authorized: Option<bool>,
+}
+
+/// Everything learnt about one name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameResult {
+    pub line: u64,
+    pub input: String,
+    pub name: String,
+    pub registered_domain: String,
+    pub jp_type: JpType,
+    pub geo_form: Option<GeoForm>,
+    pub prefecture: Option<u8>,
+    pub lgcode: Option<String>,
+    pub extra: Vec<String>,
+    pub mx: Probe,
+    pub txt: Probe,
+    pub dmarc: Probe,
+    /// The opt-in lookups, each `None` where its check did not run: `default._bimi`,
+    /// `_mta-sts` and `_smtp._tls` TXT, and the registered domain's NS.
+    pub bimi: Option<Probe>,
+    pub mta_sts: Option<Probe>,
+    pub tls_rpt: Option<Probe>,
+    pub ns: Option<Probe>,
+    /// RFC 7489 §7.1 verification of each external report destination, where the check ran
+    /// and the name's own `_dmarc` lookup settled.
+    pub rua_checks: Option<Vec<RuaCheck>>,
+    /// Whether the DNSSEC check ran (it reads the MX reply's AD bit).
+    pub dnssec_checked: bool,
+    /// The include/redirect tree of the one valid SPF record, followed.
+    pub spf_tree: Option<TreeCost>,
+    /// Where the DMARC policy that applies was found under RFC 7489 (Organizational Domain)
+    /// and RFC 9989 (DNS Tree Walk); `None` where the name's own `_dmarc` lookup failed.
+    pub dmarc_7489: Option<Discovery>,
+    pub dmarc_9989: Option<Discovery>,
+    /// Every verdict, made once by [`NameResult::judge`] when the lookups are done.
+    pub judgement: Judgement,
+}
+
+impl NameResult {
+    /// The record of a name whose three lookups are done; the rest is filled in by the crawl,
+    /// which then calls [`NameResult::judge`].
+    pub fn new(e: ZoneEntry, mx: Probe, txt: Probe, dmarc: Probe) -> NameResult {
+        NameResult {
+            line: e.line,
+            input: e.input,
+            name: e.name,
+            registered_domain: e.class.registered_domain,
+            jp_type: e.class.jp_type,
+            geo_form: e.class.geo_form,
+            prefecture: e.class.prefecture,
+            lgcode: e.class.lgcode,
+            extra: e.extra,
+            mx,
+            txt,
+            dmarc,
+            bimi: None,
+            mta_sts: None,
+            tls_rpt: None,
+            ns: None,
+            rua_checks: None,
+            dnssec_checked: false,
+            spf_tree: None,
+            dmarc_7489: None,
+            dmarc_9989: None,
+            judgement: Judgement::default(),
+        }
+    }
+
+    /// Make the judgement from the lookups: once, when they are all done.
+    pub fn judge(&mut self) {
+        let operators = self.ns.as_ref().and_then(Probe::settled).map(operators);
+        let rua: Option<Vec<(String, Option<bool>)>> = self
+            .rua_checks
+            .as_ref()
+            .map(|cs| cs.iter().map(|c| (c.host.clone(), c.authorized)).collect());
+        let evidence = Evidence {
+            name: &self.name,
+            mx: self.mx.seen(),
+            nxdomain: self.mx.outcome == Outcome::NxDomain,
+            txt: self.txt.seen(),
+            dmarc: self.dmarc.seen(),
+            spf_tree: self.spf_tree.as_ref(),
+            discovery_7489: self.dmarc_7489.as_ref(),
+            discovery_9989: self.dmarc_9989.as_ref(),
+            bimi: seen(&self.bimi),
+            mta_sts: seen(&self.mta_sts),
+            tls_rpt: seen(&self.tls_rpt),
+            rua: rua.as_deref(),
+            ad: self.dnssec_checked.then(|| {
+                self.mx
+                    .outcome
+                    .is_resolved()
+                    .then_some(self.mx.authentic)
+                    .flatten()
+            }),
+            operators: operators.as_deref(),
+        };
+        self.judgement = Judgement::of(&evidence);
+    }
+
+    /// The zone entry this row was crawled from, to crawl it again.
+    pub fn entry(&self) -> ZoneEntry {
+        ZoneEntry {
+            line: self.line,
+            input: self.input.clone(),
+            name: self.name.clone(),
+            class: Classification {
+                registered_domain: self.registered_domain.clone(),
+                jp_type: self.jp_type,
+                geo_form: self.geo_form,
+                prefecture: self.prefecture,
+                lgcode: self.lgcode.clone(),
+            },
+            extra: self.extra.clone(),
+        }
+    }
+
+    /// Where the DMARC policy that applies was found under `standard`.
+    pub fn discovery(&self, standard: Standard) -> Option<&Discovery> {
+        match standard {
+            Standard::Rfc7489 => self.dmarc_7489.as_ref(),
+            Standard::Rfc9989 => self.dmarc_9989.as_ref(),
+        }
+    }
+
+    /// The lookups, the opt-in ones included, by the names the manifest counts them under.
+    pub fn lookups(&self) -> impl Iterator<Item = (&'static str, Outcome)> + '_ {
+        let checks = [
+            ("bimi", &self.bimi),
+            ("mta_sts", &self.mta_sts),
+            ("tls_rpt", &self.tls_rpt),
+            ("ns", &self.ns),
+        ];
+        [("mx", &self.mx), ("txt", &self.txt), ("dmarc", &self.dmarc)]
+            .into_iter()
+            .map(|(k, p)| (k, p.outcome))
+            .chain(
+                checks
+                    .into_iter()
+                    .filter_map(|(k, p)| Some((k, p.as_ref()?.outcome))),
+            )
+            .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
+    }
+
+    /// Every lookup of the name settled, the opt-in ones included.
+    pub fn is_resolved(&self) -> bool {
+        self.lookups().all(|(_, o)| o.is_resolved())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn operators_are_the_ns_hosts_registered_domains() {
+        let hosts = v(&[
+            "ns1.city.chiyoda.lg.jp.",
+            "NS.dns.sakura.ne.jp.",
+            "ns2.dns.sakura.ne.jp.",
+        ]);
+        assert_eq!(
+            operators(&hosts),
+            vec!["city.chiyoda.lg.jp", "sakura.ne.jp"]
+        );
+    }
+}

@@ -1,0 +1,643 @@
+//! The results schema, declared once: every column of `results.parquet` with its type, the
+//! schema version that added it, what it means and how it is filled from a [`NameResult`].
+//! The writer builds its frames from this list, the tables and the report name their columns
+//! through it, the reserved names and the README's column list come from it.
+
+use crate::code::Code;
+use crate::dns::Outcome;
+use crate::policy::MxKind;
+use crate::policy::bimi::BimiStatus;
+use crate::policy::compliance::{Advice, MailUse, Verdict};
+use crate::policy::dmarc::{Policy, ProblemKind, Protection, RuaVerdict, Source, Standard};
+use crate::policy::judgement::Dnssec;
+use crate::policy::spf::{Qualifier, SpfErrorKind, SpfVerdict, TreeVerdict};
+use crate::policy::tags::{Published, Status};
+use crate::record::{NameResult, Probe};
+use crate::zone::{GeoForm, JpType, refdata};
+
+/// The schema version this build writes. Each column says which version added it; a results
+/// file holds every column up to its own version.
+pub const SCHEMA_VERSION: u32 = 5;
+
+/// How a column is filled from a name's record, which also fixes its type.
+#[derive(Clone, Copy)]
+pub enum Fill {
+    Text(for<'a> fn(&'a NameResult) -> Option<&'a str>),
+    /// Text made for the column (not stored as such in the record).
+    Made(fn(&NameResult) -> Option<String>),
+    /// One of the codes of a [`Code`] enum.
+    Code(
+        &'static [&'static str],
+        fn(&NameResult) -> Option<&'static str>,
+    ),
+    Flag(fn(&NameResult) -> Option<bool>),
+    Count(fn(&NameResult) -> Option<u32>),
+    Line(fn(&NameResult) -> u64),
+    /// A list of text; empty (not null) where there is nothing.
+    List(for<'a> fn(&'a NameResult) -> Vec<&'a str>),
+    /// A list of codes of a [`Code`] enum.
+    CodeList(
+        &'static [&'static str],
+        fn(&NameResult) -> Vec<&'static str>,
+    ),
+}
+
+impl Fill {
+    /// The type as the README and `mailcensus columns` name it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Fill::Text(_) | Fill::Made(_) => "text",
+            Fill::Code(..) => "code",
+            Fill::Flag(_) => "bool",
+            Fill::Count(_) => "u32",
+            Fill::Line(_) => "u64",
+            Fill::List(_) => "list of text",
+            Fill::CodeList(..) => "list of codes",
+        }
+    }
+
+    /// The codes a code column may hold.
+    pub fn codes(&self) -> Option<&'static [&'static str]> {
+        match self {
+            Fill::Code(codes, _) | Fill::CodeList(codes, _) => Some(codes),
+            _ => None,
+        }
+    }
+}
+
+/// One column of `results.parquet`.
+pub struct Column {
+    pub name: &'static str,
+    /// The schema version that added it.
+    pub since: u32,
+    pub meaning: &'static str,
+    pub fill: Fill,
+}
+
+impl Column {
+    /// The column's codes as the code enum `T` spells them; panics where the column holds
+    /// another enum's codes (a programming error the table tests catch).
+    pub fn codes_of<T: Code>(&self, values: &[T]) -> Vec<&'static str> {
+        assert!(
+            self.fill.codes() == Some(T::CODES),
+            "column {} does not hold these codes",
+            self.name
+        );
+        values.iter().map(|v| v.code()).collect()
+    }
+}
+
+fn code<T: Code>(v: Option<T>) -> Option<&'static str> {
+    v.map(T::code)
+}
+
+fn codes<T: Code>(v: &[T]) -> Vec<&'static str> {
+    v.iter().map(|c| c.code()).collect()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn outcome(p: &Option<Probe>) -> Option<&'static str> {
+    p.as_ref().map(|p| p.outcome.code())
+}
+
+fn status<R>(p: &Option<Published<R>>) -> Option<&'static str> {
+    code(p.as_ref().map(Published::status))
+}
+
+fn source(r: &NameResult, std: Standard) -> Option<&'static str> {
+    code(r.discovery(std).map(|d| d.source()))
+}
+
+fn inherited(r: &NameResult, std: Standard) -> Option<&str> {
+    r.discovery(std).and_then(|d| d.inherited_from())
+}
+
+fn prefecture(r: &NameResult) -> Option<&'static crate::zone::Prefecture> {
+    r.prefecture.and_then(|c| refdata().prefecture(c))
+}
+
+macro_rules! column {
+    ($name:expr, $since:literal, $fill:expr, $meaning:expr) => {
+        Column {
+            name: $name,
+            since: $since,
+            meaning: $meaning,
+            fill: $fill,
+        }
+    };
+}
+
+macro_rules! probe_columns {
+    ($p:ident, $out:literal, $att:literal, $ans:literal, $what:literal) => {
+        [
+            column!(
+                $out,
+                1,
+                Fill::Code(Outcome::CODES, |r| Some(r.$p.outcome.code())),
+                concat!("how the ", $what, " lookup ended (`answer`, `nxdomain` and `nodata` settle it; the rest are failures after retries)")
+            ),
+            column!(
+                $att,
+                1,
+                Fill::Count(|r| Some(r.$p.attempts)),
+                concat!("attempts the ", $what, " lookup took")
+            ),
+            column!(
+                $ans,
+                1,
+                Fill::List(|r| strs(&r.$p.records)),
+                concat!("the ", $what, " answer's records in presentation form (TXT strings joined, RFC 7208 §3.3)")
+            ),
+        ]
+    };
+}
+
+pub const LINE: Column = column!("line", 1, Fill::Line(|r| r.line), "the zone list's line");
+pub const INPUT: Column = column!(
+    "input",
+    1,
+    Fill::Text(|r| Some(&r.input)),
+    "the name as the list wrote it"
+);
+pub const NAME: Column = column!(
+    "name",
+    1,
+    Fill::Text(|r| Some(&r.name)),
+    "the name normalised (lower case, A-labels, no trailing dot)"
+);
+pub const REGISTERED_DOMAIN: Column = column!(
+    "registered_domain",
+    1,
+    Fill::Text(|r| Some(&r.registered_domain)),
+    "the registered domain (the ICANN section of the Public Suffix List; `lg.jp` names whole)"
+);
+pub const JP_TYPE: Column = column!(
+    "jp_type",
+    1,
+    Fill::Code(JpType::CODES, |r| Some(r.jp_type.code())),
+    "JP registration type (`OTHER`: outside .jp)"
+);
+pub const GEO_FORM: Column = column!(
+    "geo_form",
+    1,
+    Fill::Code(GeoForm::CODES, |r| code(r.geo_form)),
+    "of a geographic name: `old` or `prefecture` type"
+);
+pub const PREFECTURE_CODE: Column = column!(
+    "prefecture_code",
+    1,
+    Fill::Count(|r| r.prefecture.map(u32::from)),
+    "JIS X 0401 code of the prefecture"
+);
+pub const PREFECTURE: Column = column!(
+    "prefecture",
+    1,
+    Fill::Text(|r| prefecture(r).map(|p| p.name_ja.as_str())),
+    "the prefecture's name"
+);
+pub const REGION: Column = column!(
+    "region",
+    1,
+    Fill::Text(|r| prefecture(r).map(|p| p.region.name_ja())),
+    "the prefecture's region"
+);
+pub const LGCODE: Column = column!(
+    "lgcode",
+    1,
+    Fill::Text(|r| r.lgcode.as_deref()),
+    "local-government code, where the name is one of the 1,788"
+);
+pub const CENTRAL_GOVERNMENT: Column = column!(
+    "central_government",
+    4,
+    Fill::Flag(|r| Some(refdata().is_central_government(&r.registered_domain))),
+    "the registered domain is one of the central government's 40 bodies"
+);
+
+pub const MX_LOOKUP: [Column; 3] =
+    probe_columns!(mx, "mx_outcome", "mx_attempts", "mx_answers", "MX");
+pub const TXT_LOOKUP: [Column; 3] = probe_columns!(
+    txt,
+    "txt_outcome",
+    "txt_attempts",
+    "txt_answers",
+    "apex TXT"
+);
+pub const DMARC_LOOKUP: [Column; 3] = probe_columns!(
+    dmarc,
+    "dmarc_outcome",
+    "dmarc_attempts",
+    "dmarc_answers",
+    "`_dmarc` TXT"
+);
+
+pub const MX_KIND: Column = column!(
+    "mx_kind",
+    1,
+    Fill::Code(MxKind::CODES, |r| code(r.judgement.mx_kind)),
+    "what the MX answer says (`null`: RFC 7505 null MX)"
+);
+pub const HAS_MX: Column = column!(
+    "has_mx",
+    1,
+    Fill::Flag(|r| r.judgement.mx_kind.map(MxKind::has_hosts)),
+    "some host accepts mail (a null MX is not MX); null where the lookup failed"
+);
+pub const NULL_MX: Column = column!(
+    "null_mx",
+    1,
+    Fill::Flag(|r| r.judgement.mx_kind.map(|k| k == MxKind::Null)),
+    "the name says it takes no mail (RFC 7505); null where the lookup failed"
+);
+pub const HAS_SPF: Column = column!(
+    "has_spf",
+    1,
+    Fill::Flag(|r| r.judgement.has_spf),
+    "an apex TXT record declares SPF (see Declared records); null where the lookup failed"
+);
+pub const HAS_DMARC: Column = column!(
+    "has_dmarc",
+    1,
+    Fill::Flag(|r| r.judgement.has_dmarc),
+    "a `_dmarc` TXT record declares DMARC (see Declared records); null where the lookup failed"
+);
+pub const SPF_ERROR: Column = column!(
+    "spf_error",
+    2,
+    Fill::Code(SpfErrorKind::CODES, |r| code(
+        r.judgement.spf_error.as_ref().map(|e| e.kind())
+    )),
+    "why the declared SPF is no policy (RFC 7208 §4.5, §4.6, §6)"
+);
+pub const SPF_ALL: Column = column!(
+    "spf_all",
+    2,
+    Fill::Code(Qualifier::CODES, |r| code(r.judgement.spf_all)),
+    "the qualifier of the valid SPF record's `all`"
+);
+pub const DMARC_POLICY: Column = column!(
+    "dmarc_policy",
+    2,
+    Fill::Code(Policy::CODES, |r| code(r.judgement.dmarc_policy)),
+    "the DMARC record's `p`"
+);
+pub const DMARC_PROBLEMS: Column = column!(
+    "dmarc_problems",
+    5,
+    Fill::CodeList(ProblemKind::CODES, |r| codes(&r.judgement.dmarc_problems)),
+    "what is wrong in the declared DMARC records, each kind once (`unknown-tag` only noted: RFC 7489 §6.3 ignores unknown tags)"
+);
+pub const DMARC_RUA: Column = column!(
+    "dmarc_rua",
+    3,
+    Fill::List(|r| strs(&r.judgement.dmarc_rua)),
+    "the aggregate report URIs"
+);
+pub const DMARC_RUA_OUTSIDE: Column = column!(
+    "dmarc_rua_outside",
+    3,
+    Fill::Flag(|r| r.judgement.dmarc_rua_outside),
+    "a report destination outside the name's Organizational Domain (the ones RFC 7489 §7.1 asks to verify)"
+);
+pub const DMARC_PROTECTION: Column = column!(
+    "dmarc_protection",
+    2,
+    Fill::Code(Protection::CODES, |r| code(r.judgement.dmarc_protection)),
+    "the name's own record read per RFC 7489; null where the lookup failed"
+);
+pub const DMARC_PROTECTION_9989: Column = column!(
+    "dmarc_protection_9989",
+    2,
+    Fill::Code(Protection::CODES, |r| code(
+        r.judgement.dmarc_protection_9989
+    )),
+    "the same read per RFC 9989 (no `pct`, `t=y` testing, missing `p` read as none)"
+);
+pub const DMARC_SOURCE_7489: Column = column!(
+    "dmarc_source_7489",
+    2,
+    Fill::Code(Source::CODES, |r| source(r, Standard::Rfc7489)),
+    "where RFC 7489 found the policy that applies (`inherited`: the Organizational Domain's)"
+);
+pub const DMARC_INHERITED_FROM_7489: Column = column!(
+    "dmarc_inherited_from_7489",
+    2,
+    Fill::Text(|r| inherited(r, Standard::Rfc7489)),
+    "the Organizational Domain whose record applies (Public Suffix List)"
+);
+pub const DMARC_EFFECTIVE_7489: Column = column!(
+    "dmarc_effective_7489",
+    2,
+    Fill::Code(Protection::CODES, |r| code(
+        r.judgement.dmarc_effective_7489
+    )),
+    "the protection that applies under RFC 7489 (an inherited record's `sp`)"
+);
+pub const DMARC_SOURCE_9989: Column = column!(
+    "dmarc_source_9989",
+    2,
+    Fill::Code(Source::CODES, |r| source(r, Standard::Rfc9989)),
+    "where RFC 9989's DNS Tree Walk found the policy that applies"
+);
+pub const DMARC_INHERITED_FROM_9989: Column = column!(
+    "dmarc_inherited_from_9989",
+    2,
+    Fill::Text(|r| inherited(r, Standard::Rfc9989)),
+    "the first ancestor with one DMARC record (at most 8 queries)"
+);
+pub const DMARC_EFFECTIVE_9989: Column = column!(
+    "dmarc_effective_9989",
+    2,
+    Fill::Code(Protection::CODES, |r| code(
+        r.judgement.dmarc_effective_9989
+    )),
+    "the protection that applies under RFC 9989 (`np` for a name that does not exist)"
+);
+pub const SPF_DNS_TERMS: Column = column!(
+    "spf_dns_terms",
+    2,
+    Fill::Count(|r| r.spf_tree.map(|t| t.dns_terms)),
+    "DNS-querying terms over the SPF record's include/redirect tree (RFC 7208 §4.6.4: at most 10)"
+);
+pub const SPF_VOID_LOOKUPS: Column = column!(
+    "spf_void_lookups",
+    5,
+    Fill::Count(|r| r.spf_tree.map(|t| t.void_lookups)),
+    "lookups of the tree's include, redirect, `a`, `mx` and `exists` targets that found nothing (§4.6.4: at most 2)"
+);
+pub const SPF_TREE: Column = column!(
+    "spf_tree",
+    2,
+    Fill::Code(TreeVerdict::CODES, |r| code(r.spf_tree.map(|t| t.verdict))),
+    "how the include/redirect tree came out (RFC 7208 §4.6.4, §5.2, §6.1)"
+);
+pub const SPF_VERDICT: Column = column!(
+    "spf_verdict",
+    2,
+    Fill::Code(SpfVerdict::CODES, |r| code(r.judgement.spf_verdict)),
+    "the name's SPF in one word, from its `all` (or its redirect's) and its tree"
+);
+pub const SPF_RECORDS: Column = column!(
+    "spf_records",
+    1,
+    Fill::List(|r| strs(&r.judgement.spf_records)),
+    "the declared SPF records"
+);
+pub const DMARC_RECORDS: Column = column!(
+    "dmarc_records",
+    1,
+    Fill::List(|r| strs(&r.judgement.dmarc_records)),
+    "the declared DMARC records"
+);
+pub const BIMI_OUTCOME: Column = column!(
+    "bimi_outcome",
+    4,
+    Fill::Code(Outcome::CODES, |r| outcome(&r.bimi)),
+    "how the `default._bimi` TXT lookup ended (null: not checked)"
+);
+pub const BIMI: Column = column!(
+    "bimi",
+    4,
+    Fill::Code(BimiStatus::CODES, |r| code(r.judgement.bimi_status)),
+    "the BIMI record (`logo-evidence`: with a VMC; `declined`: empty `l=`)"
+);
+pub const BIMI_LOGO: Column = column!(
+    "bimi_logo",
+    4,
+    Fill::Text(|r| r.judgement.bimi.as_ref()?.valid()?.logo.as_deref()),
+    "the BIMI logo's URI"
+);
+pub const BIMI_AUTHORITY: Column = column!(
+    "bimi_authority",
+    4,
+    Fill::Text(|r| r.judgement.bimi.as_ref()?.valid()?.authority.as_deref()),
+    "the BIMI evidence document's URI"
+);
+pub const MTA_STS_OUTCOME: Column = column!(
+    "mta_sts_outcome",
+    4,
+    Fill::Code(Outcome::CODES, |r| outcome(&r.mta_sts)),
+    "how the `_mta-sts` TXT lookup ended"
+);
+pub const MTA_STS: Column = column!(
+    "mta_sts",
+    4,
+    Fill::Code(Status::CODES, |r| status(&r.judgement.mta_sts)),
+    "the MTA-STS record (RFC 8461 §3.1)"
+);
+pub const MTA_STS_ID: Column = column!(
+    "mta_sts_id",
+    4,
+    Fill::Text(|r| Some(r.judgement.mta_sts.as_ref()?.valid()?.id.as_str())),
+    "the MTA-STS policy id"
+);
+pub const TLS_RPT_OUTCOME: Column = column!(
+    "tls_rpt_outcome",
+    4,
+    Fill::Code(Outcome::CODES, |r| outcome(&r.tls_rpt)),
+    "how the `_smtp._tls` TXT lookup ended"
+);
+pub const TLS_RPT: Column = column!(
+    "tls_rpt",
+    4,
+    Fill::Code(Status::CODES, |r| status(&r.judgement.tls_rpt)),
+    "the TLS-RPT record (RFC 8460 §3)"
+);
+pub const TLS_RPT_RUA: Column = column!(
+    "tls_rpt_rua",
+    4,
+    Fill::List(|r| {
+        let rpt = r.judgement.tls_rpt.as_ref().and_then(Published::valid);
+        rpt.map_or_else(Vec::new, |t| strs(&t.rua))
+    }),
+    "the TLS-RPT report URIs"
+);
+pub const DMARC_RUA_VERIFIED: Column = column!(
+    "dmarc_rua_verified",
+    4,
+    Fill::Code(RuaVerdict::CODES, |r| code(r.judgement.dmarc_rua_verified)),
+    "RFC 7489 §7.1 verification of the external report destinations"
+);
+pub const DMARC_RUA_UNAUTHORIZED: Column = column!(
+    "dmarc_rua_unauthorized",
+    4,
+    Fill::List(|r| strs(&r.judgement.dmarc_rua_unauthorized)),
+    "the external destinations that do not accept the reports"
+);
+pub const DNSSEC: Column = column!(
+    "dnssec",
+    4,
+    Fill::Code(Dnssec::CODES, |r| code(r.judgement.dnssec)),
+    "the AD bit of the MX reply (null: not checked, or no reply to read it from)"
+);
+pub const NS_OUTCOME: Column = column!(
+    "ns_outcome",
+    4,
+    Fill::Code(Outcome::CODES, |r| outcome(&r.ns)),
+    "how the registered domain's NS lookup ended"
+);
+pub const NS_HOSTS: Column = column!(
+    "ns_hosts",
+    4,
+    Fill::List(|r| r.ns.as_ref().map_or_else(Vec::new, |p| strs(&p.records))),
+    "the registered domain's name servers"
+);
+pub const DNS_OPERATOR: Column = column!(
+    "dns_operator",
+    4,
+    Fill::Made(|r| r.judgement.dns_operator()),
+    "the NS hosts' registered domains joined with `+`"
+);
+pub const NO_MAIL: Column = column!(
+    "no_mail",
+    4,
+    Fill::Flag(|r| r.judgement.mail_use.map(|m| m == MailUse::NoMail)),
+    "null MX or no MX, and an SPF record that lets no host pass: a domain that sends no mail"
+);
+pub const COMPLIANCE: Column = column!(
+    "compliance",
+    4,
+    Fill::Code(Verdict::CODES, |r| code(r.judgement.compliance())),
+    "the 2025 guideline's verdict (null where a lookup it needs failed)"
+);
+pub const COMPLIANCE_ADVICE: Column = column!(
+    "compliance_advice",
+    4,
+    Fill::CodeList(Advice::CODES, |r| {
+        r.judgement
+            .assessment
+            .as_ref()
+            .map_or_else(Vec::new, |a| codes(&a.advice))
+    }),
+    "what the guideline still asks of the name"
+);
+
+/// The zone stage's columns, in order; the input's carried-through columns follow them.
+pub const ZONE_COLUMNS: [&Column; 11] = [
+    &LINE,
+    &INPUT,
+    &NAME,
+    &REGISTERED_DOMAIN,
+    &JP_TYPE,
+    &GEO_FORM,
+    &PREFECTURE_CODE,
+    &PREFECTURE,
+    &REGION,
+    &LGCODE,
+    &CENTRAL_GOVERNMENT,
+];
+
+/// The lookups' and the judgement's columns, in order, after the carried-through ones.
+pub const RESULT_COLUMNS: [&Column; 53] = [
+    &MX_LOOKUP[0],
+    &MX_LOOKUP[1],
+    &MX_LOOKUP[2],
+    &TXT_LOOKUP[0],
+    &TXT_LOOKUP[1],
+    &TXT_LOOKUP[2],
+    &DMARC_LOOKUP[0],
+    &DMARC_LOOKUP[1],
+    &DMARC_LOOKUP[2],
+    &MX_KIND,
+    &HAS_MX,
+    &NULL_MX,
+    &HAS_SPF,
+    &HAS_DMARC,
+    &SPF_ERROR,
+    &SPF_ALL,
+    &DMARC_POLICY,
+    &DMARC_PROBLEMS,
+    &DMARC_RUA,
+    &DMARC_RUA_OUTSIDE,
+    &DMARC_PROTECTION,
+    &DMARC_PROTECTION_9989,
+    &DMARC_SOURCE_7489,
+    &DMARC_INHERITED_FROM_7489,
+    &DMARC_EFFECTIVE_7489,
+    &DMARC_SOURCE_9989,
+    &DMARC_INHERITED_FROM_9989,
+    &DMARC_EFFECTIVE_9989,
+    &SPF_DNS_TERMS,
+    &SPF_VOID_LOOKUPS,
+    &SPF_TREE,
+    &SPF_VERDICT,
+    &SPF_RECORDS,
+    &DMARC_RECORDS,
+    &BIMI_OUTCOME,
+    &BIMI,
+    &BIMI_LOGO,
+    &BIMI_AUTHORITY,
+    &MTA_STS_OUTCOME,
+    &MTA_STS,
+    &MTA_STS_ID,
+    &TLS_RPT_OUTCOME,
+    &TLS_RPT,
+    &TLS_RPT_RUA,
+    &DMARC_RUA_VERIFIED,
+    &DMARC_RUA_UNAUTHORIZED,
+    &DNSSEC,
+    &NS_OUTCOME,
+    &NS_HOSTS,
+    &DNS_OPERATOR,
+    &NO_MAIL,
+    &COMPLIANCE,
+    &COMPLIANCE_ADVICE,
+];
+
+/// Columns `mailcensus query` adds to every results row.
+pub const QUERY_COLUMNS: [&str; 3] = ["run", "run_seq", "run_date"];
+
+/// Every column, in the file's order (the carried-through ones, which vary, aside).
+pub fn columns() -> impl Iterator<Item = &'static Column> {
+    ZONE_COLUMNS.into_iter().chain(RESULT_COLUMNS)
+}
+
+pub fn column(name: &str) -> Option<&'static Column> {
+    columns().find(|c| c.name == name)
+}
+
+/// Whether an input column named `name` would clash with ours (it is renamed `input_<name>`).
+pub fn is_reserved(name: &str) -> bool {
+    column(name).is_some()
+        || QUERY_COLUMNS.contains(&name)
+        || crate::zone::ROLE_COLUMNS.iter().any(|r| r.contains(&name))
+}
+
+/// The columns as a Markdown table (the README's list, `mailcensus columns`).
+pub fn markdown() -> String {
+    let mut out = String::from("| column | type | since | meaning |\n|---|---|---:|---|\n");
+    for c in columns() {
+        let codes = c.fill.codes().map_or_else(String::new, |codes| {
+            let list: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
+            format!(": {}", list.join(", "))
+        });
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {}{} |\n",
+            c.name,
+            c.fill.type_name(),
+            c.since,
+            c.meaning,
+            codes
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_versions_known() {
+        let mut names: Vec<&str> = columns().map(|c| c.name).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n, "a column declared twice");
+        assert!(columns().all(|c| (1..=SCHEMA_VERSION).contains(&c.since)));
+        assert!(columns().any(|c| c.since == SCHEMA_VERSION));
+    }
+}
