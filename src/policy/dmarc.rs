@@ -575,6 +575,7 @@ pub async fn discover<S: PolicyDns>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fake::v;
 
     #[test]
     fn report_destinations_outside_the_organization() {
@@ -629,10 +630,6 @@ mod tests {
         );
     }
     use crate::policy::fake::{Fake, rec};
-
-    fn v(xs: &[&str]) -> Vec<String> {
-        xs.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn the_2025_soumu_record_reads_as_quarantine() {

@@ -223,10 +223,7 @@ fn assess(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(xs: &[&str]) -> Vec<String> {
-        xs.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::policy::fake::v;
 
     fn evidence<'a>(mx: &'a [String], txt: &'a [String], dmarc: &'a [String]) -> Evidence<'a> {
         Evidence {

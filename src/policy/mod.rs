@@ -184,11 +184,17 @@ pub(crate) mod fake {
     pub fn rec(s: &str) -> TxtLookup {
         TxtLookup::Records(vec![s.to_string()])
     }
+
+    /// Records as a lookup returns them.
+    pub fn v(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fake::v;
 
     #[test]
     fn spf_version_section() {
@@ -219,7 +225,6 @@ mod tests {
 
     #[test]
     fn null_mx() {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(MxKind::of(&v(&["0 ."])), MxKind::Null);
         assert_eq!(MxKind::of(&v(&["10 mx.example.jp."])), MxKind::Hosts);
         assert_eq!(

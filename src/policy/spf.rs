@@ -478,6 +478,7 @@ impl SpfRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fake::v;
 
     fn ok(r: &str) -> SpfRecord {
         parse(r).unwrap_or_else(|e| panic!("{r:?}: {e}"))
@@ -567,7 +568,6 @@ mod tests {
 
     #[test]
     fn selection_and_warnings() {
-        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(select(&v(&["x", "v=spf1 -all"])).unwrap(), "v=spf1 -all");
         assert_eq!(select(&v(&["x"])), Err(SpfError::NoRecord));
         assert_eq!(

@@ -54,11 +54,8 @@ pub fn parse(record: &str) -> Result<TlsRptRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fake::v;
     use crate::policy::tags::Status;
-
-    fn v(xs: &[&str]) -> Vec<String> {
-        xs.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn valid_records() {

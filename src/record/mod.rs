@@ -269,10 +269,7 @@ impl NameResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn v(xs: &[&str]) -> Vec<String> {
-        xs.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::policy::fake::v;
 
     #[test]
     fn operators_are_the_ns_hosts_registered_domains() {

@@ -193,7 +193,7 @@ type TileMap = (
     &'static str,
 );
 
-/// The charts of the ministry's measures: per type, per region, the prefecture tile maps.
+/// The charts of the ministry's measures per type and per region.
 fn adoption_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     let type_names: Vec<String> = c
@@ -262,6 +262,11 @@ fn adoption_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Cha
             ),
         },
     );
+}
+
+/// The tile maps of the local governments' SPF and DMARC rates per prefecture.
+fn tile_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
     let pref = |code: u8| {
         c.prefectures
             .iter()
@@ -431,6 +436,7 @@ pub fn render_report(
 
     let mut charts = BTreeMap::new();
     adoption_charts(&this.core, lang, &mut charts);
+    tile_charts(&this.core, lang, &mut charts);
     if !this.core.strength.is_empty() {
         reading_charts(this, lang, &mut charts);
     }
