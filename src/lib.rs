@@ -5,6 +5,7 @@ pub mod code;
 pub mod crawl;
 pub mod dns;
 pub mod policy;
+pub mod psl;
 pub mod query;
 pub mod record;
 pub mod report;

@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "mailcensus", version, about)]
 struct Cli {
+    /// A Public Suffix List (public_suffix_list.dat from publicsuffix.org) to use instead of
+    /// the one built in: which names are registrable, registered domains, DMARC
+    /// Organizational Domains.
+    #[arg(long, global = true, value_name = "FILE")]
+    psl: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,7 +45,11 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    let done = match Cli::parse().command {
+    let cli = Cli::parse();
+    if let Some(file) = &cli.psl {
+        mailcensus::psl::use_file(file).map_err(anyhow::Error::msg)?;
+    }
+    let done = match cli.command {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Classify(a) => cmd::classify::run(a),
         Command::Survey(a) => cmd::survey::run(a),

@@ -5,3 +5,5 @@
 pub mod code;
 #[path = "../../src/policy/mod.rs"]
 pub mod policy;
+#[path = "../../src/psl.rs"]
+pub mod psl;

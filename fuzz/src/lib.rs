@@ -4,3 +4,5 @@
 pub mod code;
 #[path = "../../src/policy/mod.rs"]
 pub mod policy;
+#[path = "../../src/psl.rs"]
+pub mod psl;

@@ -26,6 +26,8 @@ pub enum SurveyError {
     Run(#[from] RunError),
     #[error(transparent)]
     Dns(#[from] DnsClientError),
+    #[error("{0}")]
+    Psl(String),
 }
 
 /// What to survey and how.
@@ -52,6 +54,18 @@ impl SurveyConfig {
     /// The configuration a run folder was started with, to resume it.
     pub fn from_run(dir: &Path, progress: bool) -> Result<SurveyConfig, SurveyError> {
         let m = RunDir::open(dir)?.read_manifest()?;
+        // The names go on being classified with the list the run started with.
+        match (&m.psl, crate::psl::file()) {
+            (Some(file), _) => crate::psl::use_file(file).map_err(SurveyError::Psl)?,
+            (None, Some(given)) => {
+                return Err(SurveyError::Psl(format!(
+                    "{} was surveyed with the Public Suffix List built in, not {}: resume it without --psl",
+                    dir.display(),
+                    given.display()
+                )));
+            }
+            (None, None) => {}
+        }
         let resolvers = m
             .resolvers
             .iter()
@@ -258,6 +272,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         retried: 0,
         outcomes: Default::default(),
         shard: cfg.shard,
+        psl: crate::psl::file().map(Path::to_path_buf),
         merged_from: Vec::new(),
     }
 }

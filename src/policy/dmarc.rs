@@ -424,7 +424,7 @@ impl Discovery {
 /// RFC 7489 §3.2: the Organizational Domain is the public suffix (the whole Public Suffix List,
 /// private section included, as the RFC points to it) plus one label.
 pub fn organizational_domain(name: &str) -> &str {
-    psl::domain_str(name).unwrap_or(name)
+    crate::psl::domain_str(name).unwrap_or(name)
 }
 
 /// The domain part of a `mailto:` report URI (RFC 7489 §6.2: `mailto:local@host`, with an

@@ -131,6 +131,7 @@ fn parts(paths: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
             ("input columns", m.extra_columns != f.extra_columns),
             ("crawl options", json(&m.options) != json(&f.options)),
             ("timeout", m.timeout_ms != f.timeout_ms),
+            ("Public Suffix List", m.psl != f.psl),
             ("mailcensus version", m.version != f.version),
         ];
         if let Some((what, _)) = differs.into_iter().find(|(_, d)| *d) {

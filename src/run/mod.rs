@@ -106,6 +106,10 @@ pub struct Manifest {
     /// The part of the zone list this run surveyed (`survey --shard`); none for all of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// The Public Suffix List file the names were classified with (`--psl`); none: the list
+    /// compiled in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub psl: Option<PathBuf>,
     /// The shard runs a `merge` joined into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,

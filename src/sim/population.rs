@@ -1,6 +1,7 @@
 //! The simulated population: which names exist and what each one publishes, as a pure function
 //! of (seed, name). Synthetic names carry their index (`sakura123.co.jp`), so the server answers
-//! 1.5 million names without a map; the real local-government names are the only ones stored.
+//! 1.5 million names without a map; the real local-government names, and a few real names the
+//! Public Suffix List's PRIVATE section lists, are the only ones stored.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -122,10 +123,14 @@ impl Population {
         // A draw of the local governments' SPF/DMARC may not fit a type's counts (3 DMARC
         // names all of type LG against LG's 2): draw again with the next sub-seed.
         for attempt in 0..200 {
-            let explicit = match lg {
+            let mut explicit = match lg {
                 Some(lg) => assign_local_governments(mix(seed, &[attempt, 0x1c]), lg)?,
                 None => Vec::new(),
             };
+            if let Some(spec) = types {
+                let private = private_section_names(seed, spec, &explicit);
+                explicit.extend(private);
+            }
             match Population::fit(seed, types, explicit) {
                 Ok(p) => return Ok(p),
                 Err(e) => last_err = Some(e),
@@ -348,6 +353,49 @@ fn decode_synthetic(name: &str) -> Option<(JpType, u64)> {
     }
     let i = text[text.len() - digits..].parse().ok()?;
     Some((t, i))
+}
+
+/// Registered .jp names that the Public Suffix List's PRIVATE section also lists (companies
+/// that offer names below their own): surveyed and typed like any other .jp name.
+pub const PRIVATE_SECTION_NAMES: [(&str, JpType); 4] = [
+    ("moo.jp", JpType::General),
+    ("hateblo.jp", JpType::General),
+    ("sakura.ne.jp", JpType::Ne),
+    ("opal.ne.jp", JpType::Ne),
+];
+
+/// The [`PRIVATE_SECTION_NAMES`] placed inside their types' counts, beside the names already
+/// placed there: each with MX, SPF and DMARC while its type's counts leave room.
+fn private_section_names(seed: u64, spec: &TypeSpec, placed: &[SimName]) -> Vec<SimName> {
+    let mut out: Vec<SimName> = Vec::new();
+    for (i, (name, t)) in PRIVATE_SECTION_NAMES.iter().enumerate() {
+        let c = spec.get(*t);
+        let mut used = Counts::default();
+        for s in placed.iter().chain(&out).filter(|s| s.jp_type == *t) {
+            used.total += 1;
+            if s.truth.mx == MxTruth::Mx {
+                used.mx += 1;
+                used.spf += u64::from(s.truth.spf);
+                used.dmarc += u64::from(s.truth.dmarc);
+            }
+        }
+        if used.total >= c.total {
+            continue;
+        }
+        let mx = used.mx < c.mx;
+        out.push(SimName {
+            name: name.to_string(),
+            jp_type: *t,
+            lgcode: None,
+            truth: Truth {
+                mx: if mx { MxTruth::Mx } else { MxTruth::None },
+                spf: mx && used.spf < c.spf,
+                dmarc: mx && used.dmarc < c.dmarc,
+                variant: mix(seed, &[type_tag(*t), 5, i as u64]),
+            },
+        });
+    }
+    out
 }
 
 /// Gives each of the 1,788 local governments MX, and SPF and DMARC so that each region's

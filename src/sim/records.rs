@@ -6,12 +6,13 @@
 //! also serves; SPF split over several character-strings (RFC 7208 §3.3 joins them with nothing
 //! between); several TXT records of which one is SPF; records over 512 octets (truncated over
 //! UDP, fetched over TCP); invalid records that still declare (two SPF records: §4.5 permerror;
-//! syntax errors; `+all`; `ptr`; DMARC without `p=`; a bad `p=`); `_dmarc` as a CNAME to a
+//! syntax errors; `+all`; `ptr`; DMARC without `p=`; a bad `p=`; `v=DMARC1 p=reject`, which
+//! misses the `;` after the version, on 2 % of DMARC names with MX); `_dmarc` as a CNAME to a
 //! reporting service; DMARCbis tags.
 //!
 //! Not declared: TXT that merely looks like a policy (`spf1 mx -all`, `v=spf10`,
-//! `p=none; v=DMARC1` with `v` not first, `v=DMARC2`), placed only on names the truth counts
-//! as without SPF / DMARC. SPF and DMARC on names without MX exist but never enter a rate.
+//! `p=none; v=DMARC1` with `v` not first, `v=DMARC2`, `v=DMARC10`), placed only on names the
+//! truth counts as without SPF / DMARC. SPF and DMARC on names without MX exist but never enter a rate.
 //!
 //! The opt-in checks' records, on names with MX, each picked by its own two digits of the
 //! name's variant (so independent of the rest): BIMI 2 % with a logo and evidence (and 30 % of
@@ -129,6 +130,7 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
         return match v {
             0..=2 => one("p=none; v=DMARC1".to_string()),
             3 => one("v=DMARC2; p=none".to_string()),
+            4 => one("v=DMARC10; p=reject".to_string()),
             _ => DmarcAnswer::None,
         };
     }
@@ -159,6 +161,7 @@ pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
             "v=DMARC1; p=none; ".to_string(),
             format!("rua=mailto:x@{name}"),
         ]]),
+        95..=96 => one("v=DMARC1 p=reject".to_string()),
         _ => one("v=DMARC1; p=bogus".to_string()),
     }
 }

@@ -106,22 +106,22 @@ pub fn registered_domain(name: &str) -> &str {
     if name.ends_with(".lg.jp") {
         return last_labels(name, 4);
     }
-    let mut suffix_len = match psl::suffix(name.as_bytes()) {
+    let mut suffix_len = match crate::psl::suffix(name) {
         Some(s) => s.as_bytes().len(),
         None => return name,
     };
     // Walk private-section suffixes up to their ICANN parent.
     loop {
         let suffix = &name[name.len() - suffix_len..];
-        match psl::suffix(suffix.as_bytes()) {
-            Some(s) if s.typ() == Some(psl::Type::Private) => {
+        match crate::psl::suffix(suffix) {
+            Some(s) if s.typ() == Some(crate::psl::Type::Private) => {
                 match suffix.split_once('.') {
                     Some((_, parent)) => suffix_len = parent.len(),
                     None => return name,
                 }
                 // The parent's own suffix may be shorter still.
                 let parent = &name[name.len() - suffix_len..];
-                if let Some(s) = psl::suffix(parent.as_bytes()) {
+                if let Some(s) = crate::psl::suffix(parent) {
                     suffix_len = s.as_bytes().len();
                 }
             }
@@ -271,6 +271,15 @@ mod tests {
     fn private_suffixes_do_not_split_registrations() {
         // `blogspot.jp` is a private-section suffix; JPRS registered blogspot.jp itself.
         assert_eq!(registered_domain("x.blogspot.jp"), "blogspot.jp");
+        // A private-section name is itself the registration, typed by its ICANN suffix.
+        for (name, t) in [("moo.jp", JpType::General), ("sakura.ne.jp", JpType::Ne)] {
+            let c = classify(name);
+            assert_eq!((c.registered_domain.as_str(), c.jp_type), (name, t));
+        }
+        assert_eq!(
+            classify("www.sakura.ne.jp").registered_domain,
+            "sakura.ne.jp"
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ crate::codes! {
         TooLong => "too-long",
         /// A single label, or a top-level domain the Public Suffix List does not know.
         NotUnderTld => "not-under-tld",
-        /// The name is itself a public suffix (`co.jp`, `tokyo.jp`): nobody registers it.
+        /// The name is itself a public suffix of the list's ICANN section (`co.jp`,
+        /// `tokyo.jp`, `東京.jp`, `x.kawasaki.jp`): nobody registers it.
         PublicSuffix => "public-suffix",
         /// Non-ASCII text that UTS 46 cannot map to an A-label.
         BadIdn => "bad-idn",
@@ -59,12 +60,15 @@ pub fn normalize(raw: &str) -> Result<String, RejectReason> {
         check_ascii(&ascii)?;
         ascii
     };
-    match psl::suffix(name.as_bytes()) {
-        Some(s) if s.is_known() && s.as_bytes().len() == name.len() => {
+    // Only the ICANN section says what nobody registers: a name the PRIVATE section lists
+    // (`moo.jp`, `sakura.ne.jp`: a company offering names below its own) is itself a
+    // registered domain, surveyed like any other.
+    match crate::psl::suffix(&name) {
+        Some(s) if s.typ() == Some(crate::psl::Type::Icann) && s.as_bytes().len() == name.len() => {
             Err(RejectReason::PublicSuffix)
         }
-        Some(s) if s.is_known() => Ok(name),
-        _ => Err(RejectReason::NotUnderTld),
+        Some(_) => Ok(name),
+        None => Err(RejectReason::NotUnderTld),
     }
 }
 
@@ -160,5 +164,21 @@ mod tests {
         assert_eq!(normalize("xn--zz.jp").unwrap_err(), RejectReason::BadIdn);
         assert_eq!(normalize("a\u{0}b.jp").unwrap_err(), RejectReason::BadLabel);
         assert_eq!(normalize("a\u{FFFD}.jp").unwrap_err(), RejectReason::BadIdn);
+    }
+
+    /// Only the Public Suffix List's ICANN section says what nobody registers; a name its
+    /// PRIVATE section lists is a registered domain like any other.
+    #[test]
+    fn only_icann_suffixes_are_rejected() {
+        for registrable in ["moo.jp", "hateblo.jp", "sakura.ne.jp", "city.kawasaki.jp"] {
+            assert_eq!(normalize(registrable).unwrap(), registrable);
+        }
+        for suffix in ["co.jp", "tokyo.jp", "東京.jp", "x.kawasaki.jp", "ne.jp"] {
+            assert_eq!(
+                normalize(suffix).unwrap_err(),
+                RejectReason::PublicSuffix,
+                "{suffix}"
+            );
+        }
     }
 }

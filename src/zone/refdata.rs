@@ -169,7 +169,9 @@ impl RefData {
             let registered = if row[5].is_empty() {
                 // Names outside .jp carry no registered domain in the source: take the web
                 // host's registrable part.
-                psl::domain_str(&row[3]).unwrap_or(&row[3]).to_string()
+                crate::psl::domain_str(&row[3])
+                    .unwrap_or(&row[3])
+                    .to_string()
             } else {
                 row[5].to_string()
             };
