@@ -1,7 +1,7 @@
 //! A survey killed with SIGKILL at random moments and resumed ends with the same results, name
 //! by name, as one that ran through; a complete run is not redone.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
@@ -74,7 +74,7 @@ fn same(a: &NameResult, b: &NameResult) -> bool {
 fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
     let pop = Population::new(3, Some(&TypeSpec::jp_2018().scaled(70)), None).unwrap();
     assert!(pop.len() >= 20_000, "{}", pop.len());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = write_zonelist(&pop, dir.path());
     let rt = runtime();
     let server = serve(&rt, pop);
@@ -126,7 +126,7 @@ fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
 #[test]
 fn a_torn_last_journal_line_is_dropped_and_recrawled() {
     let pop = Population::new(4, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = write_zonelist(&pop, dir.path());
     let rt = runtime();
     let server = serve(&rt, pop);
@@ -166,7 +166,7 @@ fn mark_unfinished(out: &std::path::Path) {
 #[test]
 fn a_corrupt_journal_line_stops_resume_naming_it() {
     let pop = Population::new(5, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = write_zonelist(&pop, dir.path());
     let rt = runtime();
     let server = serve(&rt, pop);

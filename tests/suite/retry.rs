@@ -1,7 +1,7 @@
 //! Random faults: retries recover what they can, what they cannot is unresolved (never read as
 //! absent), and `retry_unresolved` finishes the job later.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

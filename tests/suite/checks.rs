@@ -3,7 +3,7 @@
 //! the 2025 guideline, from named records served beside a population; then a survey of the
 //! simulated population in which every verdict and status appears in the tables.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -533,7 +533,7 @@ fn the_government_table_counts_the_central_government_apart() {
     let pop = Population::new(1, Some(&TypeSpec::jp_2018().scaled(10_000)), None)
         .unwrap()
         .with_corpus(Corpus::parse(&corpus()).unwrap());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = dir.path().join("list.csv");
     std::fs::write(&list, "domain\nsoumu.go.jp\nmof.go.jp\nreject-only.jp\n").unwrap();
     let out = dir.path().join("run");

@@ -2,7 +2,7 @@
 //! type's DMARC count (40 more CO names; same seed, so the same names and the 40 are new): `trend` shows exactly that change and no other,
 //! `query` joins the two runs, `report` renders both with the trend.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -196,7 +196,7 @@ fn bad_sql_says_what_polars_said_and_lists_the_columns() {
 #[test]
 fn report_renders_both_runs_with_the_trend() {
     let Runs { run1, run2, .. } = runs();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let (en, ja) = (dir.path().join("en.html"), dir.path().join("ja.html"));
     common::mailcensus([
         "report".as_ref(),

@@ -1,7 +1,5 @@
 //! Shared by the integration tests: serve a population on loopback, survey it, tabulate.
 
-#![allow(dead_code)]
-
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +10,30 @@ use mailcensus::dns::ClientOptions;
 use mailcensus::run::Manifest;
 use mailcensus::sim::{Faults, Population, SimServer, write_list};
 use mailcensus::zone::ZoneFormat;
+
+/// A scratch folder under the test target's own, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A new empty scratch folder (tests run in parallel: each gets its own).
+pub fn tempdir() -> std::io::Result<TempDir> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("t{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(TempDir(dir))
+}
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -54,8 +76,8 @@ pub fn serve_and_survey(
     pop: Population,
     faults: Faults,
     tweak: impl FnOnce(&mut SurveyConfig),
-) -> (tempfile::TempDir, PathBuf, Manifest) {
-    let dir = tempfile::tempdir().unwrap();
+) -> (TempDir, PathBuf, Manifest) {
+    let dir = tempdir().unwrap();
     let (out, manifest) = survey_into(pop, faults, dir.path(), tweak);
     (dir, out, manifest)
 }

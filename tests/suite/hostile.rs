@@ -1,6 +1,6 @@
 //! Hostile records end in an outcome that names them, within bounds, and the run goes on.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ fn hostile_records_are_bounded_and_named() {
         "fan0",
     ]
     .map(|n| format!("{n}.hostile-sim.net"));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = dir.path().join("list.txt");
     std::fs::write(&list, format!("{}\n{long}\n", names.join("\n"))).unwrap();
     let out = dir.path().join("run");

@@ -3,7 +3,7 @@
 //! checked against checkdmarc by `scripts/checkdmarc-agreement` (disagreements explained in
 //! that script's notes and issue 7).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use mailcensus::sim::{Corpus, Population, TypeSpec};
 use mailcensus::zone::{ZoneEntry, classify, normalize};
 use serde::Deserialize;
 
-const CORPUS: &str = include_str!("data/policy-corpus.jsonl");
+const CORPUS: &str = include_str!("../data/policy-corpus.jsonl");
 
 #[derive(Deserialize)]
 struct Line {

@@ -3,7 +3,7 @@
 //! naming the column, while a run from an older mailcensus tabulates what its columns allow
 //! and says which tables it lacks; the README lists exactly the schema's columns.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ fn two_runs(dir: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn trend_gives_each_series_its_own_runs_figures() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("a")).unwrap();
     std::fs::create_dir_all(dir.path().join("b")).unwrap();
     let (a, b) = two_runs(dir.path());

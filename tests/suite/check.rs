@@ -1,6 +1,6 @@
 //! `mailcensus check` on a simulated domain that publishes the 2025 soumu.go.jp DMARC record.
 
-mod common;
+use crate::common;
 
 use mailcensus::sim::{MxTruth, Population, TypeSpec};
 

@@ -2,7 +2,7 @@
 //! like any other; only its ICANN section makes a name unregistrable. `--psl FILE` reads a
 //! newer list, sections included, without a rebuild.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -58,7 +58,7 @@ fn private_section_names_are_surveyed_and_icann_suffixes_rejected() {
 
 #[test]
 fn a_newer_list_from_a_file_decides_with_its_sections() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let psl = dir.path().join("public_suffix_list.dat");
     std::fs::write(
         &psl,

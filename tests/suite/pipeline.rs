@@ -1,7 +1,7 @@
 //! The walking pipeline end to end over real loopback sockets: simulated population, embedded
 //! server, crawl, results.parquet, the ministry's tables.
 
-mod common;
+use crate::common;
 
 use mailcensus::policy::dmarc::Protection;
 use mailcensus::policy::spf::SpfVerdict;

@@ -1,8 +1,10 @@
 //! Property tests: any text of up to 4 KiB, and any text shaped like a policy, parses to a
 //! record or a named error without panicking, under every reading.
 
-use mailcensus::policy::dmarc::{self, Applies, Standard};
-use mailcensus::policy::{MxKind, bimi, is_dmarc_record, is_spf_record, mta_sts, spf, tls_rpt};
+use mailcensus_crosscheck::policy::dmarc::{self, Applies, Standard};
+use mailcensus_crosscheck::policy::{
+    MxKind, bimi, is_dmarc_record, is_spf_record, mta_sts, spf, tls_rpt,
+};
 use proptest::prelude::*;
 
 /// Up to 4 KiB of arbitrary bytes, read the way TXT data is (lossy UTF-8).
@@ -18,10 +20,15 @@ fn spf_like() -> impl Strategy<Value = String> {
         .prop_map(|terms| format!("v=spf1 {}", terms.join(" ")))
 }
 
+/// Text that opens with the DMARC version tag as RFC 7489 §6.4 spells it (then `;`, white
+/// space or the end), with or without the separator the grammar needs after it.
 fn dmarc_like() -> impl Strategy<Value = String> {
     let tag = "(p|sp|np|pct|adkim|aspf|rua|ruf|fo|rf|ri|psd|t|[a-z]{1,4})[ \t]*=[ \t]*[a-zA-Z0-9:@.!,_ -]{0,40}";
-    proptest::collection::vec(proptest::string::string_regex(tag).unwrap(), 0..20)
-        .prop_map(|tags| format!("v=DMARC1; {}", tags.join(";")))
+    (
+        "[vV][ \t]?=[ \t]?DMARC1(;|; | ;| |\t)",
+        proptest::collection::vec(proptest::string::string_regex(tag).unwrap(), 0..20),
+    )
+        .prop_map(|(v, tags)| format!("{v}{}", tags.join(";")))
 }
 
 /// Text that opens like a BIMI, MTA-STS or TLS-RPT record, with tags of their grammars.
@@ -88,6 +95,11 @@ proptest! {
         let rec = dmarc::parse(&text).unwrap();
         // Every problem found is named.
         prop_assert!(rec.problems.iter().all(|p| !p.code().is_empty()));
+        // A declared record is never read as absent, under either standard.
+        for std in [Standard::Rfc7489, Standard::Rfc9989] {
+            let p = dmarc::protection(&[text.clone()], std);
+            prop_assert!(p != dmarc::Protection::Absent, "{} {:?}", text, std);
+        }
     }
 
     #[test]

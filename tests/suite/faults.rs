@@ -1,7 +1,7 @@
 //! Faults from the simulated server reach the client as themselves, and the survey never
 //! counts a failed lookup as "no record".
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! unsharded run name by name and table by table; a shuffled list gives the same shards; a
 //! missing, repeated, foreign or unsharded folder is refused with its reason.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -38,7 +38,7 @@ fn tables_json(run: &Path) -> String {
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
     let pop = Population::new(7, Some(&TypeSpec::jp_2018().scaled(500)), None).unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::tempdir().unwrap();
     let list = common::write_zonelist(&pop, dir.path());
     // The same list, lines shuffled (the header stays first).
     let shuffled = dir.path().join("shuffled.csv");

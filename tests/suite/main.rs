@@ -1,0 +1,18 @@
+//! The integration tests, one binary (linking Polars once instead of once a file): DNS over
+//! real loopback sockets to the embedded server, the binary run as a user runs it.
+
+mod common;
+
+mod check;
+mod checks;
+mod corpus;
+mod faults;
+mod hostile;
+mod pipeline;
+mod private_suffix;
+mod research;
+mod results_schema;
+mod resume;
+mod retry;
+mod shards;
+mod zone_localgov;
