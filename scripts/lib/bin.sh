@@ -1,6 +1,6 @@
 # Sets $bin to the release binary: MAILCENSUS_BIN when given (CI passes the one its
-# `cargo test --release` built: a plain `cargo build` resolves features without the
-# dev-dependencies and would compile Polars a second time), else a fresh `cargo build`.
+# `cargo test --release` built), else a `cargo build --release` (which shares every
+# dependency's build with the tests).
 if [ -n "${MAILCENSUS_BIN:-}" ]; then
   bin=$MAILCENSUS_BIN
 else

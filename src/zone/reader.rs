@@ -433,10 +433,20 @@ impl RejectWriter {
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A path `file` in a folder of its own under the system's temporary folder (the tests run
+    /// in parallel).
+    fn scratch(file: &str) -> PathBuf {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mailcensus-zone-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(file)
+    }
 
     fn read_all(content: &str, file: &str) -> (Vec<ZoneEntry>, Vec<Reject>, ZoneStats) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(file);
+        let path = scratch(file);
         std::fs::write(&path, content).unwrap();
         let mut r = ZoneReader::open(&path, ZoneFormat::Auto).unwrap();
         let (mut e, mut j) = (Vec::new(), Vec::new());
@@ -519,8 +529,7 @@ mod tests {
             (1..=9).collect::<Vec<_>>()
         );
         assert_eq!((s.read, s.rejected), (9, 9));
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("rejects.csv");
+        let path = scratch("rejects.csv");
         let mut w = RejectWriter::create(&path).unwrap();
         for r in &j {
             w.write(r).unwrap();
@@ -535,8 +544,7 @@ mod tests {
 
     #[test]
     fn gzip_is_read_whatever_the_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("list");
+        let path = scratch("list");
         let mut gz = flate2::write::GzEncoder::new(
             File::create(&path).unwrap(),
             flate2::Compression::fast(),
@@ -549,8 +557,7 @@ mod tests {
 
     #[test]
     fn csv_without_domain_column_is_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.csv");
+        let path = scratch("x.csv");
         std::fs::write(&path, "name,type\na.jp,CO\n").unwrap();
         let err = ZoneReader::open(&path, ZoneFormat::Auto).err().unwrap();
         assert!(err.to_string().contains("no `domain` column"), "{err}");

@@ -246,3 +246,138 @@ fn report_renders_both_runs_with_the_trend() {
         );
     }
 }
+
+/// The statements of the README's research examples (`mailcensus query "..." runs/...`).
+fn readme_examples() -> Vec<String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split_once("## Research queries")
+        .and_then(|(_, rest)| rest.split_once("\n## "))
+        .map(|(s, _)| s)
+        .unwrap();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("mailcensus query \""))
+        .map(|l| l.split_once('"').unwrap().0.to_string())
+        .collect()
+}
+
+#[test]
+fn every_readme_research_example_runs() {
+    let Runs { run1, run2, .. } = runs();
+    let examples = readme_examples();
+    assert!(examples.len() >= 5, "{examples:?}");
+    for sql in &examples {
+        let out = common::mailcensus_output([
+            "query".as_ref(),
+            sql.as_ref(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            run1.as_os_str(),
+            run2.as_os_str(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(rows.is_array(), "{sql}");
+    }
+}
+
+#[test]
+fn every_result_type_prints_in_every_format() {
+    let Runs { run1, run2, .. } = runs();
+    let dir = common::tempdir().unwrap();
+    let sql = dir.path().join("types.sql");
+    // Counts over runs (UInt32, summed by Polars in UInt128), 128-bit integers, a boolean
+    // with nulls, a date, a timestamp, lists, a float, a null. (Polars SQL casts to no
+    // DECIMAL; the README lists that.)
+    std::fs::write(
+        &sql,
+        "SELECT COUNT(*) AS n, CAST(MAX(line) AS UHUGEINT) AS wide, CAST(-1 AS HUGEINT) AS signed,\n\
+         1.25 AS dec, FIRST(has_mx) AS first_mx,\n\
+         MIN(run_date) AS d, STRPTIME(CAST(MIN(run_date) AS VARCHAR) || ' 12:34:56', '%Y-%m-%d %H:%M:%S') AS ts,\n\
+         FIRST(mx_answers) AS answers, AVG(spf_dns_terms) AS mean, NULL AS nothing\n\
+         FROM results WHERE jp_type = 'GO'",
+    )
+    .unwrap();
+    let query = |format: &str, out: Option<&std::path::Path>| {
+        let mut args = vec![
+            "query".to_string(),
+            "-f".to_string(),
+            sql.display().to_string(),
+            run1.display().to_string(),
+            run2.display().to_string(),
+            "--format".to_string(),
+            format.to_string(),
+        ];
+        if let Some(o) = out {
+            args.extend(["--out".to_string(), o.display().to_string()]);
+        }
+        String::from_utf8(common::mailcensus(&args)).unwrap()
+    };
+    let table = query("table", None);
+    assert!(table.starts_with("1 row\n"), "{table}");
+    let csv = query("csv", None);
+    let json: serde_json::Value = serde_json::from_str(&query("json", None)).unwrap();
+    let markdown = query("markdown", None);
+    let row = &json[0];
+    let n = row["n"].as_u64().unwrap();
+    assert!(n > 0);
+    assert_eq!(row["signed"], -1);
+    assert_eq!(row["dec"], 1.25);
+    assert_eq!(row["nothing"], serde_json::Value::Null);
+    assert!(row["answers"].is_array() && row["mean"].is_number());
+    let date = row["d"].as_str().unwrap();
+    assert_eq!(date.len(), 10);
+    assert!(row["ts"].as_str().unwrap().contains("12:34:56"));
+    let keys: Vec<&str> = [
+        "n", "wide", "signed", "dec", "first_mx", "d", "ts", "answers",
+    ]
+    .to_vec();
+    assert!(
+        csv.starts_with(&(keys.join(",") + ",mean,nothing\n")),
+        "{csv}"
+    );
+    for text in [&table, &csv, &markdown] {
+        assert!(
+            text.contains("1.25") && text.contains(date) && text.contains("12:34:56"),
+            "{text}"
+        );
+    }
+    // Saved as Parquet, CSV and JSON, with the same values.
+    for ext in ["parquet", "csv", "json"] {
+        let out = dir.path().join(format!("saved.{ext}"));
+        query("csv", Some(&out));
+        assert!(std::fs::metadata(&out).unwrap().len() > 0, "{ext}");
+    }
+    let saved = ParquetReader::new(std::fs::File::open(dir.path().join("saved.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(saved.height(), 1);
+    assert_eq!(
+        saved.column("n").unwrap().get(0).unwrap().extract::<u64>(),
+        Some(n)
+    );
+}
+
+#[test]
+fn a_parse_error_points_into_the_statement() {
+    let Runs { run1, .. } = runs();
+    let out = common::mailcensus_output([
+        "query".as_ref(),
+        "SELECT name\nFROM results WHERE jp_type = = 'GO'".as_ref(),
+        run1.as_os_str(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at line 2, column"), "{err}");
+    assert!(
+        err.contains("FROM results WHERE jp_type = = 'GO'\n"),
+        "{err}"
+    );
+    assert!(err.contains('^'), "{err}");
+}
