@@ -2,6 +2,9 @@
 
 mod cmd;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Survey how a country's domains protect their mail: MX, SPF and DMARC adoption per JP

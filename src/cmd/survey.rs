@@ -104,7 +104,7 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<()> {
     if let Some(dir) = &a.retry_unresolved {
         let cfg = SurveyConfig::from_run(dir, !a.crawl.quiet)?;
-        let (m, n) = super::runtime()?.block_on(retry_unresolved(&cfg))?;
+        let (m, n) = super::crawl_runtime()?.block_on(retry_unresolved(&cfg))?;
         eprintln!(
             "retried {n} unresolved names; {} remain unresolved in {}",
             m.unresolved_names,
@@ -129,7 +129,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("give a zone list and --out, or --resume DIR"),
     };
-    let manifest = super::runtime()?.block_on(survey(&cfg))?;
+    let manifest = super::crawl_runtime()?.block_on(survey(&cfg))?;
     let part = cfg
         .shard
         .map_or_else(String::new, |s| format!(" of shard {s}"));

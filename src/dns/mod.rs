@@ -263,7 +263,6 @@ impl DnsClient {
             Err(UdpError::Timeout) => {
                 LookupResult::failed(Outcome::Timeout, "request timed out".to_string())
             }
-            Err(UdpError::Io(e)) => LookupResult::failed(Outcome::Error, e.to_string()),
             Err(UdpError::Encode(e)) => LookupResult::failed(Outcome::Error, e),
         }
     }

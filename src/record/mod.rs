@@ -50,14 +50,10 @@ pub struct Probe {
     pub attempts: u32,
     pub records: Vec<String>,
     /// Character-strings of each TXT record as published (before joining).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub txt_strings: Vec<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cnames: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The reply's AD bit, where a reply over UDP settled the lookup.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentic: Option<bool>,
 }
 

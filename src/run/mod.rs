@@ -2,14 +2,15 @@
 //! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`;
 //! shards of a run and their merge.
 
+mod journal;
 mod merge;
 mod results;
 pub mod schema;
 mod shard;
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::fs::{self, File};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::record::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
+pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
 pub use results::{RESULTS_FILE, ResultsWriter, latest_rows, write_results};
 pub use shard::{Shard, ShardError, ShardSpec};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
-pub const JOURNAL_FILE: &str = "journal.jsonl";
 pub const REJECTS_FILE: &str = "rejects.csv";
 pub const TABLES_DIR: &str = "tables";
 
@@ -46,14 +47,14 @@ pub enum RunError {
     #[error("cannot write results.parquet: {0}")]
     Parquet(#[from] polars::error::PolarsError),
     #[error(
-        "{path}: line {line} is not a journal record ({reason}). The journal is damaged there: \
-         keep the lines before it (`head -n {keep} journal.jsonl > j && mv j journal.jsonl`) and \
-         `mailcensus survey --resume` crawls the rest again; or survey again into a new folder"
+        "{path}: frame {frame} at byte {offset} is damaged ({reason}). Keep the frames before it \
+         (`truncate -s {offset} journal.bin`) and `mailcensus survey --resume` crawls the rest \
+         again; or survey again into a new folder"
     )]
     CorruptJournal {
         path: PathBuf,
-        line: u64,
-        keep: u64,
+        frame: u64,
+        offset: u64,
         reason: String,
     },
     #[error(
@@ -251,179 +252,5 @@ impl RunDir {
         f.write_all(b"\n").map_err(io_err(&tmp))?;
         f.sync_all().map_err(io_err(&tmp))?;
         fs::rename(&tmp, &p).map_err(io_err(&p))
-    }
-}
-
-/// The journal's format; its first line says which it is.
-pub const JOURNAL_FORMAT: u32 = 2;
-
-/// The first line of a journal: its format.
-#[derive(Serialize, Deserialize)]
-struct JournalHeader {
-    mailcensus_journal: u32,
-}
-
-/// Appends results to `journal.jsonl`, one JSON object a line after a header line,
-/// fsync'd every `sync_every` lines so a crash loses at most the last unsynced batch (which a
-/// resume crawls again).
-pub struct JournalWriter {
-    path: PathBuf,
-    out: BufWriter<File>,
-    since_sync: usize,
-    sync_every: usize,
-}
-
-impl JournalWriter {
-    /// Open for appending. A last line cut short by a crash is cut off first, so that the
-    /// next record starts on a line of its own; a new journal gets its header.
-    pub fn open(run: &RunDir) -> Result<JournalWriter, RunError> {
-        let path = run.file(JOURNAL_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
-        truncate_torn_tail(&file).map_err(io_err(&path))?;
-        let empty = file.metadata().map_err(io_err(&path))?.len() == 0;
-        if !empty {
-            // Appending to another format's journal would corrupt it.
-            JournalReader::open(run)?;
-        }
-        let mut w = JournalWriter {
-            path,
-            out: BufWriter::with_capacity(1 << 20, file),
-            since_sync: 0,
-            sync_every: 4096,
-        };
-        if empty {
-            let header = JournalHeader {
-                mailcensus_journal: JOURNAL_FORMAT,
-            };
-            w.line(&header)?;
-        }
-        Ok(w)
-    }
-
-    fn line(&mut self, v: &impl Serialize) -> Result<(), RunError> {
-        serde_json::to_writer(&mut self.out, v).map_err(|e| RunError::Io {
-            path: self.path.clone(),
-            source: io::Error::other(e),
-        })?;
-        self.out.write_all(b"\n").map_err(io_err(&self.path))
-    }
-
-    pub fn append(&mut self, r: &NameResult) -> Result<(), RunError> {
-        self.line(r)?;
-        self.since_sync += 1;
-        if self.since_sync >= self.sync_every {
-            self.sync()?;
-        }
-        Ok(())
-    }
-
-    pub fn sync(&mut self) -> Result<(), RunError> {
-        self.out.flush().map_err(io_err(&self.path))?;
-        self.out.get_ref().sync_data().map_err(io_err(&self.path))?;
-        self.since_sync = 0;
-        Ok(())
-    }
-}
-
-/// Cut the file after its last newline.
-fn truncate_torn_tail(file: &File) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let len = file.metadata()?.len();
-    let mut end = len;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut f = file;
-    while end > 0 {
-        let start = end.saturating_sub(buf.len() as u64);
-        let chunk = &mut buf[..(end - start) as usize];
-        f.seek(SeekFrom::Start(start))?;
-        f.read_exact(chunk)?;
-        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            let keep = start + i as u64 + 1;
-            if keep < len {
-                file.set_len(keep)?;
-            }
-            return Ok(());
-        }
-        end = start;
-    }
-    file.set_len(0)
-}
-
-/// Reads the journal back. Only a last line cut short by a crash (no newline after it) is
-/// skipped (the next append cuts it off); any other line that is not a record is an error
-/// naming it.
-pub struct JournalReader {
-    input: BufReader<File>,
-    path: PathBuf,
-    line: u64,
-    buf: String,
-}
-
-impl JournalReader {
-    pub fn open(run: &RunDir) -> Result<JournalReader, RunError> {
-        let path = run.file(JOURNAL_FILE);
-        let f = File::open(&path).map_err(io_err(&path))?;
-        let mut r = JournalReader {
-            input: BufReader::with_capacity(1 << 20, f),
-            path,
-            line: 0,
-            buf: String::new(),
-        };
-        let found = match r.next_line() {
-            Ok(None) => return Ok(r),
-            Ok(Some(true)) => serde_json::from_str::<JournalHeader>(&r.buf)
-                .map(|h| format!("journal format {}", h.mailcensus_journal))
-                .unwrap_or_else(|_| "a journal without a format header".to_string()),
-            Ok(Some(false)) => "a journal cut short".to_string(),
-            Err(e) => return Err(e),
-        };
-        if found != format!("journal format {JOURNAL_FORMAT}") {
-            return Err(RunError::JournalFormat {
-                path: r.path,
-                found,
-            });
-        }
-        Ok(r)
-    }
-
-    /// The next line into `buf`: `Some(true)` whole, `Some(false)` without its newline (only
-    /// the last line can be), `None` at the end.
-    fn next_line(&mut self) -> Result<Option<bool>, RunError> {
-        self.buf.clear();
-        let n = self
-            .input
-            .read_line(&mut self.buf)
-            .map_err(io_err(&self.path))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.line += 1;
-        let whole = self.buf.ends_with('\n');
-        Ok(Some(whole))
-    }
-}
-
-impl Iterator for JournalReader {
-    type Item = Result<NameResult, RunError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let whole = match self.next_line() {
-            Ok(w) => w?,
-            Err(e) => return Some(Err(e)),
-        };
-        match serde_json::from_str(&self.buf) {
-            Ok(r) => Some(Ok(r)),
-            Err(_) if !whole => None,
-            Err(e) => Some(Err(RunError::CorruptJournal {
-                path: self.path.clone(),
-                line: self.line,
-                keep: self.line - 1,
-                reason: e.to_string(),
-            })),
-        }
     }
 }

@@ -12,7 +12,7 @@ use crate::record::NameResult;
 use crate::zone::name_key;
 
 pub const RESULTS_FILE: &str = "results.parquet";
-const BATCH: usize = 65_536;
+const BATCH: usize = 16_384;
 
 fn text_col<S: AsRef<str>>(name: &str, v: Vec<Option<S>>) -> Column {
     let v: Vec<Option<&str>> = v.iter().map(|s| s.as_ref().map(AsRef::as_ref)).collect();

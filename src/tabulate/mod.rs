@@ -188,31 +188,25 @@ impl Results {
         Ok(r)
     }
 
-    /// Every value of every code column is one of its codes (one pass over the file).
+    /// Every value of every code column is one of its codes. A column at a time: Polars reads
+    /// only that column, so memory stays one column's distinct values, not the file.
     fn check_codes(&self) -> Result<(), TabulateError> {
-        let cols: Vec<&Column> = self
-            .columns()
-            .filter(|c| c.fill.codes().is_some())
-            .collect();
-        let exprs: Vec<Expr> = cols
-            .iter()
-            .map(|c| {
-                let e = match c.fill {
-                    Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
-                        empty_as_null: true,
-                        keep_nulls: true,
-                    }),
-                    _ => col(c.name),
-                };
-                e.drop_nulls().unique().implode(false).alias(c.name)
-            })
-            .collect();
-        let df = self.frame().select(exprs).collect()?;
-        for c in cols {
-            let codes = c.fill.codes().expect("code columns");
-            let values = df.column(c.name)?.list()?.get_as_series(0);
-            let values = values.as_ref().map(|s| s.str()).transpose()?;
-            for v in values.iter().flat_map(|ca| ca.iter()).flatten() {
+        for c in self.columns() {
+            let Some(codes) = c.fill.codes() else {
+                continue;
+            };
+            let values = match c.fill {
+                Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
+                    empty_as_null: true,
+                    keep_nulls: true,
+                }),
+                _ => col(c.name),
+            };
+            let df = self
+                .frame()
+                .select([values.drop_nulls().unique().alias(c.name)])
+                .collect()?;
+            for v in df.column(c.name)?.str()?.iter().flatten() {
                 if !codes.contains(&v) {
                     return Err(TabulateError::UnknownCode {
                         path: self.path.clone(),

@@ -113,24 +113,31 @@ fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
         assert_eq!(m.names, want.len() as u64);
         assert!(RunDir::open(&out).unwrap().results().is_file());
         // A complete run is not redone.
-        let journal = std::fs::metadata(out.join("journal.jsonl")).unwrap().len();
+        let journal = std::fs::metadata(out.join("journal.bin")).unwrap().len();
         resume(&out);
         assert_eq!(
-            std::fs::metadata(out.join("journal.jsonl")).unwrap().len(),
+            std::fs::metadata(out.join("journal.bin")).unwrap().len(),
             journal
         );
     }
     rt.block_on(server.shutdown());
 }
 
-#[test]
-fn a_torn_last_journal_line_is_dropped_and_recrawled() {
-    let pop = Population::new(4, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
-    let dir = common::tempdir().unwrap();
-    let list = write_zonelist(&pop, dir.path());
+/// Survey `pop` into `dir/run` through the embedded server, completely; the server and its
+/// runtime, for surveying again, and the names as journaled.
+fn surveyed(
+    pop: Population,
+    dir: &std::path::Path,
+) -> (
+    std::path::PathBuf,
+    tokio::runtime::Runtime,
+    SimServer,
+    HashMap<String, NameResult>,
+) {
+    let list = write_zonelist(&pop, dir);
     let rt = runtime();
     let server = serve(&rt, pop);
-    let out = dir.path().join("run");
+    let out = dir.join("run");
     assert!(
         survey(&list, &out, server.addr())
             .status()
@@ -138,11 +145,23 @@ fn a_torn_last_journal_line_is_dropped_and_recrawled() {
             .success()
     );
     let want = by_name(&out);
-    // Make it look like a crash: cut the journal mid-line and mark the run unfinished.
-    let journal = out.join("journal.jsonl");
-    let text = std::fs::read_to_string(&journal).unwrap();
-    let cut = text.len() - text.lines().last().unwrap().len() / 2 - 1;
-    std::fs::write(&journal, &text[..cut]).unwrap();
+    (out, rt, server, want)
+}
+
+#[test]
+fn a_journal_cut_mid_record_is_cut_back_and_recrawled() {
+    let pop = Population::new(4, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
+    let dir = common::tempdir().unwrap();
+    let (out, rt, server, want) = surveyed(pop, dir.path());
+    // A crash in the middle of writing the last frame: its tail never reached the disk.
+    let journal = out.join("journal.bin");
+    let len = std::fs::metadata(&journal).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_len(len - 100)
+        .unwrap();
     mark_unfinished(&out);
     resume(&out);
     let got = by_name(&out);
@@ -164,29 +183,20 @@ fn mark_unfinished(out: &std::path::Path) {
 }
 
 #[test]
-fn a_corrupt_journal_line_stops_resume_naming_it() {
-    let pop = Population::new(5, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
+fn a_damaged_journal_frame_stops_resume_naming_it() {
+    // About 10,000 names: three frames of at most 4,096.
+    let pop = Population::new(5, Some(&TypeSpec::jp_2018().scaled(150)), None).unwrap();
     let dir = common::tempdir().unwrap();
-    let list = write_zonelist(&pop, dir.path());
-    let rt = runtime();
-    let server = serve(&rt, pop);
-    let out = dir.path().join("run");
-    assert!(
-        survey(&list, &out, server.addr())
-            .status()
-            .unwrap()
-            .success()
-    );
-    let want = by_name(&out);
+    let (out, rt, server, want) = surveyed(pop, dir.path());
     mark_unfinished(&out);
-    // Damage line 6 (a record in the middle: line 1 is the header), as a bad disk would.
-    let journal = out.join("journal.jsonl");
-    let text = std::fs::read_to_string(&journal).unwrap();
-    let mut lines: Vec<&str> = text.lines().collect();
-    assert!(lines.len() > 100);
-    let damaged = format!("#{}", &lines[5][1..]);
-    lines[5] = &damaged;
-    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    // Damage a byte inside the second frame's payload, as a bad disk would.
+    let journal = out.join("journal.bin");
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let first = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let second = 12 + 8 + first;
+    assert!(bytes.len() > second + 1000, "at least two frames");
+    bytes[second + 8 + 500] ^= 0x5a;
+    std::fs::write(&journal, &bytes).unwrap();
     let resumed = Command::new(BIN)
         .args(["survey", "--quiet", "--resume"])
         .arg(&out)
@@ -198,7 +208,8 @@ fn a_corrupt_journal_line_stops_resume_naming_it() {
     );
     let err = String::from_utf8_lossy(&resumed.stderr);
     assert!(
-        err.contains("line 6 is not a journal record") && err.contains("head -n 5"),
+        err.contains(&format!("frame 2 at byte {second} is damaged"))
+            && err.contains(&format!("truncate -s {second} journal.bin")),
         "{err}"
     );
     // An unfinished run has no tables to make: tabulate says why.
@@ -209,9 +220,9 @@ fn a_corrupt_journal_line_stops_resume_naming_it() {
         "{}",
         String::from_utf8_lossy(&tab.stderr)
     );
-    // The recovery the message gives: keep the lines before it, resume; the cut names are
+    // The recovery the message gives: keep the frames before it, resume; the cut names are
     // crawled again and nothing is lost.
-    std::fs::write(&journal, lines[..5].join("\n") + "\n").unwrap();
+    std::fs::write(&journal, &bytes[..second]).unwrap();
     resume(&out);
     let got = by_name(&out);
     assert_eq!(got.len(), want.len());
