@@ -1,4 +1,4 @@
-//! The run folder: `manifest.json`, the append-only `journal.jsonl` the crawl writes as names
+//! The run folder: `manifest.json`, the append-only `journal.bin` the crawl writes as names
 //! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`;
 //! shards of a run and their merge.
 
@@ -41,7 +41,7 @@ pub enum RunError {
         source: serde_json::Error,
     },
     #[error(
-        "{path} already holds a run (journal.jsonl exists): choose a new --out, or remove the folder to start over"
+        "{path} already holds a run (journal.bin exists): choose a new --out, or remove the folder to start over"
     )]
     Exists { path: PathBuf },
     #[error("cannot write results.parquet: {0}")]
