@@ -19,14 +19,12 @@ fn text_col<S: AsRef<str>>(name: &str, v: Vec<Option<S>>) -> Column {
     Series::new(name.into(), v).into()
 }
 
-fn list_col<S: AsRef<str>>(name: &str, v: impl Iterator<Item = Vec<S>>) -> Column {
-    let lc: ListChunked = v
-        .map(|xs| {
-            let xs: Vec<&str> = xs.iter().map(AsRef::as_ref).collect();
-            Some(Series::new(PlSmallStr::EMPTY, xs))
-        })
-        .collect();
-    lc.into_series().with_name(name.into()).into()
+fn list_col<S: AsRef<str>>(name: &str, v: impl ExactSizeIterator<Item = Vec<S>>) -> Column {
+    let mut b = ListStringChunkedBuilder::new(name.into(), v.len(), v.len() * 2);
+    for xs in v {
+        b.append_values_iter(xs.iter().map(AsRef::as_ref));
+    }
+    b.finish().into_series().into()
 }
 
 /// One schema column of a batch.
