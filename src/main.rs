@@ -37,6 +37,8 @@ enum Command {
     Tabulate(cmd::tabulate::Args),
     /// Rates per type and region across runs, with the change from one run to the next.
     Trend(cmd::trend::Args),
+    /// What changed, name by name, between two runs (adopted, dropped, strengthened, ...).
+    Diff(cmd::diff::Args),
     /// The run's HTML report (charts, tables, tile map; trend with --compare).
     Report(cmd::report::Args),
     /// Polars SQL over the results of one or many runs.
@@ -60,6 +62,7 @@ fn main() -> anyhow::Result<()> {
         Command::Check(a) => cmd::check::run(a),
         Command::Tabulate(a) => cmd::tabulate::run(a),
         Command::Trend(a) => cmd::trend::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
         Command::Query(a) => cmd::query::run(a),
         Command::Columns(a) => cmd::columns::run(a),
         Command::Report(a) => cmd::report::run(a),

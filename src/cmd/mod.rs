@@ -4,6 +4,7 @@ pub mod check;
 pub mod classify;
 pub mod columns;
 pub mod demo;
+pub mod diff;
 pub mod merge;
 pub mod query;
 pub mod report;

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use mailcensus::run::{RunDir, RunStatus, TABLES_DIR};
-use mailcensus::tabulate::{Lang, OutputFormat, Results, Table, Tabulation, render};
+use mailcensus::tabulate::{
+    Lang, OutputFormat, Results, Table, Tabulation, by_column, by_column_table, entities,
+    entity_tables, render,
+};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,11 +21,35 @@ pub struct Args {
     /// How to print the tables on standard output.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
+    /// Also the ministry's table per value of this column of the input (a sector, say).
+    #[arg(long, value_name = "COLUMN")]
+    by: Option<String>,
+    /// Also count organisations whole by this column of the input (a company with several
+    /// domains): covered when any of its domains is, enforcing when all are (per --by group
+    /// too).
+    #[arg(long, value_name = "COLUMN")]
+    entity: Option<String>,
+}
+
+/// Tables by columns of the input, beside the ministry's.
+#[derive(Default)]
+pub struct Grouping<'a> {
+    pub by: Option<&'a str>,
+    pub entity: Option<&'a str>,
 }
 
 /// Compute the tables of a run and write them as publication CSV under `tables/`; say which
 /// tables a run from an older mailcensus cannot have.
 pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<(Tabulation, Vec<Table>)> {
+    write_grouped_tables(run_dir, lang, &Grouping::default())
+}
+
+/// The same with the tables by columns of the input.
+pub fn write_grouped_tables(
+    run_dir: &Path,
+    lang: Lang,
+    grouping: &Grouping,
+) -> anyhow::Result<(Tabulation, Vec<Table>)> {
     let run = RunDir::open(run_dir)?;
     if run.read_manifest()?.status != RunStatus::Complete || !run.results().is_file() {
         anyhow::bail!(
@@ -46,7 +73,17 @@ pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<(Tabulation, V
             names.join(", ")
         );
     }
-    let tables = tabulation.tables(lang);
+    let mut tables = tabulation.tables(lang);
+    if let Some(by) = grouping.by {
+        tables.push(by_column_table(by, &by_column(&results, by)?, lang));
+    }
+    if let Some(entity) = grouping.entity {
+        tables.extend(entity_tables(
+            entity,
+            &entities(&results, entity, grouping.by)?,
+            lang,
+        ));
+    }
     let dir = run.file(TABLES_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for t in &tables {
@@ -70,6 +107,10 @@ pub fn print_tables(tables: &[Table], format: OutputFormat) -> anyhow::Result<()
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (_, tables) = write_tables(&a.run, a.lang)?;
+    let grouping = Grouping {
+        by: a.by.as_deref(),
+        entity: a.entity.as_deref(),
+    };
+    let (_, tables) = write_grouped_tables(&a.run, a.lang, &grouping)?;
     print_tables(&tables, a.format)
 }

@@ -448,11 +448,17 @@ pub fn render_report(
         .into_iter()
         .map(|t| (t.name.clone(), t))
         .collect();
-    if runs.len() > 1 {
+    if let [.., previous, _] = runs {
         let series = tabulate::trend_series(&cores);
         charts.insert("trend", trend_chart(runs, &series, lang));
         let trend = tabulate::trend_table(runs, &series, lang);
         tables.insert(trend.name.clone(), trend);
+        let changes = tabulate::diff(
+            &Results::open(previous.dir.results())?,
+            &Results::open(run.dir.results())?,
+        )?;
+        let counts = tabulate::diff_counts(&changes, lang);
+        tables.insert(counts.name.clone(), counts);
     }
 
     let t = |ja: &str, en: &str| h(lang, ja, en);

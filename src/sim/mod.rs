@@ -28,7 +28,10 @@ pub enum SimError {
 }
 
 /// Write the population as a zone list CSV with its ground truth: `domain,lgcode` (read by the
-/// zone stage) and `truth_type,truth_mx,truth_spf,truth_dmarc` (carried through to results).
+/// zone stage), `truth_type,truth_mx,truth_spf,truth_dmarc` and `sector,company` (carried
+/// through to results). Companies (CO names) fall into sectors by their variant: 10 % `bank`,
+/// 15 % `ec`, 10 % `logistics`, the rest `other`; each sector's names, in list order, belong
+/// three by three to one company (`bank-0`, `bank-1`, …), the last perhaps to fewer.
 pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -38,10 +41,19 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
         "truth_mx",
         "truth_spf",
         "truth_dmarc",
+        "sector",
+        "company",
     ])
     .map_err(csv_io)?;
     let mut n = 0;
+    let mut per_sector: std::collections::HashMap<&str, u64> = Default::default();
     for s in pop.names() {
+        let sector = sector(&s);
+        let company = sector.map(|sector| {
+            let k = per_sector.entry(sector).or_default();
+            *k += 1;
+            format!("{sector}-{}", (*k - 1) / 3)
+        });
         w.write_record([
             s.name.as_str(),
             s.lgcode.as_deref().unwrap_or(""),
@@ -49,12 +61,27 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
             s.truth.mx.code(),
             bool01(s.truth.spf),
             bool01(s.truth.dmarc),
+            sector.unwrap_or(""),
+            company.as_deref().unwrap_or(""),
         ])
         .map_err(csv_io)?;
         n += 1;
     }
     w.flush()?;
     Ok(n)
+}
+
+/// The sector of a simulated company (a CO name), from its variant.
+fn sector(s: &SimName) -> Option<&'static str> {
+    if s.jp_type != crate::zone::JpType::Co {
+        return None;
+    }
+    Some(match (s.truth.variant / 100_000_000) % 100 {
+        0..=9 => "bank",
+        10..=24 => "ec",
+        25..=34 => "logistics",
+        _ => "other",
+    })
 }
 
 fn bool01(b: bool) -> &'static str {

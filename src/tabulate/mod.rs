@@ -4,10 +4,14 @@
 //! version present with its type, every code one its enum knows.
 
 mod checks;
+mod diff;
+mod groups;
 mod render;
 mod trend;
 
 pub use checks::{Guideline, OperatorRow, verdict_classes};
+pub use diff::{Change, Changed, diff, diff_counts, diff_table};
+pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_tables};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
@@ -58,6 +62,8 @@ pub enum TabulateError {
         value: String,
         codes: String,
     },
+    #[error("the results have no column `{column}`: give one of the input's columns ({inputs})")]
+    NoSuchColumn { column: String, inputs: String },
     #[error("query failed: {0}")]
     Query(#[from] polars::error::PolarsError),
 }
@@ -327,13 +333,25 @@ fn group_totals(
     key: &Column,
     over_mx: bool,
 ) -> Result<HashMap<String, TypeRow>, TabulateError> {
+    Ok(totals_by(lf, key.name, over_mx)?
+        .into_iter()
+        .filter_map(|(k, r)| Some((k?, r)))
+        .collect())
+}
+
+/// Totals per value of the column `key` (read as text; `None`: the rows where it is null).
+fn totals_by(
+    lf: LazyFrame,
+    key: &str,
+    over_mx: bool,
+) -> Result<Vec<(Option<String>, TypeRow)>, TabulateError> {
     let df = lf
-        .group_by([col(key.name).cast(DataType::String)])
+        .group_by([col(key).cast(DataType::String)])
         .agg(aggregations(over_mx))
         .collect()?;
-    let keys = df.column(key.name)?.str()?.clone();
+    let keys = df.column(key)?.str()?.clone();
     Ok((0..df.height())
-        .filter_map(|i| Some((keys.get(i)?.to_string(), read_agg(&df, i))))
+        .map(|i| (keys.get(i).map(str::to_string), read_agg(&df, i)))
         .collect())
 }
 

@@ -52,8 +52,35 @@ fn measure_cells(m: &Measure, decimals: u32) -> [String; 3] {
 }
 
 pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
-    let headers = vec![
+    // The published all-.jp line has two decimals, the type lines one.
+    let rows: Vec<(String, TypeRow, u32)> = rows
+        .iter()
+        .map(|(t, r)| (type_label(*t, lang), *r, if t.is_none() { 2 } else { 1 }))
+        .collect();
+    ministry_table(
+        "jp_types",
+        h(
+            lang,
+            "JPドメイン名の種別ごとのSPF/DMARC設定状況",
+            "SPF/DMARC adoption of JP domain names by registration type",
+        ),
         h(lang, "種別", "type"),
+        &rows,
+        lang,
+    )
+}
+
+/// The ministry's table (names, MX over all, SPF and DMARC over the names with MX, each
+/// with its unresolved) for labelled groups, each row with its number of decimals.
+pub fn ministry_table(
+    name: &str,
+    title: String,
+    group_header: String,
+    rows: &[(String, TypeRow, u32)],
+    lang: Lang,
+) -> Table {
+    let headers = vec![
+        group_header,
         h(lang, "ドメイン名数", "domains"),
         h(lang, "MX数", "mx"),
         h(lang, "MX率(%)", "mx_pct"),
@@ -68,24 +95,18 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
     ];
     let body = rows
         .iter()
-        .map(|(t, r)| {
-            // The published all-.jp line has two decimals, the type lines one.
-            let decimals = if t.is_none() { 2 } else { 1 };
-            let mut row = vec![type_label(*t, lang), r.names.to_string()];
-            row.extend(measure_cells(&r.mx, decimals));
+        .map(|(label, r, decimals)| {
+            let mut row = vec![label.clone(), r.names.to_string()];
+            row.extend(measure_cells(&r.mx, *decimals));
             row.push(r.null_mx.to_string());
-            row.extend(measure_cells(&r.spf, decimals));
-            row.extend(measure_cells(&r.dmarc, decimals));
+            row.extend(measure_cells(&r.spf, *decimals));
+            row.extend(measure_cells(&r.dmarc, *decimals));
             row
         })
         .collect();
     Table {
-        name: "jp_types".to_string(),
-        title: h(
-            lang,
-            "JPドメイン名の種別ごとのSPF/DMARC設定状況",
-            "SPF/DMARC adoption of JP domain names by registration type",
-        ),
+        name: name.to_string(),
+        title,
         headers,
         rows: body,
     }

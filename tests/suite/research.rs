@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -380,4 +380,145 @@ fn a_parse_error_points_into_the_statement() {
         "{err}"
     );
     assert!(err.contains('^'), "{err}");
+}
+
+/// The zone list of a run as written: domain → (sector, company, truth_mx, truth_spf,
+/// truth_dmarc).
+fn truth(run: &std::path::Path) -> HashMap<String, (String, String, bool, bool, bool)> {
+    let list = run.parent().unwrap().join("zonelist.csv");
+    let mut r = csv::Reader::from_path(list).unwrap();
+    let h = r.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (d, s, c, mx, spf, dmarc) = (
+        at("domain"),
+        at("sector"),
+        at("company"),
+        at("truth_mx"),
+        at("truth_spf"),
+        at("truth_dmarc"),
+    );
+    r.records()
+        .map(|row| {
+            let row = row.unwrap();
+            (
+                row[d].to_string(),
+                (
+                    row[s].to_string(),
+                    row[c].to_string(),
+                    &row[mx] == "mx",
+                    &row[spf] == "1",
+                    &row[dmarc] == "1",
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn by_sector_and_per_company_match_the_ground_truth() {
+    use mailcensus::tabulate::{Results, Tri, by_column, entities};
+    let Runs { run1, .. } = runs();
+    let results = Results::open(run1.join("results.parquet")).unwrap();
+    let truth = truth(run1);
+    // Per sector: names, MX over all, SPF and DMARC over the names with MX.
+    let rows = by_column(&results, "sector").unwrap();
+    let mut want: HashMap<String, [u64; 4]> = HashMap::new();
+    for (sector, _, mx, spf, dmarc) in truth.values() {
+        let key = if sector.is_empty() {
+            "(none)"
+        } else {
+            sector.as_str()
+        };
+        let w = want.entry(key.to_string()).or_default();
+        w[0] += 1;
+        w[1] += u64::from(*mx);
+        w[2] += u64::from(*mx && *spf);
+        w[3] += u64::from(*mx && *dmarc);
+    }
+    assert_eq!(rows.len(), want.len() + 1, "{rows:?}");
+    for (sector, row) in &rows[..rows.len() - 1] {
+        let got = [row.names, row.mx.count, row.spf.count, row.dmarc.count];
+        assert_eq!(got, want[sector], "{sector}");
+    }
+    assert!(want.contains_key("bank") && want.contains_key("ec") && want.contains_key("logistics"));
+    // Per company: covered when any domain has it, all when every one does.
+    let companies = entities(&results, "company", Some("sector")).unwrap();
+    let mut members: HashMap<&str, Vec<(bool, bool)>> = HashMap::new();
+    for (_, company, _, spf, dmarc) in truth.values() {
+        if !company.is_empty() {
+            members.entry(company).or_default().push((*spf, *dmarc));
+        }
+    }
+    assert_eq!(companies.len(), members.len());
+    let tri = |b: bool| if b { Tri::Yes } else { Tri::No };
+    let mut several = 0;
+    for e in &companies {
+        let m = &members[e.entity.as_str()];
+        assert_eq!(e.domains as usize, m.len(), "{}", e.entity);
+        several += usize::from(m.len() > 1);
+        let spf = (tri(m.iter().any(|x| x.0)), tri(m.iter().all(|x| x.0)));
+        let dmarc = (tri(m.iter().any(|x| x.1)), tri(m.iter().all(|x| x.1)));
+        assert_eq!((e.measures[0], e.measures[1]), (spf, dmarc), "{}", e.entity);
+        assert_eq!(e.group.as_deref(), e.entity.split('-').next());
+    }
+    assert!(several > 10, "companies of several domains: {several}");
+    // The CLI writes both tables and the per-sector one.
+    common::mailcensus([
+        "tabulate".as_ref(),
+        run1.as_os_str(),
+        "--by".as_ref(),
+        "sector".as_ref(),
+        "--entity".as_ref(),
+        "company".as_ref(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+    ]);
+    for t in ["by_sector", "entities_company", "entity_list_company"] {
+        assert!(
+            run1.join("tables").join(format!("{t}.csv")).is_file(),
+            "{t}"
+        );
+    }
+    let bad = common::mailcensus_output([
+        "tabulate".as_ref(),
+        run1.as_os_str(),
+        "--by".as_ref(),
+        "sectr".as_ref(),
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no column `sectr`"));
+}
+
+#[test]
+fn diff_finds_every_change_and_no_other() {
+    use mailcensus::tabulate::{Change, Results, diff};
+    let Runs { run1, run2, .. } = runs();
+    let open = |r: &std::path::Path| Results::open(r.join("results.parquet")).unwrap();
+    let changes = diff(&open(run1), &open(run2)).unwrap();
+    // The later spec has 40 more CO names with DMARC (same seed, same names): exactly those.
+    let (t1, t2) = (truth(run1), truth(run2));
+    let adopted: HashSet<String> = t2
+        .iter()
+        .filter(|(n, v)| v.2 && v.4 && t1.get(*n).is_some_and(|w| !w.4))
+        .map(|(n, _)| n.clone())
+        .collect();
+    assert_eq!(adopted.len(), 40);
+    assert!(
+        changes.iter().all(|c| c.change == Change::DmarcAdopted),
+        "{changes:?}"
+    );
+    let got: HashSet<String> = changes.iter().map(|c| c.name.clone()).collect();
+    assert_eq!(got, adopted);
+    // The CLI: counts per type, and every change as CSV.
+    let out = text(common::mailcensus([
+        "diff".as_ref(),
+        run1.as_os_str(),
+        run2.as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+    ]));
+    assert!(out.contains("\nCO,0,0,40,0,"), "{out}");
+    let csv = std::fs::read_to_string(run2.join("diff.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 41);
 }

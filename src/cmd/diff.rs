@@ -1,0 +1,44 @@
+//! `mailcensus diff`: what changed, name by name, between two runs.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use mailcensus::run::RunDir;
+use mailcensus::tabulate::{Lang, OutputFormat, Results, diff, diff_counts, diff_table, render};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The older run folder.
+    old: PathBuf,
+    /// The newer run folder.
+    new: PathBuf,
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    lang: Lang,
+    /// How to print the counts per type (the changes themselves go to --out).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Where to write every change, one CSV row a change (default: diff.csv in the newer run).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let open =
+        |p: &PathBuf| -> anyhow::Result<Results> { Ok(Results::open(RunDir::open(p)?.results())?) };
+    let changes = diff(&open(&a.old)?, &open(&a.new)?)?;
+    let out = a.out.unwrap_or_else(|| a.new.join("diff.csv"));
+    let file =
+        std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    render(
+        &diff_table(&changes, a.lang),
+        OutputFormat::Csv,
+        std::io::BufWriter::new(file),
+    )?;
+    render(
+        &diff_counts(&changes, a.lang),
+        a.format,
+        std::io::stdout().lock(),
+    )?;
+    eprintln!("{} changes written to {}", changes.len(), out.display());
+    Ok(())
+}
