@@ -6,7 +6,7 @@ use std::time::Duration;
 use mailcensus::crawl::{Checks, CrawlOptions, Crawler, NameResult, Probe};
 use mailcensus::dns::{ClientOptions, DnsClient, parse_server};
 use mailcensus::policy::bimi::BimiStatus;
-use mailcensus::policy::compliance::MailUse;
+use mailcensus::policy::compliance::{Item, MailUse};
 use mailcensus::policy::dmarc::{self, Protection, Standard};
 use mailcensus::policy::judgement::Judgement;
 use mailcensus::policy::spf;
@@ -84,7 +84,15 @@ fn guideline(j: &Judgement) -> serde_json::Value {
                 (a.mail == MailUse::NoMail).then_some(applied == Protection::Reject)),
             item("BIMIの導入を検討するとよい", "BIMI considered",
                 a.bimi.map(BimiStatus::has_logo)),
+            item("SPF、DKIM及びDMARCを導入すること(DKIM公開鍵)",
+                "DKIM keys published (SPF, DKIM and DMARC together)",
+                a.dkim.and_then(|i| match i {
+                    Item::Met => Some(true),
+                    Item::NotMet => Some(false),
+                    Item::Unknown | Item::NotApplicable => None,
+                })),
         ],
+        "dkim_item": a.dkim,
         "advice": a.advice.iter().map(|x| {
             let (ja, en) = x.text();
             json!({ "code": x, "ja": ja, "en": en })
@@ -155,6 +163,29 @@ fn report(r: &NameResult) -> serde_json::Value {
             "destinations": cs,
         })),
         "dnssec": r.dnssec_checked.then(|| j.dnssec.map_or("unknown", |d| d.code())),
+        "dkim": r.dkim.as_ref().map(|p| json!({
+            "outcome": p.outcome,
+            "records": p.records,
+            "status": j.dkim.map_or("unknown", |d| d.code()),
+        })),
+        "mx_hosts": r.mx_hosts.as_ref().map(|hs| json!({
+            "hosts": hs.iter().map(|h| {
+                let records = |p: &Option<Probe>| p.as_ref().map(|p| json!({
+                    "outcome": p.outcome,
+                    "records": p.records,
+                }));
+                json!({
+                    "host": h.host,
+                    "a": records(&h.a),
+                    "aaaa": records(&h.aaaa),
+                    "tlsa": records(&h.tlsa),
+                    "tlsa_ad": h.tlsa.as_ref().and_then(|p| p.authentic),
+                })
+            }).collect::<Vec<_>>(),
+            "ipv6": j.mx_ipv6,
+            "dangling": j.mx_dangling,
+            "dane": j.dane,
+        })),
         "ns": r.ns.as_ref().map(|p| json!({
             "outcome": p.outcome,
             "hosts": p.records,
@@ -162,6 +193,70 @@ fn report(r: &NameResult) -> serde_json::Value {
         })),
         "guideline_2025": guideline(j),
     })
+}
+
+/// The opt-in checks' lines, each where its check ran.
+fn print_checks(v: &serde_json::Value, s: &dyn Fn(&str) -> String) {
+    for (label, key) in [
+        ("BIMI", "bimi"),
+        ("MTA-STS", "mta_sts"),
+        ("TLS-RPT", "tls_rpt"),
+    ] {
+        if !v[key].is_null() {
+            let why = v[key]["problem"].as_str().map(|p| format!(" ({p})"));
+            println!(
+                "  {label:<8}{}  {}{}",
+                s(&format!("/{key}/status")),
+                s(&format!("/{key}/records")),
+                why.unwrap_or_default()
+            );
+        }
+    }
+    if !v["dmarc_reports"].is_null() {
+        println!(
+            "  Reports {}  (RFC 7489 §7.1 external destinations)",
+            s("/dmarc_reports/verdict")
+        );
+    }
+    if !v["dnssec"].is_null() {
+        println!("  DNSSEC {}  (the resolver's AD bit)", s("/dnssec"));
+    }
+    if !v["ns"].is_null() {
+        println!(
+            "  NS     {}  operators {}",
+            s("/ns/hosts"),
+            s("/ns/operators")
+        );
+    }
+    if !v["dkim"].is_null() {
+        println!(
+            "  DKIM   {}  (`_domainkey`: {}; a lower bound)",
+            s("/dkim/status"),
+            s("/dkim/outcome")
+        );
+    }
+    if !v["mx_hosts"].is_null() {
+        println!(
+            "  Mail hosts  IPv6 {}  dangling {}  DANE {}",
+            s("/mx_hosts/ipv6"),
+            s("/mx_hosts/dangling"),
+            s("/mx_hosts/dane")
+        );
+        for h in v["mx_hosts"]["hosts"].as_array().into_iter().flatten() {
+            let r = |k: &str| match &h[k]["records"] {
+                serde_json::Value::Null => "-".to_string(),
+                x => x.to_string(),
+            };
+            println!(
+                "    {}  A {}  AAAA {}  TLSA {} (AD {})",
+                h["host"].as_str().unwrap_or(""),
+                r("a"),
+                r("aaaa"),
+                r("tlsa"),
+                h["tlsa_ad"]
+            );
+        }
+    }
 }
 
 fn print_text(v: &serde_json::Value) {
@@ -211,37 +306,7 @@ fn print_text(v: &serde_json::Value) {
             d("inherited_from")
         );
     }
-    for (label, key) in [
-        ("BIMI", "bimi"),
-        ("MTA-STS", "mta_sts"),
-        ("TLS-RPT", "tls_rpt"),
-    ] {
-        if !v[key].is_null() {
-            let why = v[key]["problem"].as_str().map(|p| format!(" ({p})"));
-            println!(
-                "  {label:<8}{}  {}{}",
-                s(&format!("/{key}/status")),
-                s(&format!("/{key}/records")),
-                why.unwrap_or_default()
-            );
-        }
-    }
-    if !v["dmarc_reports"].is_null() {
-        println!(
-            "  Reports {}  (RFC 7489 §7.1 external destinations)",
-            s("/dmarc_reports/verdict")
-        );
-    }
-    if !v["dnssec"].is_null() {
-        println!("  DNSSEC {}  (the resolver's AD bit)", s("/dnssec"));
-    }
-    if !v["ns"].is_null() {
-        println!(
-            "  NS     {}  operators {}",
-            s("/ns/hosts"),
-            s("/ns/operators")
-        );
-    }
+    print_checks(v, &s);
     let g = &v["guideline_2025"];
     println!(
         "  2025 guideline (6.2.2(1)-3): {}  {}",

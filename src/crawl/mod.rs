@@ -4,7 +4,7 @@
 
 mod survey;
 
-pub use crate::record::{Check, Checks, CrawlOptions, NameResult, Probe, RuaCheck};
+pub use crate::record::{Check, Checks, CrawlOptions, MxHost, NameResult, Probe, RuaCheck};
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use rand::Rng;
 
 use crate::dns::{DnsClient, Outcome, Patience};
 use crate::policy::dmarc::{self, Standard};
+use crate::policy::mailhost;
 use crate::policy::spf;
 use crate::policy::{HostQuery, PolicyDns, Presence, TxtLookup, bimi, mta_sts, tls_rpt};
 use crate::zone::ZoneEntry;
@@ -49,10 +50,21 @@ impl<V: Clone> Memo<V> {
 /// unique targets must not grow memory without bound.
 const CACHE_ENTRIES: usize = 100_000;
 
+/// MX hosts of one name asked about at most (in preference order), so that a hostile MX set
+/// cannot multiply the queries of the mx-ip and dane checks.
+pub const MAX_MX_HOSTS: usize = 10;
+
+/// Whether `target` lies outside `registered_domain`: answers about it may serve other names.
+/// A name's own hosts are asked by no other name and are not kept in the run-wide caches.
+fn shared(target: &str, registered_domain: &str) -> bool {
+    let own = registered_domain;
+    !(target == own || target.strip_suffix(own).is_some_and(|p| p.ends_with('.')))
+}
+
 /// Asks the questions: one client, one limiter, the retry policy, and the run-wide caches of
 /// what names share: TXT records (SPF include/redirect targets, DMARC tree-walk steps), the
-/// SPF `a`/`mx`/`exists` targets' presence, and the NS of registered domains. The caches
-/// ignore TTLs: a survey is one snapshot.
+/// SPF `a`/`mx`/`exists` targets' presence, the NS of registered domains, and MX hosts'
+/// addresses and TLSA. The caches ignore TTLs: a survey is one snapshot.
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
@@ -60,6 +72,7 @@ pub struct Crawler {
     txt_cache: Memo<TxtLookup>,
     host_cache: Memo<Presence>,
     ns_cache: Memo<Probe>,
+    mx_host_cache: Memo<MxHost>,
 }
 
 impl Crawler {
@@ -121,22 +134,15 @@ struct NameDns<'a> {
     mx: &'a Probe,
 }
 
-impl NameDns<'_> {
-    /// Whether answers about `target` may serve other names.
-    fn shared(&self, target: &str) -> bool {
-        let own = self.registered_domain;
-        !(target == own || target.strip_suffix(own).is_some_and(|p| p.ends_with('.')))
-    }
-}
-
 impl PolicyDns for NameDns<'_> {
     fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
-        self.crawler.txt_lookup(name, self.shared(name))
+        self.crawler
+            .txt_lookup(name, shared(name, self.registered_domain))
     }
 
     fn host(&self, name: &str, q: HostQuery) -> impl std::future::Future<Output = Presence> + Send {
         let own_mx = (q == HostQuery::Mx && name == self.name).then(|| presence(self.mx));
-        let shared = self.shared(name);
+        let shared = shared(name, self.registered_domain);
         async move {
             match own_mx {
                 Some(p) => p,
@@ -160,6 +166,7 @@ impl Crawler {
             txt_cache: Memo::new(),
             host_cache: Memo::new(),
             ns_cache: Memo::new(),
+            mx_host_cache: Memo::new(),
         }
     }
 
@@ -199,14 +206,6 @@ impl Crawler {
         Duration::from_millis(jittered.min(5_000))
     }
 
-    /// A TXT lookup of an opt-in check, if it is on.
-    async fn txt_check(&self, check: Check, owner: String) -> Option<Probe> {
-        match self.opts.checks.has(check) {
-            true => Some(self.probe(&owner, RecordType::TXT).await),
-            false => None,
-        }
-    }
-
     /// The NS of a registered domain, once per run (settled answers only).
     async fn ns_of(&self, domain: &str) -> Option<Probe> {
         if !self.opts.checks.has(Check::Ns) {
@@ -220,6 +219,57 @@ impl Crawler {
             self.ns_cache.put(domain.to_string(), p.clone());
         }
         Some(p)
+    }
+
+    /// A lookup of an opt-in check, if it is on.
+    async fn check(&self, check: Check, owner: &str, rtype: RecordType) -> Option<Probe> {
+        match self.opts.checks.has(check) {
+            true => Some(self.probe(owner, rtype).await),
+            false => None,
+        }
+    }
+
+    /// An MX host's addresses (mx-ip) and TLSA records (dane), once per run for hosts
+    /// outside the name's registered domain (settled answers only).
+    async fn mx_host(&self, host: String, registered_domain: &str) -> MxHost {
+        let shared = shared(&host, registered_domain);
+        if let Some(hit) = shared.then(|| self.mx_host_cache.get(&host)).flatten() {
+            return hit;
+        }
+        let tlsa = mailhost::tlsa_owner(&host);
+        let (a, aaaa, tlsa) = tokio::join!(
+            self.check(Check::MxIp, &host, RecordType::A),
+            self.check(Check::MxIp, &host, RecordType::AAAA),
+            self.check(Check::Dane, &tlsa, RecordType::TLSA),
+        );
+        let h = MxHost {
+            host,
+            a,
+            aaaa,
+            tlsa,
+        };
+        let settled = [&h.a, &h.aaaa, &h.tlsa]
+            .into_iter()
+            .flatten()
+            .all(|p| p.outcome.is_resolved());
+        if shared && settled {
+            self.mx_host_cache.put(h.host.clone(), h.clone());
+        }
+        h
+    }
+
+    /// The MX hosts' lookups, where the mx-ip or dane check is on and the MX lookup settled.
+    async fn mx_hosts(&self, mx: &Probe, registered_domain: &str) -> Option<Vec<MxHost>> {
+        let checks = &self.opts.checks;
+        if !(checks.has(Check::MxIp) || checks.has(Check::Dane)) {
+            return None;
+        }
+        let mut hosts = mailhost::exchanges(mx.settled()?);
+        hosts.truncate(MAX_MX_HOSTS);
+        let asks = hosts
+            .into_iter()
+            .map(|h| self.mx_host(h, registered_domain));
+        Some(futures::future::join_all(asks).await)
     }
 
     /// RFC 7489 §7.1: ask each report destination outside the name's Organizational Domain
@@ -245,17 +295,26 @@ impl Crawler {
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
-        let (mx, txt, dmarc, bimi, mta_sts, tls_rpt, ns) = tokio::join!(
+        let txt_owners = [
+            bimi::owner(&name),
+            mta_sts::owner(&name),
+            tls_rpt::owner(&name),
+            mailhost::dkim_owner(&name),
+        ];
+        let txt = |check, owner| self.check(check, owner, RecordType::TXT);
+        let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
             self.probe(&name, RecordType::MX),
             self.probe(&name, RecordType::TXT),
             self.probe(&dmarc_name, RecordType::TXT),
-            self.txt_check(Check::Bimi, bimi::owner(&name)),
-            self.txt_check(Check::MtaSts, mta_sts::owner(&name)),
-            self.txt_check(Check::TlsRpt, tls_rpt::owner(&name)),
+            txt(Check::Bimi, &txt_owners[0]),
+            txt(Check::MtaSts, &txt_owners[1]),
+            txt(Check::TlsRpt, &txt_owners[2]),
+            txt(Check::Dkim, &txt_owners[3]),
             self.ns_of(&entry.class.registered_domain),
         );
-        let mut r = NameResult::new(entry, mx, txt, dmarc);
+        let mut r = NameResult::new(entry, mx, txt_probe, dmarc);
         r.bimi = bimi;
+        r.dkim = dkim;
         r.mta_sts = mta_sts;
         r.tls_rpt = tls_rpt;
         r.ns = ns;
@@ -286,7 +345,9 @@ impl Crawler {
                 dmarc::discover(&name, own, Standard::Rfc9989, &dns),
             ))
         };
-        let (rua, tree, discovery) = tokio::join!(rua, tree, discovery);
+        let hosts = self.mx_hosts(&r.mx, &r.registered_domain);
+        let (rua, tree, discovery, hosts) = tokio::join!(rua, tree, discovery, hosts);
+        r.mx_hosts = hosts;
         let (d7489, d9989) = discovery.unzip();
         r.rua_checks = rua;
         r.spf_tree = tree;

@@ -291,15 +291,17 @@ fn wire_name(name: &str) -> Result<Name, String> {
     Ok(n)
 }
 
-/// The records of type `rtype` (MX, TXT, NS, A, AAAA; CNAMEs on the way kept apart) in
-/// presentation form.
+/// The records of type `rtype` (MX, TXT, NS, A, AAAA, TLSA; CNAMEs on the way kept apart) in
+/// presentation form, names as A-labels (the form they are asked in).
 fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
     let mut answer = Answer::default();
     for record in records {
         match &record.data {
-            RData::MX(mx) if rtype == RecordType::MX => answer
-                .records
-                .push(format!("{} {}", mx.preference, mx.exchange)),
+            RData::MX(mx) if rtype == RecordType::MX => {
+                answer
+                    .records
+                    .push(format!("{} {}", mx.preference, mx.exchange.to_ascii()))
+            }
             RData::TXT(txt) if rtype == RecordType::TXT => {
                 let strings: Vec<String> = txt
                     .txt_data
@@ -312,6 +314,8 @@ fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
             RData::NS(ns) if rtype == RecordType::NS => answer.records.push(ns.0.to_ascii()),
             RData::A(a) if rtype == RecordType::A => answer.records.push(a.0.to_string()),
             RData::AAAA(a) if rtype == RecordType::AAAA => answer.records.push(a.0.to_string()),
+            // `USAGE SELECTOR MATCHING HEX` (RFC 6698 §2.2).
+            RData::TLSA(t) if rtype == RecordType::TLSA => answer.records.push(t.to_string()),
             RData::CNAME(c) => answer.cnames.push(c.0.to_string()),
             _ => {}
         }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::MxKind;
 use super::bimi::BimiStatus;
 use super::dmarc::Protection;
+use super::mailhost::Dkim;
 use super::spf::{Qualifier, SpfRecord};
 
 crate::codes! {
@@ -91,6 +92,21 @@ crate::codes! {
         ConsiderBimi => "consider-bimi",
         /// A BIMI logo that no receiver shows: BIMI needs DMARC at quarantine or reject.
         BimiNeedsEnforcement => "bimi-needs-enforcement",
+        /// The unified standards ask for SPF, DKIM and DMARC together ("送信ドメイン認証技術
+        /// (SPF、DKIM及びDMARC)"); no key was found under `_domainkey`.
+        PublishDkim => "publish-dkim",
+    }
+}
+
+crate::codes! {
+    /// One item of the guideline judged on its own.
+    pub enum Item {
+        Met => "met",
+        NotMet => "not-met",
+        /// Its lookup failed.
+        Unknown => "unknown",
+        /// A domain that sends no mail signs none.
+        NotApplicable => "not-applicable",
     }
 }
 
@@ -111,6 +127,10 @@ impl Advice {
                 "quarantine meets the standard; consider reject once DMARC reports show legitimate mail passing",
             ),
             Advice::ConsiderBimi => ("BIMIの導入を検討するとよい", "consider BIMI"),
+            Advice::PublishDkim => (
+                "DKIMを導入する(_domainkey の下に公開鍵が見つからない)",
+                "publish DKIM keys (none found under _domainkey)",
+            ),
             Advice::BimiNeedsEnforcement => (
                 "BIMIのロゴはDMARCポリシーが quarantine 又は reject でなければ表示されない",
                 "a BIMI logo is shown only with DMARC at quarantine or reject",
@@ -127,6 +147,30 @@ pub struct Assessment {
     pub dmarc: Protection,
     pub mail: MailUse,
     pub bimi: Option<BimiStatus>,
+    /// The DKIM item, where the DKIM check ran.
+    pub dkim: Option<Item>,
+}
+
+impl Assessment {
+    /// Add the DKIM item from what `_domainkey` said (`None`: its lookup failed). A key not
+    /// found is advice, and takes `compliant` down to `compliant-advice`; an unknown item
+    /// leaves the DMARC verdict as it is (the guideline's 6.2.2(1)-3 requirement is DMARC's).
+    pub fn with_dkim(mut self, dkim: Option<Dkim>) -> Assessment {
+        let item = match (self.mail, dkim) {
+            (MailUse::NoMail, _) => Item::NotApplicable,
+            (_, Some(Dkim::Present)) => Item::Met,
+            (_, Some(Dkim::Absent)) => Item::NotMet,
+            (_, None) => Item::Unknown,
+        };
+        if item == Item::NotMet {
+            self.advice.push(Advice::PublishDkim);
+            if self.verdict == Verdict::Compliant {
+                self.verdict = Verdict::CompliantWithAdvice;
+            }
+        }
+        self.dkim = Some(item);
+        self
+    }
 }
 
 /// Judge a name from the DMARC protection that applies to it (its own record, else its
@@ -176,6 +220,7 @@ pub fn assess(dmarc: Protection, mail: MailUse, bimi: Option<BimiStatus>) -> Ass
         dmarc,
         mail,
         bimi,
+        dkim: None,
     }
 }
 
@@ -216,6 +261,32 @@ mod tests {
         );
         assert_eq!(a.verdict, Verdict::CompliantWithAdvice);
         assert_eq!(a.advice, vec![Advice::MoveToReject]);
+    }
+
+    #[test]
+    fn the_dkim_item() {
+        let reject = || assess(Protection::Reject, MailUse::Mail, None);
+        let a = reject().with_dkim(Some(Dkim::Absent));
+        assert_eq!(
+            (a.verdict, a.dkim, a.advice),
+            (
+                Verdict::CompliantWithAdvice,
+                Some(Item::NotMet),
+                vec![Advice::PublishDkim]
+            )
+        );
+        let a = reject().with_dkim(Some(Dkim::Present));
+        assert_eq!((a.verdict, a.dkim), (Verdict::Compliant, Some(Item::Met)));
+        let a = reject().with_dkim(None);
+        assert_eq!(
+            (a.verdict, a.dkim),
+            (Verdict::Compliant, Some(Item::Unknown))
+        );
+        let a = assess(Protection::Reject, MailUse::NoMail, None).with_dkim(Some(Dkim::Absent));
+        assert_eq!(
+            (a.verdict, a.dkim),
+            (Verdict::Compliant, Some(Item::NotApplicable))
+        );
     }
 
     #[test]

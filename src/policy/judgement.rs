@@ -8,6 +8,7 @@ use super::bimi::{self, BimiRecord, BimiStatus};
 use super::compliance::{self, Assessment, MailUse};
 use super::dmarc::{self, Discovery, DmarcError, DmarcRecord, Policy, Protection, RuaVerdict};
 use super::dmarc::{ProblemKind, Standard};
+use super::mailhost::{self, Dane, Dkim, HostSeen, MxIpv6};
 use super::mta_sts::{self, StsRecord};
 use super::spf::{self, Qualifier, SpfError, SpfVerdict, TreeCost};
 use super::tags::Published;
@@ -81,6 +82,11 @@ pub struct Evidence<'a> {
     /// The registered domain's DNS operators (each NS host's registered domain, sorted, each
     /// once), where the NS check ran and its lookup settled.
     pub operators: Option<&'a [String]>,
+    /// `_domainkey.<name>` where the DKIM check ran: `Some(None)` failed, else whether it
+    /// said NXDOMAIN.
+    pub dkim_nxdomain: Option<Option<bool>>,
+    /// The MX hosts' lookups where the mx-ip or dane check ran and the MX lookup settled.
+    pub mx_hosts: Option<&'a [HostSeen<'a>]>,
 }
 
 /// Every verdict on a name; each `None` (or empty) where a lookup it needs failed or its
@@ -123,6 +129,12 @@ pub struct Judgement {
     pub dnssec: Option<Dnssec>,
     /// Each NS host's registered domain, sorted, each once.
     pub dns_operators: Option<Vec<String>>,
+    pub dkim: Option<Dkim>,
+    /// Over the MX hosts, where the name has some: how many have IPv6, whether one has no
+    /// address, and their DANE TLSA records.
+    pub mx_ipv6: Option<MxIpv6>,
+    pub mx_dangling: Option<bool>,
+    pub dane: Option<Dane>,
     pub mail_use: Option<MailUse>,
     /// The 2025 guideline's verdict and advice.
     pub assessment: Option<Assessment>,
@@ -180,6 +192,11 @@ impl Judgement {
             false => Dnssec::Insecure,
         });
         j.dns_operators = e.operators.map(<[String]>::to_vec);
+        j.dkim = e.dkim_nxdomain.flatten().map(Dkim::of);
+        if let Some(hosts) = e.mx_hosts.filter(|h| !h.is_empty()) {
+            (j.mx_ipv6, j.mx_dangling) = mailhost::addresses(hosts);
+            j.dane = mailhost::dane(hosts);
+        }
         j.assessment = assess(&j, e, own.as_ref());
         j
     }
@@ -217,7 +234,11 @@ fn assess(
         None => None,
         Some(_) => Some(j.bimi_status?),
     };
-    Some(compliance::assess(protection, j.mail_use?, bimi))
+    let a = compliance::assess(protection, j.mail_use?, bimi);
+    Some(match e.dkim_nxdomain {
+        Some(_) => a.with_dkim(j.dkim),
+        None => a,
+    })
 }
 
 #[cfg(test)]
@@ -241,6 +262,8 @@ mod tests {
             rua: None,
             ad: None,
             operators: None,
+            dkim_nxdomain: None,
+            mx_hosts: None,
         }
     }
 

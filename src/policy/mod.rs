@@ -6,6 +6,7 @@ pub mod bimi;
 pub mod compliance;
 pub mod dmarc;
 pub mod judgement;
+pub mod mailhost;
 pub mod mta_sts;
 pub mod spf;
 pub mod tags;

@@ -22,6 +22,12 @@ crate::codes! {
         Dnssec => "dnssec",
         /// NS of the registered domain, for the DNS operator.
         Ns => "ns",
+        /// `_domainkey.<name>` TXT: DKIM keys published below (RFC 8020 empty non-terminal).
+        Dkim => "dkim",
+        /// A and AAAA of each MX host: IPv6 reach, dangling MX.
+        MxIp => "mx-ip",
+        /// `_25._tcp.<host>` TLSA of each MX host (RFC 7672), read with the AD bit.
+        Dane => "dane",
     }
 }
 
@@ -87,6 +93,6 @@ mod tests {
         let c: Checks = "bimi, ns".parse().unwrap();
         assert!(c.has(Check::Bimi) && c.has(Check::Ns) && !c.has(Check::Rua));
         assert_eq!(c.to_string(), "bimi,ns");
-        assert!("bimi,dkim".parse::<Checks>().unwrap_err().contains("dkim"));
+        assert!("bimi,dkm".parse::<Checks>().unwrap_err().contains("dkm"));
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::dns::{LookupResult, Outcome};
 use crate::policy::dmarc::{Discovery, Standard};
 use crate::policy::judgement::{Evidence, Judgement, Seen};
+use crate::policy::mailhost::HostSeen;
 use crate::policy::spf::TreeCost;
 use crate::zone::{Classification, GeoForm, JpType, ZoneEntry};
 
@@ -114,6 +115,28 @@ pub struct RuaCheck {
     pub authorized: Option<bool>,
 }
 
+/// One MX host's lookups, each `None` where its check did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxHost {
+    /// Lower-case, without the final dot.
+    pub host: String,
+    pub a: Option<Probe>,
+    pub aaaa: Option<Probe>,
+    /// `_25._tcp.<host>` TLSA.
+    pub tlsa: Option<Probe>,
+}
+
+impl MxHost {
+    fn seen(&self) -> HostSeen<'_> {
+        HostSeen {
+            a: seen(&self.a),
+            aaaa: seen(&self.aaaa),
+            tlsa: seen(&self.tlsa),
+            tlsa_ad: self.tlsa.as_ref().and_then(|p| p.authentic),
+        }
+    }
+}
+
 /// Everything learnt about one name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NameResult {
@@ -135,6 +158,10 @@ pub struct NameResult {
     pub mta_sts: Option<Probe>,
     pub tls_rpt: Option<Probe>,
     pub ns: Option<Probe>,
+    /// `_domainkey.<name>` TXT, where the DKIM check ran.
+    pub dkim: Option<Probe>,
+    /// The MX hosts' lookups, where the mx-ip or dane check ran and the MX lookup settled.
+    pub mx_hosts: Option<Vec<MxHost>>,
     /// RFC 7489 §7.1 verification of each external report destination, where the check ran
     /// and the name's own `_dmarc` lookup settled.
     pub rua_checks: Option<Vec<RuaCheck>>,
@@ -171,6 +198,8 @@ impl NameResult {
             mta_sts: None,
             tls_rpt: None,
             ns: None,
+            dkim: None,
+            mx_hosts: None,
             rua_checks: None,
             dnssec_checked: false,
             spf_tree: None,
@@ -187,6 +216,10 @@ impl NameResult {
             .rua_checks
             .as_ref()
             .map(|cs| cs.iter().map(|c| (c.host.clone(), c.authorized)).collect());
+        let hosts: Option<Vec<HostSeen>> = self
+            .mx_hosts
+            .as_ref()
+            .map(|hs| hs.iter().map(MxHost::seen).collect());
         let evidence = Evidence {
             name: &self.name,
             mx: self.mx.seen(),
@@ -208,6 +241,12 @@ impl NameResult {
                     .flatten()
             }),
             operators: operators.as_deref(),
+            dkim_nxdomain: self.dkim.as_ref().map(|p| {
+                p.outcome
+                    .is_resolved()
+                    .then_some(p.outcome == Outcome::NxDomain)
+            }),
+            mx_hosts: hosts.as_deref(),
         };
         self.judgement = Judgement::of(&evidence);
     }
@@ -244,6 +283,7 @@ impl NameResult {
             ("mta_sts", &self.mta_sts),
             ("tls_rpt", &self.tls_rpt),
             ("ns", &self.ns),
+            ("dkim", &self.dkim),
         ];
         [("mx", &self.mx), ("txt", &self.txt), ("dmarc", &self.dmarc)]
             .into_iter()
@@ -254,6 +294,11 @@ impl NameResult {
                     .filter_map(|(k, p)| Some((k, p.as_ref()?.outcome))),
             )
             .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
+            .chain(self.mx_hosts.iter().flatten().flat_map(|h| {
+                [("mx_a", &h.a), ("mx_aaaa", &h.aaaa), ("tlsa", &h.tlsa)]
+                    .into_iter()
+                    .filter_map(|(k, p)| Some((k, p.as_ref()?.outcome)))
+            }))
     }
 
     /// Every lookup of the name settled, the opt-in ones included.

@@ -126,8 +126,8 @@ fn text(lang: Lang) -> BTreeMap<&'static str, String> {
         (
             "guideline_note",
             t(
-                "政府機関等の対策基準策定のためのガイドライン(令和7年度版)6.2.2(1)-3:DMARCは quarantine 又は reject、メールを利用していないドメインは p=reject、BIMIの導入を検討。調査時に --checks を指定しなかった確認は「-」。",
-                "Government guideline (FY2025) 6.2.2(1)-3: DMARC at quarantine or reject, p=reject on domains without mail, BIMI to be considered. Checks the run did not make read \"-\".",
+                "政府機関等の対策基準策定のためのガイドライン(令和7年度版)6.2.2(1)-3:DMARCは quarantine 又は reject、メールを利用していないドメインは p=reject、BIMIの導入を検討。DKIMは統一基準の SPF・DKIM・DMARC の一項目として、_domainkey の有無で判定(下限)。調査時に --checks を指定しなかった確認は「-」。",
+                "Government guideline (FY2025) 6.2.2(1)-3: DMARC at quarantine or reject, p=reject on domains without mail, BIMI to be considered; DKIM, which the unified standards ask for beside SPF and DMARC, judged from `_domainkey` (a lower bound). Checks the run did not make read \"-\".",
             ),
         ),
         ("trend", t("推移", "Trend")),

@@ -1,7 +1,7 @@
 //! `journal.bin`: the append-only record of every finished name, what makes `--resume` after
 //! a crash lose nothing and repeat nothing, and what `--retry-unresolved` and `merge` read.
 //!
-//! After an 12-byte header (`MCJOURNL` and the format number, little-endian), the file is a
+//! After a 12-byte header (`MCJOURNL` and the format number, little-endian), the file is a
 //! sequence of frames: the payload's length and its CRC-32 (each a little-endian u32), then
 //! the payload, a zstd-compressed batch of records, each its length (u32) and its postcard
 //! encoding. A frame is written and fsync'd whole every [`BATCH`] names (and at the end), so
@@ -20,7 +20,7 @@ use crate::record::NameResult;
 pub const JOURNAL_FILE: &str = "journal.bin";
 const MAGIC: &[u8; 8] = b"MCJOURNL";
 /// The journal's format; a journal of another format is refused, never misread.
-pub const JOURNAL_FORMAT: u32 = 3;
+pub const JOURNAL_FORMAT: u32 = 4;
 const HEADER: u64 = 12;
 /// Names a frame holds: the fsync interval too.
 pub const BATCH: usize = 4096;

@@ -7,9 +7,10 @@ use crate::code::Code;
 use crate::dns::Outcome;
 use crate::policy::MxKind;
 use crate::policy::bimi::BimiStatus;
-use crate::policy::compliance::{Advice, MailUse, Verdict};
+use crate::policy::compliance::{Advice, Item, MailUse, Verdict};
 use crate::policy::dmarc::{Policy, ProblemKind, Protection, RuaVerdict, Source, Standard};
 use crate::policy::judgement::Dnssec;
+use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 use crate::policy::spf::{Qualifier, SpfErrorKind, SpfVerdict, TreeVerdict};
 use crate::policy::tags::{Published, Status};
 use crate::record::{NameResult, Probe};
@@ -17,7 +18,7 @@ use crate::zone::{GeoForm, JpType, refdata};
 
 /// The schema version this build writes. Each column says which version added it; a results
 /// file holds every column up to its own version.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// How a column is filled from a name's record, which also fixes its type.
 #[derive(Clone, Copy)]
@@ -491,6 +492,54 @@ pub const DNS_OPERATOR: Column = column!(
     Fill::Made(|r| r.judgement.dns_operator()),
     "the NS hosts' registered domains joined with `+`"
 );
+pub const DKIM_OUTCOME: Column = column!(
+    "dkim_outcome",
+    6,
+    Fill::Code(Outcome::CODES, |r| outcome(&r.dkim)),
+    "how the `_domainkey` TXT lookup ended (null: not checked)"
+);
+pub const DKIM: Column = column!(
+    "dkim",
+    6,
+    Fill::Code(Dkim::CODES, |r| code(r.judgement.dkim)),
+    "DKIM keys below `_domainkey` (`present`: NOERROR, an empty non-terminal included; `absent`: NXDOMAIN); a lower bound"
+);
+pub const MX_HOSTS: Column = column!(
+    "mx_hosts",
+    6,
+    Fill::List(|r| {
+        let hosts = r.mx_hosts.iter().flatten();
+        hosts.map(|h| h.host.as_str()).collect()
+    }),
+    "the MX hosts asked about by the mx-ip and dane checks (at most 10, in preference order)"
+);
+pub const MX_IPV6: Column = column!(
+    "mx_ipv6",
+    6,
+    Fill::Code(MxIpv6::CODES, |r| code(r.judgement.mx_ipv6)),
+    "how many MX hosts have an AAAA record"
+);
+pub const MX_DANGLING: Column = column!(
+    "mx_dangling",
+    6,
+    Fill::Flag(|r| r.judgement.mx_dangling),
+    "an MX host with neither A nor AAAA (NXDOMAIN or no data)"
+);
+pub const DANE: Column = column!(
+    "dane",
+    6,
+    Fill::Code(Dane::CODES, |r| code(r.judgement.dane)),
+    "the MX hosts' `_25._tcp` TLSA records as an SMTP client reads them (RFC 7672; AD required)"
+);
+pub const TLSA_RECORDS: Column = column!(
+    "tlsa_records",
+    6,
+    Fill::List(|r| {
+        let tlsa = r.mx_hosts.iter().flatten().filter_map(|h| h.tlsa.as_ref());
+        tlsa.flat_map(|p| strs(&p.records)).collect()
+    }),
+    "the MX hosts' TLSA records (`usage selector matching data`)"
+);
 pub const NO_MAIL: Column = column!(
     "no_mail",
     4,
@@ -514,6 +563,14 @@ pub const COMPLIANCE_ADVICE: Column = column!(
     }),
     "what the guideline still asks of the name"
 );
+pub const COMPLIANCE_DKIM: Column = column!(
+    "compliance_dkim",
+    6,
+    Fill::Code(Item::CODES, |r| {
+        code(r.judgement.assessment.as_ref().and_then(|a| a.dkim))
+    }),
+    "the guideline's DKIM item (SPF, DKIM and DMARC together), where the dkim check ran"
+);
 
 /// The zone stage's columns, in order; the input's carried-through columns follow them.
 pub const ZONE_COLUMNS: [&Column; 11] = [
@@ -531,7 +588,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 53] = [
+pub const RESULT_COLUMNS: [&Column; 61] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -582,9 +639,17 @@ pub const RESULT_COLUMNS: [&Column; 53] = [
     &NS_OUTCOME,
     &NS_HOSTS,
     &DNS_OPERATOR,
+    &DKIM_OUTCOME,
+    &DKIM,
+    &MX_HOSTS,
+    &MX_IPV6,
+    &MX_DANGLING,
+    &DANE,
+    &TLSA_RECORDS,
     &NO_MAIL,
     &COMPLIANCE,
     &COMPLIANCE_ADVICE,
+    &COMPLIANCE_DKIM,
 ];
 
 /// Columns `mailcensus query` adds to every results row.

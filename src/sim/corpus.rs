@@ -69,6 +69,12 @@ impl Corpus {
         self.at.get(owner)
     }
 
+    /// Whether `name` is an empty non-terminal: an owner of `at` records lies below it.
+    pub fn is_above_records(&self, name: &str) -> bool {
+        let suffix = format!(".{name}");
+        self.at.keys().any(|o| o.ends_with(&suffix))
+    }
+
     pub fn get(&self, name: &str) -> Option<&CorpusEntry> {
         self.entries.get(name)
     }

@@ -24,8 +24,18 @@
 //! `sim-report-sink.net` are not. NS: four operators, the cloud one favoured by names with
 //! DMARC (the provider-default effect), 12 % self-hosted, 3 % two operators. DNSSEC: 6 % of
 //! all names answer with the AD bit.
+//!
+//! DKIM, MX hosts and DANE, on names with MX, each by its own draw: DKIM 40 % a selector
+//! (`selector1._domainkey`, so `_domainkey` is an empty non-terminal), 5 % a legacy policy
+//! record at `_domainkey` itself, the rest nothing (NXDOMAIN). Hosts: the provider's host has A
+//! and AAAA; a name's own hosts have A, and AAAA on all of them for 30 %, on `mx1` only for
+//! 5 %; for 3 % `mx1` has no address (a dangling MX). TLSA at `_25._tcp.<host>`: of the
+//! DNSSEC-signed names, 60 % a DANE-EE record on every own host, 10 % on `mx1` only, 10 % a
+//! PKIX-EE record, 5 % a digest of the wrong length; of the unsigned, 3 % a DANE-EE record
+//! that no client may use (no AD bit).
 
-use super::population::{MxTruth, Truth};
+use super::population::{MxTruth, Truth, mix};
+use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 
 /// TXT records above or beside the population that many names share: providers' SPF include
 /// targets, and a DMARC record at the public suffix `tokyo.jp` (hypothetical, marked `psd=y` as
@@ -244,6 +254,141 @@ pub fn ns_hosts(name: &str, t: &Truth) -> Vec<String> {
         n if n < cut[3] => pair(name),
         _ => vec![format!("ns1.{a}"), format!("ns1.{cloud}")],
     }
+}
+
+/// A draw in `0..100` for the choice `k`, independent of the variant's digits.
+fn draw(t: &Truth, k: u64) -> u64 {
+    mix(t.variant, &[k]) % 100
+}
+
+/// A name's DKIM records: (owner, TXT strings).
+pub fn dkim_txt(name: &str, t: &Truth) -> Vec<(String, Vec<String>)> {
+    if t.mx != MxTruth::Mx {
+        return Vec::new();
+    }
+    let owner = crate::policy::mailhost::dkim_owner(name);
+    match draw(t, 1) {
+        0..=39 => vec![(
+            format!("selector1.{owner}"),
+            vec![format!(
+                "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GN{:016x}",
+                t.variant
+            )],
+        )],
+        40..=44 => vec![(owner, vec!["o=~".to_string()])],
+        _ => Vec::new(),
+    }
+}
+
+/// What one MX host of a name publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRecords {
+    pub host: String,
+    pub a: Option<[u8; 4]>,
+    pub aaaa: Option<u16>,
+    /// TLSA records as (usage, selector, matching, data).
+    pub tlsa: Vec<(u8, u8, u8, Vec<u8>)>,
+}
+
+impl HostRecords {
+    /// The IPv6 address, `2001:db8::` and the last group.
+    pub fn ipv6(&self) -> Option<std::net::Ipv6Addr> {
+        self.aaaa
+            .map(|g| std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, g))
+    }
+}
+
+/// The provider's MX host: A and AAAA, no TLSA.
+pub fn provider_host() -> HostRecords {
+    HostRecords {
+        host: PROVIDER_MX_HOST.to_string(),
+        a: Some([192, 0, 2, 25]),
+        aaaa: Some(0x25),
+        tlsa: Vec::new(),
+    }
+}
+
+/// The records of a name's own MX hosts (`mx1.`, `mx2.` under it).
+pub fn own_hosts(name: &str, t: &Truth) -> Vec<HostRecords> {
+    let signed = dnssec_signed(t);
+    let (addr, tlsa) = (draw(t, 2), draw(t, 3));
+    let digest: Vec<u8> = (0..4u64)
+        .flat_map(|k| mix(t.variant, &[4, k]).to_be_bytes())
+        .collect();
+    mx_records(name, t)
+        .into_iter()
+        .filter(|(_, h)| h.ends_with(name) && h != ".")
+        .enumerate()
+        .map(|(i, (_, host))| {
+            let first = i == 0;
+            let last = i as u8 + 1;
+            let dane = |u: u8, data: &[u8]| vec![(u, 1, 1, data.to_vec())];
+            let tlsa = match (signed, tlsa) {
+                (true, 0..=59) => dane(3, &digest),
+                (true, 60..=69) if first => dane(3, &digest),
+                (true, 70..=79) => dane(1, &digest),
+                (true, 80..=84) => dane(3, &digest[..2]),
+                (false, 0..=2) => dane(3, &digest),
+                _ => Vec::new(),
+            };
+            let dangling = first && (95..=97).contains(&addr);
+            HostRecords {
+                a: (!dangling).then_some([192, 0, 2, last]),
+                aaaa: match addr {
+                    0..=29 => Some(u16::from(last)),
+                    30..=34 if first => Some(u16::from(last)),
+                    _ => None,
+                },
+                tlsa,
+                host,
+            }
+        })
+        .collect()
+}
+
+/// What a correct survey finds of a name's DKIM keys and mail hosts, from the choices that
+/// make its records (not from the records): the ground truth of the dkim, mx-ip and dane
+/// checks. `None` for a name without MX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailTruth {
+    pub dkim: Dkim,
+    pub mx_ipv6: MxIpv6,
+    pub mx_dangling: bool,
+    pub dane: Dane,
+}
+
+pub fn mail_truth(t: &Truth) -> Option<MailTruth> {
+    if t.mx != MxTruth::Mx {
+        return None;
+    }
+    let provider = t.variant.is_multiple_of(5);
+    let two_hosts = t.variant % 5 == 1;
+    let dangling = !provider && (95..=97).contains(&draw(t, 2));
+    let mx_ipv6 = match (provider, draw(t, 2)) {
+        (true, _) => MxIpv6::All,
+        (false, 0..=29) => MxIpv6::All,
+        (false, 30..=34) if two_hosts => MxIpv6::Some,
+        (false, 30..=34) => MxIpv6::All,
+        _ => MxIpv6::None,
+    };
+    let dane = match (provider, dnssec_signed(t), draw(t, 3)) {
+        (true, ..) => Dane::None,
+        (false, true, 0..=59) => Dane::Valid,
+        (false, true, 60..=69) if two_hosts => Dane::Partial,
+        (false, true, 60..=69) => Dane::Valid,
+        (false, true, 70..=84) => Dane::Invalid,
+        (false, false, 0..=2) => Dane::Unauthenticated,
+        _ => Dane::None,
+    };
+    Some(MailTruth {
+        dkim: match draw(t, 1) {
+            0..=44 => Dkim::Present,
+            _ => Dkim::Absent,
+        },
+        mx_ipv6,
+        mx_dangling: dangling,
+        dane,
+    })
 }
 
 /// The name's answers carry the AD bit (a validating resolver in front of a signed zone).

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, CNAME, MX, NS, SOA, TXT};
+use hickory_proto::rr::rdata::tlsa::{CertUsage, Matching, Selector};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, NS, SOA, TLSA, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_server::Server;
 use hickory_server::net::runtime::Time;
@@ -21,9 +22,9 @@ use tokio::net::{TcpListener, UdpSocket};
 use super::SimError;
 use super::population::{Population, mix};
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, Hostile, PROVIDER_MX_HOST,
-    REPORT_AUTHORIZATION, SHARED_TXT, apex_txt, check_txt, dmarc, dnssec_signed, hostile,
-    mx_records, ns_hosts, service_dmarc_txt,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, HOSTILE_ZONE, HostRecords, Hostile, PROVIDER_MX_HOST,
+    REPORT_AUTHORIZATION, SHARED_TXT, apex_txt, check_txt, dkim_txt, dmarc, dnssec_signed, hostile,
+    mx_records, ns_hosts, own_hosts, provider_host, service_dmarc_txt,
 };
 
 const TTL: u32 = 3600;
@@ -176,6 +177,10 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         if let Some(txts) = c.txt_at(qname) {
             return ok(pick(RecordType::TXT, txt_records(&owner, txts.clone())));
         }
+        // An empty non-terminal (`_domainkey` above a selector): NOERROR, no data (RFC 8020).
+        if c.is_above_records(qname) {
+            return ok(Vec::new());
+        }
         if let Some(e) = c.get(qname) {
             return ok(match qtype {
                 RecordType::MX => corpus_mx(&owner, &e.mx),
@@ -205,9 +210,11 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             txt_records(&owner, vec![vec![txt.to_string()]]),
         ));
     }
-    if qname == PROVIDER_MX_HOST {
-        let a = Record::from_rdata(owner, TTL, RData::A(A::new(192, 0, 2, 25)));
-        return ok(pick(RecordType::A, vec![a]));
+    if let Some(reply) = mail_host(pop, qname, qtype, &owner) {
+        return reply;
+    }
+    if let Some(reply) = dkim_records(pop, qname, qtype, &owner) {
+        return reply;
     }
     if let Some(d) = qname.strip_suffix(DMARC_SERVICE_SUFFIX) {
         let d = d.trim_end_matches('.');
@@ -243,16 +250,6 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             }
         };
     }
-    for host in ["mx1.", "mx2."] {
-        if let Some(d) = qname.strip_prefix(host) {
-            let Some(truth) = pop.lookup(d) else { continue };
-            if mx_records(d, &truth).iter().any(|(_, x)| x == qname) {
-                let last = if host == "mx1." { 1 } else { 2 };
-                let a = Record::from_rdata(owner, TTL, RData::A(A::new(192, 0, 2, last)));
-                return ok(pick(RecordType::A, vec![a]));
-            }
-        }
-    }
     let Some(truth) = pop.lookup(qname) else {
         return nx();
     };
@@ -284,6 +281,92 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         authentic: dnssec_signed(&truth),
         ..ok(answers)
     }
+}
+
+/// An MX host's answers (its A and AAAA, or its `_25._tcp` TLSA records); `None` when
+/// `qname` is no MX host of the population. A host with no record at all does not exist.
+fn mail_host(pop: &Population, qname: &str, qtype: RecordType, owner: &Name) -> Option<Reply> {
+    let (host, tlsa) = match qname.strip_prefix("_25._tcp.") {
+        Some(h) => (h, true),
+        None => (qname, false),
+    };
+    let (h, signed) = match host == PROVIDER_MX_HOST {
+        true => (provider_host(), false),
+        false => {
+            let d = host
+                .strip_prefix("mx1.")
+                .or_else(|| host.strip_prefix("mx2."))?;
+            let truth = pop.lookup(d)?;
+            let h = own_hosts(d, &truth).into_iter().find(|h| h.host == host)?;
+            (h, dnssec_signed(&truth))
+        }
+    };
+    let records = host_records(&h, owner, tlsa);
+    let exists = !records.is_empty() || (!tlsa && !h.tlsa.is_empty());
+    Some(Reply {
+        rcode: match exists {
+            true => ResponseCode::NoError,
+            false => ResponseCode::NXDomain,
+        },
+        answers: records
+            .into_iter()
+            .filter(|r| r.record_type() == qtype || qtype == RecordType::ANY)
+            .collect(),
+        authentic: signed,
+    })
+}
+
+/// A host's address records, or its TLSA records (at `owner`, its `_25._tcp` name).
+fn host_records(h: &HostRecords, owner: &Name, tlsa: bool) -> Vec<Record> {
+    let rdata: Vec<RData> = match tlsa {
+        true => h
+            .tlsa
+            .iter()
+            .map(|(u, s, m, data)| {
+                let t = TLSA::new(
+                    CertUsage::from(*u),
+                    Selector::from(*s),
+                    Matching::from(*m),
+                    data.clone(),
+                );
+                RData::TLSA(t)
+            })
+            .collect(),
+        false => {
+            let a = h.a.map(|[a, b, c, d]| RData::A(A::new(a, b, c, d)));
+            let aaaa = h.ipv6().map(|ip| RData::AAAA(AAAA(ip)));
+            a.into_iter().chain(aaaa).collect()
+        }
+    };
+    rdata
+        .into_iter()
+        .map(|r| Record::from_rdata(owner.clone(), TTL, r))
+        .collect()
+}
+
+/// The DKIM records at or below `_domainkey.<name>`: a selector's TXT, the empty
+/// non-terminal above it (NOERROR, no data), or NXDOMAIN; `None` when `qname` is not there.
+fn dkim_records(pop: &Population, qname: &str, qtype: RecordType, owner: &Name) -> Option<Reply> {
+    let (_, name) = qname.split_once("_domainkey.")?;
+    let truth = pop.lookup(name)?;
+    let records = dkim_txt(name, &truth);
+    let suffix = format!(".{qname}");
+    let exact: Vec<Vec<String>> = records
+        .iter()
+        .filter(|(o, _)| o == qname && matches!(qtype, RecordType::TXT | RecordType::ANY))
+        .map(|(_, t)| t.clone())
+        .collect();
+    let exists = records
+        .iter()
+        .any(|(o, _)| o == qname || o.ends_with(&suffix));
+    Some(Reply {
+        rcode: match exists {
+            true => ResponseCode::NoError,
+            false => ResponseCode::NXDomain,
+        },
+        answers: txt_records(owner, exact),
+        authentic: false,
+    })
 }
 
 /// The TXT records at an opt-in check's owner name (`default._bimi.`, `_mta-sts.`,

@@ -1,15 +1,15 @@
 //! The population as one RFC 1035 master file for the root zone, so that Knot DNS or NSD can
 //! serve what the embedded server serves. Two things only the embedded server can: NS at the
 //! names (in one root zone they would be delegations, hiding every record below them) and
-//! the AD bit.
+//! the AD bit (so DANE reads `unauthenticated` there).
 
 use std::io::Write;
 
 use super::SimError;
 use super::population::Population;
 use super::records::{
-    DMARC_SERVICE_SUFFIX, DmarcAnswer, PROVIDER_MX_HOST, REPORT_AUTHORIZATION, SHARED_TXT,
-    apex_txt, check_txt, dmarc, mx_records, service_dmarc_txt,
+    DMARC_SERVICE_SUFFIX, DmarcAnswer, HostRecords, REPORT_AUTHORIZATION, SHARED_TXT, apex_txt,
+    check_txt, dkim_txt, dmarc, mx_records, own_hosts, provider_host, service_dmarc_txt,
 };
 
 /// RFC 1035 §5.1 character-string: quoted, with `"` and `\` escaped.
@@ -19,6 +19,23 @@ fn quoted(strings: &[String]) -> String {
         .map(|s| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// An MX host's addresses and its `_25._tcp` TLSA records (RFC 6698 §2.2 presentation).
+fn write_host(w: &mut impl Write, h: &HostRecords) -> Result<(), SimError> {
+    let host = &h.host;
+    if let Some([a, b, c, d]) = h.a {
+        writeln!(w, "{host}. A {a}.{b}.{c}.{d}")?;
+    }
+    if let Some(ip) = h.ipv6() {
+        writeln!(w, "{host}. AAAA {ip}")?;
+    }
+    for (u, s, m, data) in &h.tlsa {
+        let hex: String = data.iter().map(|b| format!("{b:02x}")).collect();
+        let owner = crate::policy::mailhost::tlsa_owner(host);
+        writeln!(w, "{owner}. TLSA {u} {s} {m} {hex}")?;
+    }
+    Ok(())
 }
 
 pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError> {
@@ -31,7 +48,7 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
     for (name, txt) in SHARED_TXT.into_iter().chain([REPORT_AUTHORIZATION]) {
         writeln!(w, "{name}. TXT {}", quoted(&[txt.to_string()]))?;
     }
-    writeln!(w, "{PROVIDER_MX_HOST}. A 192.0.2.25")?;
+    write_host(&mut w, &provider_host())?;
     let service = quoted(&service_dmarc_txt()[0]);
     let mut n = 0;
     for s in pop.names() {
@@ -40,11 +57,12 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
         for (pref, host) in mx_records(d, &s.truth) {
             let host = if host == "." { String::new() } else { host };
             writeln!(w, "{d}. MX {pref} {host}.")?;
-            if let Some(k) = ["mx1.", "mx2."].iter().position(|p| host.starts_with(p))
-                && host.ends_with(d.as_str())
-            {
-                writeln!(w, "{host}. A 192.0.2.{}", k + 1)?;
-            }
+        }
+        for h in own_hosts(d, &s.truth) {
+            write_host(&mut w, &h)?;
+        }
+        for (owner, txt) in dkim_txt(d, &s.truth) {
+            writeln!(w, "{owner}. TXT {}", quoted(&txt))?;
         }
         for txt in apex_txt(d, &s.truth) {
             writeln!(w, "{d}. TXT {}", quoted(&txt))?;

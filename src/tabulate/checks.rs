@@ -16,6 +16,7 @@ use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::Verdict;
 use crate::policy::dmarc::{Protection, RuaVerdict};
 use crate::policy::judgement::Dnssec;
+use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 use crate::policy::tags::Status;
 use crate::run::schema::{self, Column};
 use crate::zone::{JpType, refdata};
@@ -196,6 +197,54 @@ const CHECK_RATES: [(&str, &str); 6] = [
     ("外部rua承認済(対外部rua)", "external_rua_authorized"),
 ];
 
+/// The table of DKIM, the MX hosts' addresses and DANE, from results schema
+/// [`MAIL_HOSTS_SINCE`] on.
+pub const MAIL_HOSTS_TABLE: &str = "mail_hosts";
+pub const MAIL_HOSTS_SINCE: u32 = 6;
+
+const MAIL_HOST_RATES: [(&str, &str); 6] = [
+    ("DKIM公開鍵あり(下限)", "dkim_lower_bound"),
+    ("全MXホストにIPv6", "mx_ipv6_all"),
+    ("一部MXホストにIPv6", "mx_ipv6_some"),
+    ("アドレスのないMXホスト", "mx_dangling"),
+    ("DANE有効", "dane_valid"),
+    ("DANE一部・無効・未認証", "dane_broken"),
+];
+
+/// DKIM, IPv6 of mail and DANE among the names with MX, per type.
+fn mail_host_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
+    let (ipv6, dane) = (&schema::MX_IPV6, &schema::DANE);
+    let rates = vec![
+        rate(is_in(&schema::DKIM, &[Dkim::Present]), known(&schema::DKIM)),
+        rate(is_in(ipv6, &[MxIpv6::All]), known(ipv6)),
+        rate(is_in(ipv6, &[MxIpv6::Some]), known(ipv6)),
+        rate(flag(&schema::MX_DANGLING), known(&schema::MX_DANGLING)),
+        rate(is_in(dane, &[Dane::Valid]), known(dane)),
+        rate(
+            is_in(dane, &[Dane::Partial, Dane::Invalid, Dane::Unauthenticated]),
+            known(dane),
+        ),
+    ];
+    rows_by_type_of(r, &rates)
+}
+
+/// Names and `rates` among the names with MX, per type and summed.
+fn rows_by_type_of(
+    r: &Results,
+    rates: &[Rate],
+) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
+    let by = rates_by(
+        r.frame().filter(flag(&schema::HAS_MX)),
+        col(schema::JP_TYPE.name),
+        rates,
+    )?;
+    Ok(rows_by_type(
+        by,
+        (0, vec![Measure::default(); rates.len()]),
+        add_rated,
+    ))
+}
+
 /// Adoption of the opt-in checks' records by the names with MX, per type.
 fn check_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
     let verified = &schema::DMARC_RUA_VERIFIED;
@@ -225,16 +274,7 @@ fn check_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError
             ),
         ),
     ];
-    let by = rates_by(
-        r.frame().filter(flag(&schema::HAS_MX)),
-        col(schema::JP_TYPE.name),
-        &rates,
-    )?;
-    Ok(rows_by_type(
-        by,
-        (0, vec![Measure::default(); rates.len()]),
-        add_rated,
-    ))
+    rows_by_type_of(r, &rates)
 }
 
 /// Operators listed by name at most; the rest are summed as "other".
@@ -346,6 +386,8 @@ pub struct Guideline {
     pub government: Vec<Rated>,
     pub checks: Vec<(Option<JpType>, Rated)>,
     pub operators: Vec<(OperatorRow, Rated)>,
+    /// `None` where the run predates the columns.
+    pub mail_hosts: Option<Vec<(Option<JpType>, Rated)>>,
 }
 
 impl Guideline {
@@ -358,6 +400,10 @@ impl Guideline {
             government: gov_rows(r)?,
             checks: check_rows(r)?,
             operators: operator_rows(r)?,
+            mail_hosts: match r.version >= MAIL_HOSTS_SINCE {
+                true => Some(mail_host_rows(r)?),
+                false => None,
+            },
         })
     }
 
@@ -372,18 +418,19 @@ impl Guideline {
         }
     }
 
-    /// The tables, in [`TABLES`] order.
+    /// The tables, in [`TABLES`] order, then [`MAIL_HOSTS_TABLE`] where the run has it.
     pub fn tables(&self, lang: Lang) -> Vec<Table> {
         let gov = GOV_GROUPS
             .iter()
             .zip(&self.government)
             .map(|((ja, en), r)| (h(lang, ja, en), r.clone()))
             .collect();
-        let checks = self
-            .checks
-            .iter()
-            .map(|(t, r)| (render::type_label(*t, lang), r.clone()))
-            .collect();
+        let by_type = |rows: &[(Option<JpType>, Rated)]| {
+            rows.iter()
+                .map(|(t, r)| (render::type_label(*t, lang), r.clone()))
+                .collect()
+        };
+        let checks = by_type(&self.checks);
         let operators = self
             .operators
             .iter()
@@ -396,7 +443,7 @@ impl Guideline {
                 (label, r.clone())
             })
             .collect();
-        vec![
+        let mut tables = vec![
             render::rates_table(
                 TABLES[0],
                 h(
@@ -435,7 +482,22 @@ impl Guideline {
                 operators,
                 lang,
             ),
-        ]
+        ];
+        if let Some(rows) = &self.mail_hosts {
+            tables.push(render::rates_table(
+                MAIL_HOSTS_TABLE,
+                h(
+                    lang,
+                    "DKIM・MXホストのIPv6・DANE(MXありドメイン名)",
+                    "DKIM, IPv6 of the MX hosts and DANE (names with MX)",
+                ),
+                h(lang, "種別", "type"),
+                &MAIL_HOST_RATES,
+                by_type(rows),
+                lang,
+            ));
+        }
+        tables
     }
 }
 

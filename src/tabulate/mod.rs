@@ -687,6 +687,7 @@ impl Tabulation {
             STRENGTH_SINCE,
         );
         skip(&checks::TABLES, GUIDELINE_SINCE);
+        skip(&[checks::MAIL_HOSTS_TABLE], checks::MAIL_HOSTS_SINCE);
         let when = |on: bool, f: &dyn Fn() -> Result<ClassRows, TabulateError>| match on {
             true => f(),
             false => Ok(Vec::new()),

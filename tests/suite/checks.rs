@@ -11,7 +11,7 @@ use std::time::Duration;
 use mailcensus::crawl::{Checks, CrawlOptions, Crawler, NameResult};
 use mailcensus::dns::{ClientOptions, DnsClient};
 use mailcensus::policy::bimi::BimiStatus;
-use mailcensus::policy::compliance::{Advice, Verdict};
+use mailcensus::policy::compliance::{Advice, Item, Verdict};
 use mailcensus::policy::dmarc::RuaVerdict;
 use mailcensus::sim::{Corpus, Faults, Population, SimServer, TypeSpec};
 use mailcensus::tabulate::{self, Lang};
@@ -31,6 +31,11 @@ fn entry(name: &str, mx: &[&str], txt: &[&str], dmarc: &[&str], at: &[(&str, &[&
 
 const MX: &[&str] = &["10 mx.example.net."];
 const SOUMU: &str = "v=DMARC1; p=quarantine; sp=quarantine; pct=100;adkim=r;aspf=r; rua=mailto:rua-report@soumu.go.jp; ruf=mailto:ruf-report@soumu.go.jp";
+/// A DKIM key at a selector: `_domainkey` above it is an empty non-terminal.
+const DKIM: (&str, &[&str]) = (
+    "s1._domainkey",
+    &["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+);
 const LOGO: &str = "v=BIMI1; l=https://www.example.jp/logo.svg; a=https://www.example.jp/vmc.pem";
 
 fn corpus() -> String {
@@ -43,14 +48,14 @@ fn corpus() -> String {
             MX,
             spf,
             &[SOUMU],
-            &[("default._bimi", &[LOGO])],
+            &[("default._bimi", &[LOGO]), DKIM],
         ),
         entry(
             "reject-bimi.jp",
             MX,
             spf,
             reject,
-            &[("default._bimi", &[LOGO])],
+            &[("default._bimi", &[LOGO]), DKIM],
         ),
         entry("reject-only.jp", MX, spf, reject, &[]),
         entry("nomail-reject.jp", &["0 ."], &["v=spf1 -all"], reject, &[]),
@@ -256,13 +261,32 @@ fn every_guideline_verdict_over_the_embedded_server() {
         rs[0].judgement.assessment.clone().unwrap().advice,
         vec![Advice::MoveToReject]
     );
+    // No DKIM key under `_domainkey` (NXDOMAIN): the DKIM item is not met.
     assert_eq!(
         rs[2].judgement.assessment.clone().unwrap().advice,
-        vec![Advice::ConsiderBimi]
+        vec![Advice::ConsiderBimi, Advice::PublishDkim]
+    );
+    let dkim: Vec<Option<Item>> = rs
+        .iter()
+        .map(|r| r.judgement.assessment.as_ref().and_then(|a| a.dkim))
+        .collect();
+    assert_eq!(
+        dkim[..5],
+        [
+            Some(Item::Met),
+            Some(Item::Met),
+            Some(Item::NotMet),
+            Some(Item::NotApplicable),
+            Some(Item::NotApplicable)
+        ]
     );
     assert_eq!(
         rs[5].judgement.assessment.clone().unwrap().advice,
-        vec![Advice::SetQuarantineOrReject, Advice::BimiNeedsEnforcement]
+        vec![
+            Advice::SetQuarantineOrReject,
+            Advice::BimiNeedsEnforcement,
+            Advice::PublishDkim
+        ]
     );
     assert!(!rs[9].is_resolved());
 }
@@ -466,11 +490,19 @@ fn check_reads_the_seed_004_record_as_compliant_but_for_reject() {
         .iter()
         .map(|i| i["met"].clone())
         .collect();
-    // DMARC, quarantine or reject, (no-mail rule not applicable), BIMI.
+    // DMARC, quarantine or reject, (no-mail rule not applicable), BIMI, DKIM.
     assert_eq!(
         met,
-        vec![json!(true), json!(true), json!(null), json!(true)]
+        vec![
+            json!(true),
+            json!(true),
+            json!(null),
+            json!(true),
+            json!(true)
+        ]
     );
+    assert_eq!(v[0]["dkim"]["status"], "present");
+    assert_eq!(v[0]["dkim"]["outcome"], "nodata");
     let advice = g["advice"].as_array().unwrap();
     assert_eq!(advice.len(), 1);
     assert_eq!(advice[0]["code"], "move-to-reject");

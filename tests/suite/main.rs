@@ -8,6 +8,7 @@ mod checks;
 mod corpus;
 mod faults;
 mod hostile;
+mod mail_hosts;
 mod pipeline;
 mod private_suffix;
 mod research;
