@@ -30,8 +30,9 @@ pub struct CrawlArgs {
     pub quiet: bool,
     /// Lookups beyond MX, SPF and DMARC: `all`, `none`, or a list of bimi, mta-sts, tls-rpt,
     /// rua (verify external DMARC report destinations), dnssec (the resolver's AD bit), ns
-    /// (DNS operators). Each goes through the same rate limit. Default: none for `survey`,
-    /// all for `demo`.
+    /// (DNS operators), dkim (keys under `_domainkey`), mx-ip (A/AAAA of each MX host), dane
+    /// (TLSA of each MX host). Each goes through the same rate limit. Default: none for
+    /// `survey`, all for `demo`.
     #[arg(long, value_name = "LIST")]
     pub checks: Option<Checks>,
 }

@@ -264,6 +264,19 @@ async fn send(socket: Arc<UdpSocket>, outbox: Arc<Outbox>) {
     }
 }
 
+/// One message header a buffer, for `sendmmsg(2)` and `recvmmsg(2)`.
+fn headers(iov: &mut [libc::iovec]) -> Vec<libc::mmsghdr> {
+    iov.iter_mut()
+        .map(|v| {
+            // SAFETY: all-zero is a valid mmsghdr (no name, no control data).
+            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            h.msg_hdr.msg_iov = v;
+            h.msg_hdr.msg_iovlen = 1;
+            h
+        })
+        .collect()
+}
+
 /// `sendmmsg(2)` of `datagrams` on the connected socket `fd`: how many went.
 fn sendmmsg(fd: std::os::fd::RawFd, datagrams: &[Vec<u8>]) -> std::io::Result<usize> {
     let mut iov: Vec<libc::iovec> = datagrams
@@ -273,16 +286,7 @@ fn sendmmsg(fd: std::os::fd::RawFd, datagrams: &[Vec<u8>]) -> std::io::Result<us
             iov_len: d.len(),
         })
         .collect();
-    let mut hdrs: Vec<libc::mmsghdr> = iov
-        .iter_mut()
-        .map(|v| {
-            // SAFETY: all-zero is a valid mmsghdr (no name, no control data).
-            let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
-            h.msg_hdr.msg_iov = v;
-            h.msg_hdr.msg_iovlen = 1;
-            h
-        })
-        .collect();
+    let mut hdrs = headers(&mut iov);
     // SAFETY: `hdrs` points at `iov`, which points at `datagrams`; all outlive the call, and
     // the kernel only reads them.
     let n = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), hdrs.len() as libc::c_uint, 0) };
@@ -316,16 +320,7 @@ impl Inbox {
                 iov_len: b.len(),
             })
             .collect();
-        let mut hdrs: Vec<libc::mmsghdr> = iov
-            .iter_mut()
-            .map(|v| {
-                // SAFETY: all-zero is a valid mmsghdr (no name, no control data).
-                let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
-                h.msg_hdr.msg_iov = v;
-                h.msg_hdr.msg_iovlen = 1;
-                h
-            })
-            .collect();
+        let mut hdrs = headers(&mut iov);
         // SAFETY: `hdrs` points at `iov`, which points at `self.bufs`; the kernel writes at
         // most `iov_len` octets into each, and all outlive the call.
         let n = unsafe {

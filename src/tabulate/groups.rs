@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::render::{Lang, Table, h, ministry_table};
+use super::render::{self, Lang, Table, h, ministry_table};
 use super::{Measure, Results, TabulateError, TypeRow, add_type_row, is_in, known, totals_by};
 use crate::policy::dmarc::Protection;
 use crate::run::schema;
@@ -240,17 +240,7 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
     let summary_rows = groups
         .iter()
         .filter(|(k, _)| has_groups || k.as_str() == "ALL")
-        .map(|(k, (n, ms))| {
-            let mut row = vec![k.clone(), n.to_string()];
-            for m in ms.iter().flatten() {
-                row.extend([
-                    m.count.to_string(),
-                    m.denominator.to_string(),
-                    m.pct(1).unwrap_or_else(|| "-".to_string()),
-                ]);
-            }
-            row
-        })
+        .map(|(k, (n, ms))| render::rated_row(k.clone(), *n, ms.iter().flatten()))
         .collect();
     let summary = Table {
         name: format!("entities_{entity}"),

@@ -343,17 +343,7 @@ pub fn rates_table(
     }
     let body = rows
         .into_iter()
-        .map(|(label, (names, ms))| {
-            let mut row = vec![label, names.to_string()];
-            for m in ms {
-                row.extend([
-                    m.count.to_string(),
-                    m.denominator.to_string(),
-                    m.pct(1).unwrap_or_else(|| "-".to_string()),
-                ]);
-            }
-            row
-        })
+        .map(|(label, (names, ms))| rated_row(label, names, &ms))
         .collect();
     Table {
         name: name.to_string(),
@@ -566,4 +556,21 @@ pub fn render(t: &Table, format: OutputFormat, mut out: impl Write) -> io::Resul
             Ok(())
         }
     }
+}
+
+/// A rates table's row: the label, the names, then count, denominator and % of each measure.
+pub fn rated_row<'a>(
+    label: String,
+    names: u64,
+    measures: impl IntoIterator<Item = &'a Measure>,
+) -> Vec<String> {
+    let mut row = vec![label, names.to_string()];
+    for m in measures {
+        row.extend([
+            m.count.to_string(),
+            m.denominator.to_string(),
+            m.pct(1).unwrap_or_else(|| "-".to_string()),
+        ]);
+    }
+    row
 }

@@ -436,13 +436,36 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A path `file` in a folder of its own under the system's temporary folder (the tests run
-    /// in parallel).
-    fn scratch(file: &str) -> PathBuf {
+    /// in parallel), removed with the value.
+    struct Scratch(PathBuf);
+
+    impl std::ops::Deref for Scratch {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl AsRef<Path> for Scratch {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    fn scratch(file: &str) -> Scratch {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("mailcensus-zone-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        dir.join(file)
+        Scratch(dir.join(file))
     }
 
     fn read_all(content: &str, file: &str) -> (Vec<ZoneEntry>, Vec<Reject>, ZoneStats) {
