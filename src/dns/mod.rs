@@ -204,11 +204,11 @@ impl DnsClient {
         let name_servers = servers
             .iter()
             .map(|sa| {
-                let mut udp = ConnectionConfig::udp();
-                udp.port = sa.port();
+                // Only what the UDP transport hands over: a truncated reply (asked again over
+                // UDP first, it would come truncated again) or a socket out of message IDs.
                 let mut tcp = ConnectionConfig::tcp();
                 tcp.port = sa.port();
-                NameServerConfig::new(sa.ip(), true, vec![udp, tcp])
+                NameServerConfig::new(sa.ip(), true, vec![tcp])
             })
             .collect();
         let mut builder = TokioResolver::builder_with_config(
@@ -258,7 +258,7 @@ impl DnsClient {
         };
         match transport.query(&fqdn, rtype, timeout).await {
             Ok(reply) if !reply.metadata.truncation => from_reply(&reply, rtype),
-            // Truncated, or no free message ID: hickory-resolver asks again (TCP on truncation).
+            // Truncated, or no free message ID: hickory-resolver asks again over TCP.
             Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(fqdn, rtype).await,
             Err(UdpError::Timeout) => {
                 LookupResult::failed(Outcome::Timeout, "request timed out".to_string())

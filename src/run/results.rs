@@ -102,6 +102,9 @@ pub fn write_results(
 pub struct ResultsWriter {
     batch: Vec<NameResult>,
     tx: Option<std::sync::mpsc::SyncSender<Vec<NameResult>>>,
+    /// Written batches handed back emptied: a fresh batch of this size is megabytes of new
+    /// pages for the kernel to zero, every batch.
+    spare: std::sync::mpsc::Receiver<Vec<NameResult>>,
     thread: Option<std::thread::JoinHandle<Result<u64, RunError>>>,
     tmp: std::path::PathBuf,
     path: std::path::PathBuf,
@@ -113,6 +116,7 @@ impl ResultsWriter {
         let file = File::create(&tmp).map_err(io_err(&tmp))?;
         // One batch queued while one is written: memory stays a few batches.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<NameResult>>(1);
+        let (spare_tx, spare) = std::sync::mpsc::sync_channel::<Vec<NameResult>>(2);
         let extra = extra_columns.to_vec();
         let tmp_path = tmp.clone();
         let thread = std::thread::spawn(move || -> Result<u64, RunError> {
@@ -134,9 +138,12 @@ impl ResultsWriter {
                 Ok(())
             };
             let mut any = false;
-            for batch in rx {
+            for mut batch in rx {
                 write(&batch)?;
                 any = true;
+                batch.clear();
+                // Full or gone: the batch is simply dropped.
+                let _ = spare_tx.try_send(batch);
             }
             if !any {
                 // No rows: still a file with the schema.
@@ -151,6 +158,7 @@ impl ResultsWriter {
         Ok(ResultsWriter {
             batch: Vec::with_capacity(BATCH),
             tx: Some(tx),
+            spare,
             thread: Some(thread),
             tmp,
             path: run.results(),
@@ -166,7 +174,11 @@ impl ResultsWriter {
     }
 
     fn send(&mut self) -> Result<(), RunError> {
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
         let sent = self.tx.as_ref().map(|tx| tx.send(batch));
         if let Some(Err(_)) = sent {
             // The writer stopped on an error: report it now.
