@@ -295,21 +295,21 @@ impl Crawler {
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
-        let txt_owners = [
+        let (bimi_at, sts_at, rpt_at, dkim_at) = (
             bimi::owner(&name),
             mta_sts::owner(&name),
             tls_rpt::owner(&name),
             mailhost::dkim_owner(&name),
-        ];
+        );
         let txt = |check, owner| self.check(check, owner, RecordType::TXT);
         let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
             self.probe(&name, RecordType::MX),
             self.probe(&name, RecordType::TXT),
             self.probe(&dmarc_name, RecordType::TXT),
-            txt(Check::Bimi, &txt_owners[0]),
-            txt(Check::MtaSts, &txt_owners[1]),
-            txt(Check::TlsRpt, &txt_owners[2]),
-            txt(Check::Dkim, &txt_owners[3]),
+            txt(Check::Bimi, &bimi_at),
+            txt(Check::MtaSts, &sts_at),
+            txt(Check::TlsRpt, &rpt_at),
+            txt(Check::Dkim, &dkim_at),
             self.ns_of(&entry.class.registered_domain),
         );
         let mut r = NameResult::new(entry, mx, txt_probe, dmarc);

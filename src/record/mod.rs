@@ -285,19 +285,17 @@ impl NameResult {
             ("ns", &self.ns),
             ("dkim", &self.dkim),
         ];
+        // An opt-in lookup counts where its check ran.
+        let asked = |(k, p): (&'static str, &Option<Probe>)| Some((k, p.as_ref()?.outcome));
         [("mx", &self.mx), ("txt", &self.txt), ("dmarc", &self.dmarc)]
             .into_iter()
             .map(|(k, p)| (k, p.outcome))
-            .chain(
-                checks
-                    .into_iter()
-                    .filter_map(|(k, p)| Some((k, p.as_ref()?.outcome))),
-            )
+            .chain(checks.into_iter().filter_map(asked))
             .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
-            .chain(self.mx_hosts.iter().flatten().flat_map(|h| {
+            .chain(self.mx_hosts.iter().flatten().flat_map(move |h| {
                 [("mx_a", &h.a), ("mx_aaaa", &h.aaaa), ("tlsa", &h.tlsa)]
                     .into_iter()
-                    .filter_map(|(k, p)| Some((k, p.as_ref()?.outcome)))
+                    .filter_map(asked)
             }))
     }
 

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h, ministry_table};
-use super::{Measure, Results, TabulateError, TypeRow, add_type_row, is_in, known, totals_by};
+use super::{
+    Measure, Results, TabulateError, TypeRow, add_type_row, count, is_in, known, totals_by,
+};
 use crate::policy::dmarc::Protection;
 use crate::run::schema;
 
@@ -136,7 +138,6 @@ pub fn entities(
     if let Some(by) = by {
         check_column(r, by)?;
     }
-    let count = |e: Expr, alias: String| e.cast(DataType::UInt64).sum().alias(alias);
     let mut aggs = vec![len().cast(DataType::UInt64).alias("domains")];
     if let Some(by) = by {
         aggs.push(col(by).cast(DataType::String).first().alias("group"));
@@ -144,13 +145,13 @@ pub fn entities(
     for (i, m) in measure_exprs().into_iter().enumerate() {
         aggs.push(count(
             m.clone().eq(lit(true)).fill_null(lit(false)),
-            format!("yes{i}"),
+            &format!("yes{i}"),
         ));
         aggs.push(count(
             m.clone().eq(lit(false)).fill_null(lit(false)),
-            format!("no{i}"),
+            &format!("no{i}"),
         ));
-        aggs.push(count(m.is_null(), format!("unknown{i}")));
+        aggs.push(count(m.is_null(), &format!("unknown{i}")));
     }
     let df = r
         .frame()
