@@ -177,10 +177,6 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
         if let Some(txts) = c.txt_at(qname) {
             return ok(pick(RecordType::TXT, txt_records(&owner, txts.clone())));
         }
-        // An empty non-terminal (`_domainkey` above a selector): NOERROR, no data (RFC 8020).
-        if c.is_above_records(qname) {
-            return ok(Vec::new());
-        }
         if let Some(e) = c.get(qname) {
             return ok(match qtype {
                 RecordType::MX => corpus_mx(&owner, &e.mx),
@@ -196,6 +192,11 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             && !e.dmarc.is_empty()
         {
             return ok(pick(RecordType::TXT, txt_records(&owner, e.dmarc.clone())));
+        }
+        // An empty non-terminal (`_domainkey` above a selector): NOERROR, no data (RFC 8020).
+        // Checked after the entries, which have records of their own below them too.
+        if c.is_above_records(qname) {
+            return ok(Vec::new());
         }
     }
     if let Some(txts) = check_records(pop, qname) {

@@ -501,6 +501,10 @@ fn check_reads_the_seed_004_record_as_compliant_but_for_reject() {
             json!(true)
         ]
     );
+    assert_eq!(
+        v[0]["mx"]["kind"], "hosts",
+        "the apex answers beside the records below it"
+    );
     assert_eq!(v[0]["dkim"]["status"], "present");
     assert_eq!(v[0]["dkim"]["outcome"], "nodata");
     let advice = g["advice"].as_array().unwrap();
