@@ -3,6 +3,7 @@
 //! call is one attempt; retries and the rate limit are the crawler's.
 
 mod udp;
+mod wire;
 
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -15,13 +16,13 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
-use hickory_resolver::proto::op::Message;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 
 pub use udp::grow_receive_buffer;
-use udp::{UdpError, UdpTransport};
+use udp::{Reply, UdpError, UdpTransport};
+use wire::WireName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DnsClientError {
@@ -247,7 +248,7 @@ impl DnsClient {
     /// One attempt at `name`/`rtype`. A `Patience::Rto` attempt gives up after the server's
     /// retransmission timeout, for callers that will try again.
     pub async fn lookup(&self, name: &str, rtype: RecordType, patience: Patience) -> LookupResult {
-        let fqdn = match wire_name(name) {
+        let qname = match WireName::parse(name) {
             Ok(n) => n,
             Err(e) => return LookupResult::failed(Outcome::BadName, format!("bad name: {e}")),
         };
@@ -256,14 +257,20 @@ impl DnsClient {
             Patience::Rto => transport.first_timeout(self.timeout),
             Patience::Full => self.timeout,
         };
-        match transport.query(&fqdn, rtype, timeout).await {
-            Ok(reply) if !reply.metadata.truncation => from_reply(&reply, rtype),
+        match transport.query(&qname, rtype, timeout).await {
+            Ok(Reply::Fast(r)) if !r.truncated => {
+                settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer)
+            }
+            Ok(Reply::Full(m)) if !m.metadata.truncation => settle(
+                m.metadata.response_code,
+                m.metadata.authentic_data,
+                answer_of(&m.answers, rtype),
+            ),
             // Truncated, or no free message ID: hickory-resolver asks again over TCP.
-            Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(fqdn, rtype).await,
+            Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(qname.to_name(), rtype).await,
             Err(UdpError::Timeout) => {
                 LookupResult::failed(Outcome::Timeout, "request timed out".to_string())
             }
-            Err(UdpError::Encode(e)) => LookupResult::failed(Outcome::Error, e),
         }
     }
 
@@ -273,22 +280,6 @@ impl DnsClient {
             Err(e) => classify_error(e),
         }
     }
-}
-
-/// `name` as the labels asked on the wire, taken as they are: a DNS label is any octets
-/// (RFC 2181 §11), so a name from a record (an SPF target such as `-x-.example.jp`) is asked
-/// even where it is no host name. Empty labels and over-long ones or names cannot be asked.
-fn wire_name(name: &str) -> Result<Name, String> {
-    let labels = name.trim_end_matches('.').split('.').map(str::as_bytes);
-    let mut n = Name::from_labels(labels).map_err(|e| e.to_string())?;
-    n.set_fqdn(true);
-    if n.len() > 255 {
-        return Err(format!(
-            "{} octets on the wire (RFC 1035 §2.3.4: 255)",
-            n.len()
-        ));
-    }
-    Ok(n)
 }
 
 /// The records of type `rtype` (MX, TXT, NS, A, AAAA, TLSA; CNAMEs on the way kept apart) in
@@ -368,16 +359,17 @@ fn settled(answer: Answer) -> LookupResult {
     }
 }
 
-fn from_reply(reply: &Message, rtype: RecordType) -> LookupResult {
-    let authentic = Some(reply.metadata.authentic_data);
-    match reply.metadata.response_code {
-        ResponseCode::NoError => match settled(answer_of(&reply.answers, rtype)) {
+/// What a reply with this RCODE, AD bit and answer says.
+fn settle(code: ResponseCode, authentic: bool, answer: Answer) -> LookupResult {
+    let authentic = Some(authentic);
+    match code {
+        ResponseCode::NoError => match settled(answer) {
             r if r.outcome.is_resolved() => LookupResult { authentic, ..r },
             r => r,
         },
         ResponseCode::NXDomain => LookupResult {
             outcome: Outcome::NxDomain,
-            answer: answer_of(&reply.answers, rtype),
+            answer,
             detail: None,
             authentic,
         },

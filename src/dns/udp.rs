@@ -2,7 +2,7 @@
 //! multiplexed by message ID, one receive task per socket. hickory-resolver's UDP client opens a
 //! fresh socket for every query (source-port randomisation for stub resolvers on the open
 //! internet); at millions of queries to one trusted resolver that socket churn is most of the
-//! client's CPU. Messages are still built and parsed by hickory-proto, answers are checked
+//! client's CPU. Messages are written and read on the wire ([`wire`]), answers are checked
 //! against the question, and anything truncated goes to hickory-resolver for its TCP retry.
 //!
 //! Datagrams go out and come in by the batch: queries queue their encoded messages and one
@@ -23,20 +23,43 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_resolver::proto::rr::{Name, RecordType};
+use hickory_resolver::proto::op::Message;
+use hickory_resolver::proto::rr::RecordType;
 use std::os::fd::AsRawFd;
 
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, oneshot};
 
-type Pending = Arc<std::sync::Mutex<HashMap<u16, (Name, RecordType, oneshot::Sender<Message>)>>>;
+use super::wire::{self, WireName};
 
-/// Encoded queries waiting for the socket's send task.
+/// A query waiting for its reply.
+struct Waiting {
+    qname: WireName,
+    rtype: RecordType,
+    tx: oneshot::Sender<Reply>,
+}
+
+type Pending = Arc<std::sync::Mutex<HashMap<u16, Waiting>>>;
+
+/// A reply to a query: read on the fast path, or by hickory-proto where that path stood
+/// aside (see [`wire`]).
+pub enum Reply {
+    Fast(wire::Reply),
+    Full(Message),
+}
+
+/// Encoded queries end to end, waiting for the socket's send task: one buffer, not one
+/// allocation a query.
+#[derive(Default)]
+struct Queued {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
 #[derive(Default)]
 struct Outbox {
-    queue: std::sync::Mutex<Vec<Vec<u8>>>,
+    queue: std::sync::Mutex<Queued>,
     ready: Notify,
 }
 
@@ -73,7 +96,6 @@ pub enum UdpError {
     Timeout,
     /// Every message ID of the socket is in flight; the caller may try the other transport.
     Busy,
-    Encode(String),
 }
 
 /// Round-trip estimate of one server (RFC 6298 §2), in microseconds; 0 before any sample.
@@ -179,10 +201,10 @@ impl UdpTransport {
     /// Send one question and wait up to `timeout` for its reply.
     pub async fn query(
         &self,
-        name: &Name,
+        qname: &WireName,
         rtype: RecordType,
         timeout: Duration,
-    ) -> Result<Message, UdpError> {
+    ) -> Result<Reply, UdpError> {
         let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
         let (tx, rx) = oneshot::channel();
         let id = {
@@ -194,33 +216,17 @@ impl UdpTransport {
             while pending.contains_key(&id) {
                 id = id.wrapping_add(1);
             }
-            pending.insert(id, (name.clone(), rtype, tx));
+            let qname = qname.clone();
+            pending.insert(id, Waiting { qname, rtype, tx });
             id
-        };
-        let mut msg = Message::new(id, MessageType::Query, OpCode::Query);
-        msg.metadata.recursion_desired = self.recursion_desired;
-        // RFC 6840 §5.7: AD in a query asks a validating resolver to say, by AD in the
-        // reply, whether it validated the answer (without the DNSSEC records DO would bring).
-        msg.metadata.authentic_data = true;
-        msg.add_query(Query::query(name.clone(), rtype));
-        let mut edns = Edns::new();
-        edns.set_max_payload(1232);
-        msg.set_edns(edns);
-        let forget = || {
-            slot.pending.lock().expect("pending map lock").remove(&id);
-        };
-        let bytes = match msg.to_vec() {
-            Ok(b) => b,
-            Err(e) => {
-                forget();
-                return Err(UdpError::Encode(e.to_string()));
-            }
         };
         let start = Instant::now();
         let first = {
             let mut queue = slot.outbox.queue.lock().expect("outbox lock");
-            queue.push(bytes);
-            queue.len() == 1
+            wire::write_query(&mut queue.bytes, id, qname, rtype, self.recursion_desired);
+            let end = queue.bytes.len();
+            queue.ends.push(end);
+            queue.ends.len() == 1
         };
         if first {
             slot.outbox.ready.notify_one();
@@ -231,7 +237,7 @@ impl UdpTransport {
                 Ok(reply)
             }
             _ => {
-                forget();
+                slot.pending.lock().expect("pending map lock").remove(&id);
                 self.rtt.timed_out(timeout);
                 Err(UdpError::Timeout)
             }
@@ -243,16 +249,18 @@ impl UdpTransport {
 /// datagram the kernel refuses (the server's port closed, say) is dropped: its query times
 /// out and is retried.
 async fn send(socket: Arc<UdpSocket>, outbox: Arc<Outbox>) {
-    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut batch = Queued::default();
     loop {
         outbox.ready.notified().await;
         // Queries made in the same turn of the runtime queue theirs before this takes them.
         tokio::task::yield_now().await;
         std::mem::swap(&mut batch, &mut *outbox.queue.lock().expect("outbox lock"));
         let mut sent = 0;
-        while sent < batch.len() {
-            let chunk = &batch[sent..batch.len().min(sent + BATCH)];
-            match socket.try_io(Interest::WRITABLE, || sendmmsg(socket.as_raw_fd(), chunk)) {
+        while sent < batch.ends.len() {
+            let chunk = sent..batch.ends.len().min(sent + BATCH);
+            match socket.try_io(Interest::WRITABLE, || {
+                sendmmsg(socket.as_raw_fd(), &batch, chunk.clone())
+            }) {
                 Ok(n) => sent += n.max(1),
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     let _ = socket.writable().await;
@@ -260,7 +268,8 @@ async fn send(socket: Arc<UdpSocket>, outbox: Arc<Outbox>) {
                 Err(_) => sent += 1,
             }
         }
-        batch.clear();
+        batch.bytes.clear();
+        batch.ends.clear();
     }
 }
 
@@ -277,17 +286,24 @@ fn headers(iov: &mut [libc::iovec]) -> Vec<libc::mmsghdr> {
         .collect()
 }
 
-/// `sendmmsg(2)` of `datagrams` on the connected socket `fd`: how many went.
-fn sendmmsg(fd: std::os::fd::RawFd, datagrams: &[Vec<u8>]) -> std::io::Result<usize> {
-    let mut iov: Vec<libc::iovec> = datagrams
-        .iter()
-        .map(|d| libc::iovec {
-            iov_base: d.as_ptr() as *mut libc::c_void,
-            iov_len: d.len(),
+/// `sendmmsg(2)` of the queued datagrams `which` on the connected socket `fd`: how many went.
+fn sendmmsg(
+    fd: std::os::fd::RawFd,
+    queued: &Queued,
+    which: std::ops::Range<usize>,
+) -> std::io::Result<usize> {
+    let mut iov: Vec<libc::iovec> = which
+        .map(|i| {
+            let start = i.checked_sub(1).map_or(0, |p| queued.ends[p]);
+            let d = &queued.bytes[start..queued.ends[i]];
+            libc::iovec {
+                iov_base: d.as_ptr() as *mut libc::c_void,
+                iov_len: d.len(),
+            }
         })
         .collect();
     let mut hdrs = headers(&mut iov);
-    // SAFETY: `hdrs` points at `iov`, which points at `datagrams`; all outlive the call, and
+    // SAFETY: `hdrs` points at `iov`, which points into `queued`; all outlive the call, and
     // the kernel only reads them.
     let n = unsafe { libc::sendmmsg(fd, hdrs.as_mut_ptr(), hdrs.len() as libc::c_uint, 0) };
     match n {
@@ -368,20 +384,28 @@ async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
     }
 }
 
-/// One reply to its query.
+/// One reply to its query, read there: a datagram that cannot be read is dropped and its
+/// query goes on waiting.
 fn deliver(datagram: &[u8], pending: &Pending) {
-    let Ok(reply) = Message::from_vec(datagram) else {
+    let Some(id) = wire::id(datagram) else {
         return;
     };
     let mut map = pending.lock().expect("pending map lock");
-    let matches = map.get(&reply.metadata.id).is_some_and(|(name, rtype, _)| {
-        reply.queries.first().is_some_and(|q| {
-            // Name equality is case-insensitive (RFC 4343).
-            q.query_type() == *rtype && q.name() == name
-        })
-    });
-    if matches && let Some((_, _, tx)) = map.remove(&reply.metadata.id) {
-        let _ = tx.send(reply);
+    let Some(w) = map.get(&id) else {
+        return;
+    };
+    if !wire::answers(datagram, &w.qname, w.rtype) {
+        return;
+    }
+    let reply = match wire::read_reply(datagram, w.rtype) {
+        Some(r) => Reply::Fast(r),
+        None => match Message::from_vec(datagram) {
+            Ok(m) => Reply::Full(m),
+            Err(_) => return,
+        },
+    };
+    if let Some(w) = map.remove(&id) {
+        let _ = w.tx.send(reply);
     }
 }
 
