@@ -102,8 +102,8 @@ pub fn write_results(
 pub struct ResultsWriter {
     batch: Vec<NameResult>,
     tx: Option<std::sync::mpsc::SyncSender<Vec<NameResult>>>,
-    /// Written batches handed back emptied: a fresh batch of this size is megabytes of new
-    /// pages for the kernel to zero, every batch.
+    /// Written batches handed back, emptied here: a fresh batch of this size is megabytes of
+    /// new pages for the kernel to zero, every batch.
     spare: std::sync::mpsc::Receiver<Vec<NameResult>>,
     thread: Option<std::thread::JoinHandle<Result<u64, RunError>>>,
     tmp: std::path::PathBuf,
@@ -138,11 +138,13 @@ impl ResultsWriter {
                 Ok(())
             };
             let mut any = false;
-            for mut batch in rx {
+            for batch in rx {
                 write(&batch)?;
                 any = true;
-                batch.clear();
-                // Full or gone: the batch is simply dropped.
+                // Back whole, to be emptied on the crawl's thread, which allocated its
+                // strings: memory freed by another thread is slow to come back to the
+                // allocator's owner, which meanwhile takes fresh pages (a tenth of the
+                // crawl's CPU went to the kernel zeroing them). Full or gone: dropped here.
                 let _ = spare_tx.try_send(batch);
             }
             if !any {
@@ -174,10 +176,11 @@ impl ResultsWriter {
     }
 
     fn send(&mut self) -> Result<(), RunError> {
-        let next = self
+        let mut next = self
             .spare
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        next.clear();
         let batch = std::mem::replace(&mut self.batch, next);
         let sent = self.tx.as_ref().map(|tx| tx.send(batch));
         if let Some(Err(_)) = sent {
