@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::io::BufWriter;
 
 use polars::prelude::*;
 
@@ -128,9 +129,15 @@ impl ResultsWriter {
                 let w = match &mut writer {
                     Some(w) => w,
                     None => writer.insert(
-                        ParquetWriter::new(file.try_clone().map_err(io_err(&tmp_path))?)
-                            .with_compression(ParquetCompression::Zstd(None))
-                            .batched(df.schema())?,
+                        // Buffered: the Parquet writer writes its page headers and footer
+                        // a few octets at a time (a system call each, unbuffered). It
+                        // flushes when it ends the file.
+                        ParquetWriter::new(BufWriter::with_capacity(
+                            1 << 20,
+                            file.try_clone().map_err(io_err(&tmp_path))?,
+                        ))
+                        .with_compression(ParquetCompression::Zstd(None))
+                        .batched(df.schema())?,
                     ),
                 };
                 w.write_batch(&df)?;
