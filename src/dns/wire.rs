@@ -183,9 +183,10 @@ fn plain(label: &[u8], display: bool) -> bool {
     letters && !(display && label.len() >= 4 && label[..4].eq_ignore_ascii_case(b"xn--"))
 }
 
-/// The name at `at` as hickory-proto prints it (`to_ascii`, or Display where `display`),
-/// and the offset past it; `None` where a label would need escaping or IDNA.
-fn name_text(m: &[u8], at: usize, display: bool, out: &mut String) -> Option<usize> {
+/// `out` followed by the name at `at` as hickory-proto prints it (`to_ascii`, or Display
+/// where `display`); `None` where a label would need escaping or IDNA, or the name does not
+/// end its RDATA at `end`.
+fn name_text(m: &[u8], at: usize, end: usize, display: bool, mut out: String) -> Option<String> {
     let (mut ok, mut root) = (true, true);
     let next = read_name(m, at, |l| {
         ok &= plain(l, display);
@@ -199,7 +200,7 @@ fn name_text(m: &[u8], at: usize, display: bool, out: &mut String) -> Option<usi
     if root {
         out.push('.');
     }
-    ok.then_some(next)
+    (ok && next == end).then_some(out)
 }
 
 /// Read a reply to a question of type `rtype` whose question [`answers`] checked. `None`:
@@ -235,9 +236,9 @@ pub fn read_reply(m: &[u8], rtype: RecordType) -> Option<Reply> {
                 _ => {}
             }
             if t == CNAME {
-                let mut s = String::new();
-                (name_text(m, start, true, &mut s)? == at).then_some(())?;
-                answer.cnames.push(s);
+                answer
+                    .cnames
+                    .push(name_text(m, start, at, true, String::new())?);
                 continue;
             }
             if t != rtype {
@@ -245,15 +246,10 @@ pub fn read_reply(m: &[u8], rtype: RecordType) -> Option<Reply> {
             }
             let text = match t {
                 MX => {
-                    let mut s = format!("{} ", u16_at(rdata, 0)?);
-                    (name_text(m, start + 2, false, &mut s)? == at).then_some(())?;
-                    s
+                    let preference = format!("{} ", u16_at(rdata, 0)?);
+                    name_text(m, start + 2, at, false, preference)?
                 }
-                NS => {
-                    let mut s = String::new();
-                    (name_text(m, start, false, &mut s)? == at).then_some(())?;
-                    s
-                }
+                NS => name_text(m, start, at, false, String::new())?,
                 A => Ipv4Addr::from(<[u8; 4]>::try_from(rdata).ok()?).to_string(),
                 AAAA => Ipv6Addr::from(<[u8; 16]>::try_from(rdata).ok()?).to_string(),
                 _ => {
