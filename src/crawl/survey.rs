@@ -1,7 +1,6 @@
 //! A whole survey run: zone list in, run folder out (journal as it goes, then results).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,7 @@ use crate::run::{
     JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsWriter, RunDir, RunError,
     RunStatus, Shard, latest_rows, write_results,
 };
-use crate::zone::{RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
+use crate::zone::{KeySet, RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
@@ -226,7 +225,7 @@ impl Progress {
 enum Resumed {
     Complete(Manifest),
     /// The run folder, its manifest with the journal's names counted, and their keys.
-    Partial(RunDir, Manifest, HashSet<u128>),
+    Partial(RunDir, Manifest, KeySet),
 }
 
 /// Read back what a run folder already holds.
@@ -237,7 +236,7 @@ fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
         return Ok(Resumed::Complete(manifest));
     }
     manifest.reset_counts();
-    let mut done = HashSet::new();
+    let mut done = KeySet::default();
     if run.file(JOURNAL_FILE).exists() {
         for r in latest_rows(&run)? {
             let r = r?;
@@ -287,7 +286,7 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         }
     } else {
         let run = RunDir::create(&cfg.out)?;
-        (run, new_manifest(cfg), HashSet::new())
+        (run, new_manifest(cfg), KeySet::default())
     };
     let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
     let extra_columns = reader.extra_columns().to_vec();
@@ -301,9 +300,14 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         source,
     })?;
     let mut journal = JournalWriter::open(&run)?;
+    // Counting reads and classifies the whole list once more: only for a progress display.
+    let total = cfg
+        .progress
+        .then(|| count_lines(&cfg.input, cfg.format))
+        .flatten();
     let mut progress = Progress::new(
         cfg.progress,
-        count_lines(&cfg.input, cfg.format).map(|n| {
+        total.map(|n| {
             // A shard holds about 1/N of the list.
             (n / cfg.shard.map_or(1, |s| u64::from(s.count))).saturating_sub(done.len() as u64)
         }),

@@ -2,14 +2,13 @@
 //! input, options and split) and to cover the input exactly once, then their journals become
 //! one journal and one `results.parquet`, as one unsharded run would have written them.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{
     JOURNAL_FILE, JournalWriter, MANIFEST_FILE, Manifest, REJECTS_FILE, RESULTS_FILE,
     ResultsWriter, RunDir, RunError, RunStatus, Shard, io_err, latest_rows,
 };
-use crate::zone::name_key;
+use crate::zone::{KeySet, name_key};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -196,7 +195,7 @@ fn join(parts: &[Part], run: &RunDir, command: Vec<String>) -> Result<Manifest, 
 
     let mut journal = JournalWriter::open(run)?;
     let mut results = ResultsWriter::create(run, &first.extra_columns)?;
-    let mut seen = HashSet::new();
+    let mut seen = KeySet::default();
     for p in parts {
         for r in latest_rows(&p.dir)? {
             let r = r?;

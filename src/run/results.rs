@@ -1,7 +1,6 @@
 //! `results.parquet`: one typed row per name, its columns as [`schema`](super::schema)
 //! declares them, built from the journal's records in bounded batches.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 
@@ -10,7 +9,7 @@ use polars::prelude::*;
 use super::schema::{self, Column as SchemaColumn, Fill};
 use super::{JournalReader, RunDir, RunError, io_err};
 use crate::record::NameResult;
-use crate::zone::name_key;
+use crate::zone::{KeyMap, name_key};
 
 pub const RESULTS_FILE: &str = "results.parquet";
 const BATCH: usize = 16_384;
@@ -66,7 +65,7 @@ pub fn batch_frame(rows: &[NameResult], extra_columns: &[String]) -> PolarsResul
 pub fn latest_rows(
     run: &RunDir,
 ) -> Result<impl Iterator<Item = Result<NameResult, RunError>>, RunError> {
-    let mut last = HashMap::new();
+    let mut last = KeyMap::default();
     for (i, r) in JournalReader::open(run)?.enumerate() {
         last.insert(name_key(&r?.name), i);
     }
