@@ -295,21 +295,22 @@ impl Crawler {
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
-        let (bimi_at, sts_at, rpt_at, dkim_at) = (
-            bimi::owner(&name),
-            mta_sts::owner(&name),
-            tls_rpt::owner(&name),
-            mailhost::dkim_owner(&name),
-        );
-        let txt = |check, owner| self.check(check, owner, RecordType::TXT);
+        // The owner names of the opt-in checks are made only for the checks that are on.
+        let own = name.as_str();
+        let txt = |check, owner: fn(&str) -> String| async move {
+            match self.opts.checks.has(check) {
+                true => Some(self.probe(&owner(own), RecordType::TXT).await),
+                false => None,
+            }
+        };
         let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
             self.probe(&name, RecordType::MX),
             self.probe(&name, RecordType::TXT),
             self.probe(&dmarc_name, RecordType::TXT),
-            txt(Check::Bimi, &bimi_at),
-            txt(Check::MtaSts, &sts_at),
-            txt(Check::TlsRpt, &rpt_at),
-            txt(Check::Dkim, &dkim_at),
+            txt(Check::Bimi, bimi::owner),
+            txt(Check::MtaSts, mta_sts::owner),
+            txt(Check::TlsRpt, tls_rpt::owner),
+            txt(Check::Dkim, mailhost::dkim_owner),
             self.ns_of(&entry.class.registered_domain),
         );
         let mut r = NameResult::new(entry, mx, txt_probe, dmarc);
