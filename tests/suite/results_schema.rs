@@ -157,6 +157,28 @@ fn a_missing_or_renamed_column_is_named_and_older_runs_say_what_they_lack() {
         }
         other => panic!("{:?}", other.err()),
     }
+    // In a list of codes too, checked in the same scan as the others.
+    rewritten(&original, &coded, |df| {
+        df.lazy()
+            .with_column(
+                lit("p=quarantined")
+                    .implode(false)
+                    .first()
+                    .alias("dmarc_problems"),
+            )
+            .collect()
+            .unwrap()
+    });
+    match Results::open(&coded) {
+        Err(e @ TabulateError::UnknownCode { .. }) => {
+            assert!(
+                e.to_string()
+                    .contains("`dmarc_problems` holds \"p=quarantined\""),
+                "{e}"
+            )
+        }
+        other => panic!("{:?}", other.err()),
+    }
 
     // The results as each older schema wrote them: every table its columns allow, the same
     // figures, and the rest named as left out.
