@@ -194,15 +194,13 @@ impl Results {
         Ok(r)
     }
 
-    /// Every value of every code column is one of its codes. One scan for all of them: each
-    /// column's distinct values, gathered into a list, so memory stays the distinct values,
-    /// not the file.
+    /// Every value of every code column is one of its codes. A column at a time: Polars reads
+    /// only that column, so memory stays one column's distinct values, not the file.
     fn check_codes(&self) -> Result<(), TabulateError> {
-        let coded: Vec<(&Column, &[&str])> = self
-            .columns()
-            .filter_map(|c| c.fill.codes().map(|codes| (c, codes)))
-            .collect();
-        let distinct = coded.iter().map(|(c, _)| {
+        for c in self.columns() {
+            let Some(codes) = c.fill.codes() else {
+                continue;
+            };
             let values = match c.fill {
                 Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
                     empty_as_null: true,
@@ -210,16 +208,11 @@ impl Results {
                 }),
                 _ => col(c.name),
             };
-            values.drop_nulls().unique().implode(false).alias(c.name)
-        });
-        let df = self
-            .frame()
-            .select(distinct.collect::<Vec<_>>())
-            .collect()?;
-        for (c, codes) in coded {
-            let found = df.column(c.name)?.list()?.get_as_series(0);
-            let found = found.as_ref().map(Series::str).transpose()?;
-            for v in found.iter().flat_map(|s| s.iter().flatten()) {
+            let df = self
+                .frame()
+                .select([values.drop_nulls().unique().alias(c.name)])
+                .collect()?;
+            for v in df.column(c.name)?.str()?.iter().flatten() {
                 if !codes.contains(&v) {
                     return Err(TabulateError::UnknownCode {
                         path: self.path.clone(),
