@@ -221,10 +221,15 @@ impl Crawler {
         Some(p)
     }
 
-    /// A lookup of an opt-in check, if it is on.
-    async fn check(&self, check: Check, owner: &str, rtype: RecordType) -> Option<Probe> {
+    /// A lookup of an opt-in check, if it is on; its owner name is made only then.
+    async fn check<S: AsRef<str>>(
+        &self,
+        check: Check,
+        owner: impl FnOnce() -> S,
+        rtype: RecordType,
+    ) -> Option<Probe> {
         match self.opts.checks.has(check) {
-            true => Some(self.probe(owner, rtype).await),
+            true => Some(self.probe(owner().as_ref(), rtype).await),
             false => None,
         }
     }
@@ -236,11 +241,14 @@ impl Crawler {
         if let Some(hit) = shared.then(|| self.mx_host_cache.get(&host)).flatten() {
             return hit;
         }
-        let tlsa = mailhost::tlsa_owner(&host);
         let (a, aaaa, tlsa) = tokio::join!(
-            self.check(Check::MxIp, &host, RecordType::A),
-            self.check(Check::MxIp, &host, RecordType::AAAA),
-            self.check(Check::Dane, &tlsa, RecordType::TLSA),
+            self.check(Check::MxIp, || &host, RecordType::A),
+            self.check(Check::MxIp, || &host, RecordType::AAAA),
+            self.check(
+                Check::Dane,
+                || mailhost::tlsa_owner(&host),
+                RecordType::TLSA
+            ),
         );
         let h = MxHost {
             host,
@@ -295,13 +303,9 @@ impl Crawler {
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
-        // The owner names of the opt-in checks are made only for the checks that are on.
         let own = name.as_str();
-        let txt = |check, owner: fn(&str) -> String| async move {
-            match self.opts.checks.has(check) {
-                true => Some(self.probe(&owner(own), RecordType::TXT).await),
-                false => None,
-            }
+        let txt = |check, owner: fn(&str) -> String| {
+            self.check(check, move || owner(own), RecordType::TXT)
         };
         let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
             self.probe(&name, RecordType::MX),
