@@ -267,7 +267,12 @@ impl DnsClient {
                 answer_of(&m.answers, rtype),
             ),
             // Truncated, or no free message ID: hickory-resolver asks again over TCP.
-            Ok(_) | Err(UdpError::Busy) => self.lookup_resolver(qname.to_name(), rtype).await,
+            // Boxed: hickory's lookup future is kilobytes, and every lookup's future (so
+            // every name's, three to eight lookups at once) would carry its room, used only
+            // by the few truncated replies.
+            Ok(_) | Err(UdpError::Busy) => {
+                Box::pin(self.lookup_resolver(qname.to_name(), rtype)).await
+            }
             Err(UdpError::Timeout) => {
                 LookupResult::failed(Outcome::Timeout, "request timed out".to_string())
             }

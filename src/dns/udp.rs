@@ -77,6 +77,8 @@ impl Drop for Slot {
 
 /// Datagrams one `sendmmsg` or `recvmmsg` call moves at most.
 const BATCH: usize = 64;
+/// Consecutive queries sent through one socket before the next takes over.
+const RUN: usize = 32;
 /// A reply's room: larger than any answer to our EDNS size (1,232 octets); a longer datagram
 /// is cut, fails to parse and is dropped, and its query is asked again over TCP (TC) or
 /// retried.
@@ -205,7 +207,12 @@ impl UdpTransport {
         rtype: RecordType,
         timeout: Duration,
     ) -> Result<Reply, UdpError> {
-        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
+        // Runs of consecutive queries share a socket, so that its send task hands them to the
+        // kernel in one `sendmmsg` (and wakes the server once) instead of one query a socket
+        // a call; over the run every socket (and so every server thread behind
+        // SO_REUSEPORT) still gets its share.
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) / RUN;
+        let slot = &self.slots[turn % self.slots.len()];
         let (tx, rx) = oneshot::channel();
         let id = {
             let mut pending = slot.pending.lock().expect("pending map lock");
