@@ -60,7 +60,10 @@ mod tests {
     fn the_crawl_runtime_turns_huge_pages_off() {
         super::crawl_runtime().unwrap();
         // SAFETY: reads a flag of this process.
-        assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);
+        assert_eq!(
+            unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) },
+            1
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{CrawlOptions, Crawler, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsWriter, RunDir, RunError,
-    RunStatus, Shard, latest_rows, write_results,
+    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsFile, RunDir, RunError, RunStatus,
+    RunWriter, Shard, latest_rows, write_results,
 };
 use crate::zone::{KeySet, RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -105,16 +105,20 @@ pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), Sur
     let n = todo.len() as u64;
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
     let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
-    let mut journal = JournalWriter::open(&run)?;
+    let mut journal = RunWriter::new(Some(JournalWriter::open(&run)?), None);
     let mut progress = Progress::new(cfg.progress, Some(n));
-    crawler
+    let crawled = crawler
         .run(todo.into_iter(), |r| {
             progress.tick(&r);
-            journal.append(&r)
+            journal.push(r)
         })
-        .await?;
+        .await;
     progress.finish();
-    journal.sync()?;
+    if let Err(e) = crawled {
+        journal.abandon()?;
+        return Err(e.into());
+    }
+    journal.finish()?;
     manifest.retried += n;
     manifest.reset_counts();
     for r in latest_rows(&run)? {
@@ -299,7 +303,6 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         path: rejects_path.clone(),
         source,
     })?;
-    let mut journal = JournalWriter::open(&run)?;
     // Counting reads and classifies the whole list once more: only for a progress display.
     let total = cfg
         .progress
@@ -345,36 +348,37 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
     });
     // A fresh run builds results.parquet alongside the crawl; a resumed one rebuilds it from
     // the whole journal at the end.
-    let mut results = match done.is_empty() {
-        true => Some(ResultsWriter::create(&run, &extra_columns)?),
+    let results = match done.is_empty() {
+        true => Some(ResultsFile::create(&run, &extra_columns)?),
         false => None,
     };
+    let mut out = RunWriter::new(Some(JournalWriter::open(&run)?), results);
     let crawled = crawler
         .run(entries, |r| {
-            journal.append(&r)?;
             manifest.count(&r);
             progress.tick(&r);
-            if let Some(w) = results.as_mut() {
-                w.push(r)?;
-            }
-            Ok::<(), RunError>(())
+            out.push(r)
         })
         .await;
     progress.finish();
-    journal.sync()?;
-    crawled?;
-    if let Some(e) = failure.into_inner() {
+    let failed = match crawled {
+        Err(e) => Some(e.into()),
+        Ok(()) => failure.into_inner(),
+    };
+    if let Some(e) = failed {
+        out.abandon()?;
         return Err(e);
     }
+    let fresh = done.is_empty();
+    out.finish()?;
     manifest.zone = reader.stats();
     rejects.finish().map_err(|source| RunError::Io {
         path: rejects_path,
         source,
     })?;
-    match results {
-        Some(w) => w.finish()?,
-        None => write_results(&run, &extra_columns, manifest.retried > 0)?,
-    };
+    if !fresh {
+        write_results(&run, &extra_columns, manifest.retried > 0)?;
+    }
     manifest.finished = Some(now());
     manifest.status = RunStatus::Complete;
     run.write_manifest(&manifest)?;

@@ -4,8 +4,9 @@
 //! After a 12-byte header (`MCJOURNL` and the format number, little-endian), the file is a
 //! sequence of frames: the payload's length and its CRC-32 (each a little-endian u32), then
 //! the payload, a zstd-compressed batch of records, each its length (u32) and its postcard
-//! encoding. A frame is written and fsync'd whole every [`BATCH`] names (and at the end), so
-//! a crash loses at most the batch in memory, which a resume crawls again. Reading, a frame
+//! encoding. A frame is written and fsync'd whole for every chunk of finished names the run's
+//! writer hands over (see [`RunWriter`](super::RunWriter)), so a crash loses at most the chunks
+//! in memory, which a resume crawls again. Reading, a frame
 //! cut short, or whose checksum fails, at the end of the file is a crash's torn tail: it is
 //! dropped (and cut off before the next append); anywhere else it is damage, an error naming
 //! the frame and its offset.
@@ -22,10 +23,9 @@ const MAGIC: &[u8; 8] = b"MCJOURNL";
 /// The journal's format; a journal of another format is refused, never misread.
 pub const JOURNAL_FORMAT: u32 = 4;
 const HEADER: u64 = 12;
-/// Names a frame holds: the fsync interval too.
-pub const BATCH: usize = 4096;
-/// zstd level: fast, and the records are repetitive enough that more buys little.
-const LEVEL: i32 = 3;
+/// zstd level 1: on a 300,000-name journal (`zstd -b1`/`-b3` on its frames), 30 % faster than
+/// level 3 for a journal 7 % larger (14.6 against 15.5 times smaller than the records).
+const LEVEL: i32 = 1;
 
 fn header() -> [u8; 12] {
     let mut h = [0u8; 12];
@@ -38,13 +38,12 @@ fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// Appends finished names to the journal, a frame every [`BATCH`] of them.
+/// Appends finished names to the journal, a frame a call.
 pub struct JournalWriter {
     path: PathBuf,
     out: BufWriter<File>,
-    /// The records of the frame being filled, each length-prefixed.
+    /// The records of the frame being made, each length-prefixed.
     batch: Vec<u8>,
-    in_batch: usize,
     zstd: zstd::bulk::Compressor<'static>,
 }
 
@@ -73,44 +72,37 @@ impl JournalWriter {
             path,
             out: BufWriter::with_capacity(1 << 20, file),
             batch: Vec::with_capacity(1 << 20),
-            in_batch: 0,
             zstd,
         })
     }
 
-    pub fn append(&mut self, r: &NameResult) -> Result<(), RunError> {
-        let at = self.batch.len();
-        self.batch.extend_from_slice(&[0; 4]);
-        let bytes =
-            postcard::to_extend(r, std::mem::take(&mut self.batch)).map_err(|e| RunError::Io {
-                path: self.path.clone(),
-                source: other(e),
+    /// Write `rows` as one frame and make it durable (nothing for no rows).
+    pub fn write(&mut self, rows: &[NameResult]) -> Result<(), RunError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.batch.clear();
+        for r in rows {
+            let at = self.batch.len();
+            self.batch.extend_from_slice(&[0; 4]);
+            self.batch = postcard::to_extend(r, std::mem::take(&mut self.batch)).map_err(|e| {
+                RunError::Io {
+                    path: self.path.clone(),
+                    source: other(e),
+                }
             })?;
-        self.batch = bytes;
-        let len = (self.batch.len() - at - 4) as u32;
-        self.batch[at..at + 4].copy_from_slice(&len.to_le_bytes());
-        self.in_batch += 1;
-        if self.in_batch >= BATCH {
-            self.sync()?;
+            let len = (self.batch.len() - at - 4) as u32;
+            self.batch[at..at + 4].copy_from_slice(&len.to_le_bytes());
         }
-        Ok(())
-    }
-
-    /// Write the batch as a frame and make it durable.
-    pub fn sync(&mut self) -> Result<(), RunError> {
-        if self.in_batch > 0 {
-            let payload = self
-                .zstd
-                .compress(&self.batch)
-                .map_err(io_err(&self.path))?;
-            let mut frame = Vec::with_capacity(8 + payload.len());
-            frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-            frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-            frame.extend_from_slice(&payload);
-            self.out.write_all(&frame).map_err(io_err(&self.path))?;
-            self.batch.clear();
-            self.in_batch = 0;
-        }
+        let payload = self
+            .zstd
+            .compress(&self.batch)
+            .map_err(io_err(&self.path))?;
+        let mut frame = Vec::with_capacity(8 + payload.len());
+        frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        frame.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        frame.extend_from_slice(&payload);
+        self.out.write_all(&frame).map_err(io_err(&self.path))?;
         self.out.flush().map_err(io_err(&self.path))?;
         self.out.get_ref().sync_data().map_err(io_err(&self.path))
     }

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    JOURNAL_FILE, JournalWriter, MANIFEST_FILE, Manifest, REJECTS_FILE, RESULTS_FILE,
-    ResultsWriter, RunDir, RunError, RunStatus, Shard, io_err, latest_rows,
+    JOURNAL_FILE, JournalWriter, MANIFEST_FILE, Manifest, REJECTS_FILE, RESULTS_FILE, ResultsFile,
+    RunDir, RunError, RunStatus, RunWriter, Shard, io_err, latest_rows,
 };
 use crate::zone::{KeySet, name_key};
 
@@ -193,8 +193,10 @@ fn join(parts: &[Part], run: &RunDir, command: Vec<String>) -> Result<Manifest, 
     manifest.status = RunStatus::Running;
     run.write_manifest(&manifest)?;
 
-    let mut journal = JournalWriter::open(run)?;
-    let mut results = ResultsWriter::create(run, &first.extra_columns)?;
+    let mut out = RunWriter::new(
+        Some(JournalWriter::open(run)?),
+        Some(ResultsFile::create(run, &first.extra_columns)?),
+    );
     let mut seen = KeySet::default();
     for p in parts {
         for r in latest_rows(&p.dir)? {
@@ -213,13 +215,11 @@ fn join(parts: &[Part], run: &RunDir, command: Vec<String>) -> Result<Manifest, 
                     path: p.dir.path.clone(),
                 });
             }
-            journal.append(&r)?;
             manifest.count(&r);
-            results.push(r)?;
+            out.push(r)?;
         }
     }
-    journal.sync()?;
-    results.finish()?;
+    out.finish()?;
     if manifest.names != first.zone.kept {
         return Err(MergeError::Count {
             have: manifest.names,

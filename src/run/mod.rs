@@ -1,12 +1,12 @@
-//! The run folder: `manifest.json`, the append-only `journal.bin` the crawl writes as names
-//! finish, `results.parquet` built from the journal in bounded batches, and `rejects.csv`;
-//! shards of a run and their merge.
+//! The run folder: `manifest.json`, the append-only `journal.bin` and `results.parquet`, both
+//! written as names finish by one writer, and `rejects.csv`; shards of a run and their merge.
 
 mod journal;
 mod merge;
 mod results;
 pub mod schema;
 mod shard;
+mod writer;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -20,8 +20,9 @@ use crate::zone::{ZoneFormat, ZoneStats};
 
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
-pub use results::{RESULTS_FILE, ResultsWriter, latest_rows, write_results};
+pub use results::{RESULTS_FILE, ResultsFile, latest_rows, write_results};
 pub use shard::{Shard, ShardError, ShardSpec};
+pub use writer::RunWriter;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const REJECTS_FILE: &str = "rejects.csv";

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mailcensus::crawl::NameResult;
-use mailcensus::run::{JournalReader, RunDir};
+use mailcensus::run::{JournalReader, JournalWriter, ResultsFile, RunDir, RunWriter};
 use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
 
 use common::{runtime, write_zonelist};
@@ -230,4 +230,58 @@ fn a_damaged_journal_frame_stops_resume_naming_it() {
         assert!(same(a, &got[name]), "{name}");
     }
     rt.block_on(server.shutdown());
+}
+
+#[test]
+fn a_writer_stopped_before_its_end_journals_every_name_and_leaves_no_results_file() {
+    let pop = Population::new(5, Some(&TypeSpec::jp_2018().scaled(1500)), None).unwrap();
+    let dir = common::tempdir().unwrap();
+    let (out, rt, server, want) = surveyed(pop, dir.path());
+    rt.block_on(server.shutdown());
+    let rows: Vec<NameResult> = JournalReader::open(&RunDir::open(&out).unwrap())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let write = |name: &str, finish: bool| {
+        let path = dir.path().join(name);
+        let run = RunDir::create(&path).unwrap();
+        let mut w = RunWriter::new(
+            Some(JournalWriter::open(&run).unwrap()),
+            Some(ResultsFile::create(&run, &[]).unwrap()),
+        );
+        for r in rows.iter().cloned() {
+            w.push(r).unwrap();
+        }
+        match finish {
+            true => assert_eq!(w.finish().unwrap(), rows.len() as u64),
+            // An error mid-run: what was handed over is journaled, nothing else is written.
+            false => w.abandon().unwrap(),
+        }
+        path
+    };
+    let journaled = |path: &std::path::Path| {
+        let run = RunDir {
+            path: path.to_path_buf(),
+        };
+        JournalReader::open(&run)
+            .unwrap()
+            .map(Result::unwrap)
+            .count()
+    };
+    let stopped = write("stopped", false);
+    assert_eq!(journaled(&stopped), want.len());
+    let files: Vec<String> = std::fs::read_dir(&stopped)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.iter().any(|f| f.starts_with("results")), "{files:?}");
+    let finished = write("finished", true);
+    assert_eq!(journaled(&finished), want.len());
+    use polars::prelude::SerReader;
+    let df = polars::prelude::ParquetReader::new(
+        std::fs::File::open(finished.join("results.parquet")).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    assert_eq!(df.height(), want.len());
 }
