@@ -50,6 +50,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    cmd::no_huge_pages();
     let cli = Cli::parse();
     if let Some(file) = &cli.psl {
         mailcensus::psl::use_file(file).map_err(anyhow::Error::msg)?;
