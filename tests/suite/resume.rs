@@ -233,7 +233,7 @@ fn a_damaged_journal_frame_stops_resume_naming_it() {
 }
 
 #[test]
-fn a_writer_stopped_before_its_end_journals_every_name_and_leaves_no_results_file() {
+fn the_run_writer_journals_within_a_second_and_only_a_finished_run_gets_results() {
     let pop = Population::new(5, Some(&TypeSpec::jp_2018().scaled(1500)), None).unwrap();
     let dir = common::tempdir().unwrap();
     let (out, rt, server, want) = surveyed(pop, dir.path());
@@ -268,6 +268,20 @@ fn a_writer_stopped_before_its_end_journals_every_name_and_leaves_no_results_fil
             .map(Result::unwrap)
             .count()
     };
+    // A slow survey: a name that waits a second for company goes to disk with the next one,
+    // while the writer still runs, so that a crash then would lose neither.
+    let slow = RunDir::create(&dir.path().join("slow")).unwrap();
+    let mut w = RunWriter::new(Some(JournalWriter::open(&slow).unwrap()), None);
+    w.push(rows[0].clone()).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    w.push(rows[1].clone()).unwrap();
+    let on_disk = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        let n = journaled(&slow.path);
+        (n == 2).then_some(n)
+    });
+    assert_eq!(on_disk, Some(2), "the aged chunk never reached the journal");
+    drop(w);
     let stopped = write("stopped", false);
     assert_eq!(journaled(&stopped), want.len());
     let files: Vec<String> = std::fs::read_dir(&stopped)
