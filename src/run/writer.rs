@@ -132,7 +132,7 @@ fn write(
         Ok::<(), RunError>(())
     };
     for message in rx {
-        let chunk = match message {
+        let mut chunk = match message {
             Message::Rows(chunk) => chunk,
             Message::Finish => {
                 finished = true;
@@ -145,6 +145,9 @@ fn write(
         written += chunk.len() as u64;
         match results.as_mut() {
             Some(file) => {
+                // A chunk sent for its age holds a few names in room for 4,096 (six
+                // megabytes): a slow survey's row group would gather hundreds of them.
+                chunk.shrink_to_fit();
                 in_group += chunk.len();
                 group.push(chunk);
                 if in_group >= ROW_GROUP {
