@@ -14,7 +14,7 @@ use mailcensus::zone::ZoneFormat;
 
 use super::sim::PopulationArgs;
 use super::survey::CrawlArgs;
-use super::tabulate::{print_tables, write_tables};
+use super::tabulate::{Source, print_tables, write_tables};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -72,7 +72,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         server.shutdown().await;
         anyhow::Ok(m?)
     })?;
-    let (tabulation, tables) = write_tables(&out, a.lang)?;
+    let (tabulation, tables) = write_tables(&out, a.lang, Source::Written)?;
     print_tables(&tables, a.format)?;
     let report = super::report::write_report(&out, &[], Some(tabulation), a.lang, None)?;
     eprintln!(

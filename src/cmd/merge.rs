@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use mailcensus::run::merge;
 use mailcensus::tabulate::Lang;
 
-use super::tabulate::write_tables;
+use super::tabulate::{Source, write_tables};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let m = merge(&a.shards, &a.out, std::env::args().collect())?;
-    write_tables(&a.out, a.lang)?;
+    write_tables(&a.out, a.lang, Source::Written)?;
     eprintln!(
         "merged {} shards: {} names ({} unresolved) into {}",
         a.shards.len(),

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use mailcensus::crawl::{Checks, CrawlOptions, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
-use mailcensus::run::ShardSpec;
+use mailcensus::run::{RunDir, ShardSpec};
 use mailcensus::zone::ZoneFormat;
 
-use super::tabulate::write_tables;
+use super::tabulate::{Source, write_tables};
 
 /// How the crawler behaves; shared with `demo`.
 #[derive(clap::Args, Clone)]
@@ -111,7 +111,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             m.unresolved_names,
             dir.display()
         );
-        write_tables(dir, mailcensus::tabulate::Lang::Ja)?;
+        write_tables(dir, mailcensus::tabulate::Lang::Ja, Source::Written)?;
         return Ok(());
     }
     let cfg = match (&a.resume, a.zonelist, a.out) {
@@ -130,6 +130,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
         _ => anyhow::bail!("give a zone list and --out, or --resume DIR"),
     };
+    // Resuming a finished run only tabulates its results again: files this process did not
+    // write get every code checked.
+    let source = match cfg.resume && RunDir::open(&cfg.out)?.is_complete()? {
+        true => Source::Found,
+        false => Source::Written,
+    };
     let manifest = super::crawl_runtime()?.block_on(survey(&cfg))?;
     let part = cfg
         .shard
@@ -140,6 +146,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         manifest.unresolved_names,
         cfg.out.display()
     );
-    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja)?;
+    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
     Ok(())
 }

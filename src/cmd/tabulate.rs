@@ -5,7 +5,7 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mailcensus::run::{RunDir, RunStatus, TABLES_DIR};
+use mailcensus::run::{RunDir, TABLES_DIR};
 use mailcensus::tabulate::{
     Lang, OutputFormat, Results, Table, Tabulation, by_column, by_column_table, entities,
     entity_tables, render,
@@ -38,10 +38,23 @@ pub struct Grouping<'a> {
     pub entity: Option<&'a str>,
 }
 
+/// Where a run's results file comes from, which decides whether its codes are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Written by this process just now, from typed values: its codes are its enums' own.
+    Written,
+    /// Found on disk, written by any version (or damaged since): every code is checked.
+    Found,
+}
+
 /// Compute the tables of a run and write them as publication CSV under `tables/`; say which
 /// tables a run from an older mailcensus cannot have.
-pub fn write_tables(run_dir: &Path, lang: Lang) -> anyhow::Result<(Tabulation, Vec<Table>)> {
-    write_grouped_tables(run_dir, lang, &Grouping::default())
+pub fn write_tables(
+    run_dir: &Path,
+    lang: Lang,
+    source: Source,
+) -> anyhow::Result<(Tabulation, Vec<Table>)> {
+    write_grouped_tables(run_dir, lang, &Grouping::default(), source)
 }
 
 /// The same with the tables by columns of the input.
@@ -49,16 +62,20 @@ pub fn write_grouped_tables(
     run_dir: &Path,
     lang: Lang,
     grouping: &Grouping,
+    source: Source,
 ) -> anyhow::Result<(Tabulation, Vec<Table>)> {
     let run = RunDir::open(run_dir)?;
-    if run.read_manifest()?.status != RunStatus::Complete || !run.results().is_file() {
+    if !run.is_complete()? {
         anyhow::bail!(
             "the run in {} is not finished, so it has no results to tabulate: finish it with `mailcensus survey --resume {}`",
             run_dir.display(),
             run_dir.display()
         );
     }
-    let results = Results::open(run.results())?;
+    let results = match source {
+        Source::Written => Results::open_written(run.results())?,
+        Source::Found => Results::open(run.results())?,
+    };
     let tabulation = Tabulation::of(&results)?;
     if !tabulation.skipped.is_empty() {
         let names: Vec<String> = tabulation
@@ -111,6 +128,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         by: a.by.as_deref(),
         entity: a.entity.as_deref(),
     };
-    let (_, tables) = write_grouped_tables(&a.run, a.lang, &grouping)?;
+    let (_, tables) = write_grouped_tables(&a.run, a.lang, &grouping, Source::Found)?;
     print_tables(&tables, a.format)
 }

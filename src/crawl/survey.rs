@@ -236,7 +236,7 @@ enum Resumed {
 fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
     let run = RunDir::open(dir)?;
     let mut manifest = run.read_manifest()?;
-    if manifest.status == RunStatus::Complete && run.results().is_file() {
+    if run.is_complete()? {
         return Ok(Resumed::Complete(manifest));
     }
     manifest.reset_counts();

@@ -231,6 +231,11 @@ impl RunDir {
         self.path.join(name)
     }
 
+    /// Whether the run finished: its manifest says so and its results file is there.
+    pub fn is_complete(&self) -> Result<bool, RunError> {
+        Ok(self.read_manifest()?.status == RunStatus::Complete && self.results().is_file())
+    }
+
     pub fn results(&self) -> PathBuf {
         self.file(RESULTS_FILE)
     }
