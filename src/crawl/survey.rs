@@ -114,11 +114,7 @@ pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), Sur
         })
         .await;
     progress.finish();
-    if let Err(e) = crawled {
-        journal.abandon()?;
-        return Err(e.into());
-    }
-    journal.finish()?;
+    journal.close(crawled.map_err(SurveyError::from))?;
     manifest.retried += n;
     manifest.reset_counts();
     for r in latest_rows(&run)? {
@@ -348,7 +344,8 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
     });
     // A fresh run builds results.parquet alongside the crawl; a resumed one rebuilds it from
     // the whole journal at the end.
-    let results = match done.is_empty() {
+    let fresh = done.is_empty();
+    let results = match fresh {
         true => Some(ResultsFile::create(&run, &extra_columns)?),
         false => None,
     };
@@ -361,16 +358,11 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         })
         .await;
     progress.finish();
-    let failed = match crawled {
-        Err(e) => Some(e.into()),
-        Ok(()) => failure.into_inner(),
+    let ended = match crawled {
+        Err(e) => Err(e.into()),
+        Ok(()) => failure.into_inner().map_or(Ok(()), Err),
     };
-    if let Some(e) = failed {
-        out.abandon()?;
-        return Err(e);
-    }
-    let fresh = done.is_empty();
-    out.finish()?;
+    out.close(ended)?;
     manifest.zone = reader.stats();
     rejects.finish().map_err(|source| RunError::Io {
         path: rejects_path,

@@ -87,11 +87,17 @@ impl RunWriter {
         }
     }
 
+    /// Hand over the names not yet sent.
+    fn send_rest(&mut self) -> Result<(), RunError> {
+        match self.chunk.is_empty() {
+            true => Ok(()),
+            false => self.send(),
+        }
+    }
+
     /// Write what is left, finish results.parquet, wait for the writer: the names written.
     pub fn finish(mut self) -> Result<u64, RunError> {
-        if !self.chunk.is_empty() {
-            self.send()?;
-        }
+        self.send_rest()?;
         if let Some(tx) = &self.tx {
             // A stopped writer says why when joined.
             let _ = tx.send(Message::Finish);
@@ -102,10 +108,20 @@ impl RunWriter {
     /// Journal what is left and stop, leaving no results file: the run ends on an error and
     /// is to be resumed.
     pub fn abandon(mut self) -> Result<(), RunError> {
-        if !self.chunk.is_empty() {
-            self.send()?;
-        }
+        self.send_rest()?;
         self.join().map(|_| ())
+    }
+
+    /// End as the run ended: finished when it succeeded, else abandoned and its error given
+    /// back (the writer's own error first, if it failed too).
+    pub fn close<E: From<RunError>>(self, ended: Result<(), E>) -> Result<u64, E> {
+        match ended {
+            Ok(()) => Ok(self.finish()?),
+            Err(e) => {
+                self.abandon()?;
+                Err(e)
+            }
+        }
     }
 }
 
