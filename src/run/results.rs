@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use polars::prelude::*;
 
-use super::schema::{self, Column as SchemaColumn, Fill};
+use super::schema::{self, Fill};
 use super::{JournalReader, RunDir, RunError, RunWriter, io_err};
 use crate::record::NameResult;
 use crate::zone::{KeyMap, name_key};
@@ -16,56 +16,103 @@ pub const RESULTS_FILE: &str = "results.parquet";
 /// Rows a row group holds, at the least.
 pub const ROW_GROUP: usize = 16_384;
 
-fn text_col<S: AsRef<str>>(name: &str, v: Vec<Option<S>>) -> Column {
-    let v: Vec<Option<&str>> = v.iter().map(|s| s.as_ref().map(AsRef::as_ref)).collect();
-    Series::new(name.into(), v).into()
+/// Rows filled into every column before the next block: the columns are built one at a time,
+/// and a row group's records (1.5 kB each, 24 MB a group) would fall out of the cache between
+/// one column's pass and the next; a block's stay.
+const FILL_BLOCK: usize = 256;
+
+/// One column of a batch being built, a block of rows at a time.
+enum Builder {
+    Text(StringChunkedBuilder),
+    Flag(BooleanChunkedBuilder),
+    Count(PrimitiveChunkedBuilder<UInt32Type>),
+    Line(PrimitiveChunkedBuilder<UInt64Type>),
+    List(ListStringChunkedBuilder),
 }
 
-fn list_col<S: AsRef<str>>(name: &str, v: impl ExactSizeIterator<Item = Vec<S>>) -> Column {
-    let mut b = ListStringChunkedBuilder::new(name.into(), v.len(), v.len() * 2);
-    for xs in v {
-        b.append_values_iter(xs.iter().map(AsRef::as_ref));
+impl Builder {
+    fn new(name: &str, fill: Option<&Fill>, rows: usize) -> Builder {
+        let name = PlSmallStr::from(name);
+        match fill {
+            None | Some(Fill::Text(_) | Fill::Made(_) | Fill::Code(..)) => {
+                Builder::Text(StringChunkedBuilder::new(name, rows))
+            }
+            Some(Fill::Flag(_)) => Builder::Flag(BooleanChunkedBuilder::new(name, rows)),
+            Some(Fill::Count(_)) => Builder::Count(PrimitiveChunkedBuilder::new(name, rows)),
+            Some(Fill::Line(_)) => Builder::Line(PrimitiveChunkedBuilder::new(name, rows)),
+            Some(Fill::List(_) | Fill::CodeList(..)) => {
+                Builder::List(ListStringChunkedBuilder::new(name, rows, rows * 2))
+            }
+        }
     }
-    b.finish().into_series().into()
-}
 
-/// One schema column of a batch.
-fn fill(c: &SchemaColumn, rows: &[&NameResult]) -> Column {
-    let name = c.name;
-    match c.fill {
-        Fill::Text(f) => text_col(name, rows.iter().copied().map(f).collect()),
-        Fill::Made(f) => text_col(name, rows.iter().copied().map(f).collect()),
-        Fill::Code(_, f) => text_col(name, rows.iter().copied().map(f).collect()),
-        Fill::Flag(f) => {
-            Series::new(name.into(), rows.iter().copied().map(f).collect::<Vec<_>>()).into()
+    /// A block of rows of a schema column.
+    fn fill(&mut self, fill: &Fill, rows: &[&NameResult]) {
+        let rows = rows.iter().copied();
+        match (self, *fill) {
+            (Builder::Text(b), Fill::Text(f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Text(b), Fill::Made(f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Text(b), Fill::Code(_, f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Flag(b), Fill::Flag(f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Count(b), Fill::Count(f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Line(b), Fill::Line(f)) => rows.for_each(|r| b.append_value(f(r))),
+            (Builder::List(b), Fill::List(f)) => {
+                rows.for_each(|r| b.append_values_iter(f(r).into_iter()));
+            }
+            (Builder::List(b), Fill::CodeList(_, f)) => {
+                rows.for_each(|r| b.append_values_iter(f(r).into_iter()));
+            }
+            _ => unreachable!("a builder is made for its column's fill"),
         }
-        Fill::Count(f) => {
-            Series::new(name.into(), rows.iter().copied().map(f).collect::<Vec<_>>()).into()
+    }
+
+    fn finish(self) -> Column {
+        match self {
+            Builder::Text(b) => b.finish().into_column(),
+            Builder::Flag(b) => b.finish().into_column(),
+            Builder::Count(b) => b.finish().into_column(),
+            Builder::Line(b) => b.finish().into_column(),
+            Builder::List(mut b) => b.finish().into_column(),
         }
-        Fill::Line(f) => {
-            Series::new(name.into(), rows.iter().copied().map(f).collect::<Vec<_>>()).into()
-        }
-        Fill::List(f) => list_col(name, rows.iter().copied().map(f)),
-        Fill::CodeList(_, f) => list_col(name, rows.iter().copied().map(f)),
     }
 }
 
 /// One batch of results as a DataFrame: the zone columns, the input's carried-through
 /// columns (renamed `input_<name>` where they clash with ours), then the rest.
 pub fn batch_frame(rows: &[&NameResult], extra_columns: &[String]) -> PolarsResult<DataFrame> {
-    let mut cols: Vec<Column> = schema::ZONE_COLUMNS.iter().map(|c| fill(c, rows)).collect();
-    for (i, name) in extra_columns.iter().enumerate() {
-        let col = match schema::is_reserved(name) {
+    let extra = extra_columns
+        .iter()
+        .map(|name| match schema::is_reserved(name) {
             true => format!("input_{name}"),
             false => name.clone(),
-        };
-        cols.push(text_col(
-            &col,
-            rows.iter().map(|r| r.extra.get(i)).collect(),
-        ));
+        });
+    let mut zone: Vec<Builder> = schema::ZONE_COLUMNS
+        .iter()
+        .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()))
+        .collect();
+    let mut input: Vec<Builder> = extra
+        .map(|name| Builder::new(&name, None, rows.len()))
+        .collect();
+    let mut result: Vec<Builder> = schema::RESULT_COLUMNS
+        .iter()
+        .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()))
+        .collect();
+    for block in rows.chunks(FILL_BLOCK) {
+        for (b, c) in zone.iter_mut().zip(schema::ZONE_COLUMNS) {
+            b.fill(&c.fill, block);
+        }
+        for (i, b) in input.iter_mut().enumerate() {
+            let Builder::Text(b) = b else {
+                unreachable!("input columns are text")
+            };
+            block.iter().for_each(|r| b.append_option(r.extra.get(i)));
+        }
+        for (b, c) in result.iter_mut().zip(schema::RESULT_COLUMNS) {
+            b.fill(&c.fill, block);
+        }
     }
-    cols.extend(schema::RESULT_COLUMNS.iter().map(|c| fill(c, rows)));
-    DataFrame::new(rows.len(), cols)
+    let cols = zone.into_iter().chain(input).chain(result);
+    DataFrame::new(rows.len(), cols.map(Builder::finish).collect())
 }
 
 /// The journal's rows, each name's last one only: a retry supersedes the earlier row. Two
@@ -104,6 +151,14 @@ pub fn write_results(
     w.finish()
 }
 
+/// zstd's fastest level, not Polars' default 3: the file is written while the crawl runs, so
+/// its compression is paid in the survey's CPU. On 300,000 names level 3 made the file 7 %
+/// smaller (11.6 MB against 12.5) for 4 % more CPU of the whole survey.
+fn compression() -> ParquetCompression {
+    let fastest = polars::polars_utils::compression::ZstdLevel::try_new(1).expect("a zstd level");
+    ParquetCompression::Zstd(Some(fastest))
+}
+
 /// `results.parquet` being written, a row group at a time; the file appears (renamed from a
 /// temporary one) only when finished.
 pub struct ResultsFile {
@@ -140,7 +195,7 @@ impl ResultsFile {
                     1 << 20,
                     self.file.try_clone().map_err(io_err(&self.tmp))?,
                 ))
-                .with_compression(ParquetCompression::Zstd(None))
+                .with_compression(compression())
                 .batched(df.schema())?,
             ),
         };
