@@ -33,10 +33,11 @@ use tokio::sync::{Notify, oneshot};
 
 use super::wire::{self, WireName};
 
-/// A query waiting for its reply.
+/// A query waiting for its reply until its deadline.
 struct Waiting {
     qname: WireName,
     rtype: RecordType,
+    deadline: Instant,
     tx: oneshot::Sender<Reply>,
 }
 
@@ -150,8 +151,14 @@ impl Rtt {
     }
 }
 
+/// How often queries past their deadline are given up: a timeout ends up to this much late.
+/// One sweep of the waiting queries replaces a timer a query, a fifth of the transport's
+/// CPU; the RTO floor ([`MIN_RTO`]) is far longer.
+const SWEEP: Duration = Duration::from_millis(10);
+
 pub struct UdpTransport {
     slots: Vec<Slot>,
+    sweeper: tokio::task::JoinHandle<()>,
     next: AtomicUsize,
     recursion_desired: bool,
     rtt: Rtt,
@@ -187,8 +194,10 @@ impl UdpTransport {
                 tasks,
             });
         }
+        let sweeper = tokio::spawn(sweep(slots.iter().map(|s| s.pending.clone()).collect()));
         Ok(UdpTransport {
             slots,
+            sweeper,
             next: AtomicUsize::new(0),
             recursion_desired,
             rtt: Rtt::default(),
@@ -214,6 +223,8 @@ impl UdpTransport {
         let turn = self.next.fetch_add(1, Ordering::Relaxed) / RUN;
         let slot = &self.slots[turn % self.slots.len()];
         let (tx, rx) = oneshot::channel();
+        let start = Instant::now();
+        let deadline = start + timeout;
         let id = {
             let mut pending = slot.pending.lock().expect("pending map lock");
             if pending.len() >= 60_000 {
@@ -224,10 +235,17 @@ impl UdpTransport {
                 id = id.wrapping_add(1);
             }
             let qname = qname.clone();
-            pending.insert(id, Waiting { qname, rtype, tx });
+            pending.insert(
+                id,
+                Waiting {
+                    qname,
+                    rtype,
+                    deadline,
+                    tx,
+                },
+            );
             id
         };
-        let start = Instant::now();
         let first = {
             let mut queue = slot.outbox.queue.lock().expect("outbox lock");
             wire::write_query(&mut queue.bytes, id, qname, rtype, self.recursion_desired);
@@ -238,16 +256,38 @@ impl UdpTransport {
         if first {
             slot.outbox.ready.notify_one();
         }
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(reply)) => {
+        // The sweep drops the sender of a query past its deadline.
+        match rx.await {
+            Ok(reply) => {
                 self.rtt.sample(start.elapsed());
                 Ok(reply)
             }
-            _ => {
-                slot.pending.lock().expect("pending map lock").remove(&id);
+            Err(_) => {
                 self.rtt.timed_out(timeout);
                 Err(UdpError::Timeout)
             }
+        }
+    }
+}
+
+impl Drop for UdpTransport {
+    fn drop(&mut self) {
+        self.sweeper.abort();
+    }
+}
+
+/// Every [`SWEEP`], give up the queries past their deadline: each one's waiting query ends
+/// with a timeout.
+async fn sweep(pending: Vec<Pending>) {
+    let mut tick = tokio::time::interval(SWEEP);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = Instant::now();
+        for p in &pending {
+            p.lock()
+                .expect("pending map lock")
+                .retain(|_, w| w.deadline > now);
         }
     }
 }
