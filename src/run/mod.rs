@@ -131,14 +131,17 @@ impl Manifest {
             self.unresolved_names += 1;
         }
         for (lookup, outcome) in r.lookups() {
-            *self
-                .outcomes
-                .entry(lookup.to_string())
-                .or_default()
-                .entry(outcome.code().to_string())
-                .or_default() += 1;
+            *counter(counter(&mut self.outcomes, lookup), outcome.code()) += 1;
         }
     }
+}
+
+/// `map[key]`, made on first use: the key is copied once, not on every count.
+fn counter<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 /// A finished run opened for reading, placed among the others given with it.
