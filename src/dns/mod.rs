@@ -92,8 +92,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Answer {
     pub records: Vec<String>,
-    /// The character-strings of each TXT record as sent, for the raw record.
-    pub txt_strings: Vec<Vec<String>>,
+    /// The character-strings the TXT records came in, counted against [`MAX_TXT_STRINGS`].
+    pub txt_strings: usize,
     pub cnames: Vec<String>,
 }
 
@@ -299,13 +299,9 @@ fn answer_of(records: &[Record], rtype: RecordType) -> Answer {
                     .push(format!("{} {}", mx.preference, mx.exchange.to_ascii()))
             }
             RData::TXT(txt) if rtype == RecordType::TXT => {
-                let strings: Vec<String> = txt
-                    .txt_data
-                    .iter()
-                    .map(|s| String::from_utf8_lossy(s).into_owned())
-                    .collect();
-                answer.records.push(strings.concat());
-                answer.txt_strings.push(strings);
+                let strings = txt.txt_data.iter().map(|s| String::from_utf8_lossy(s));
+                answer.records.push(strings.collect());
+                answer.txt_strings += txt.txt_data.len();
             }
             RData::NS(ns) if rtype == RecordType::NS => answer.records.push(ns.0.to_ascii()),
             RData::A(a) if rtype == RecordType::A => answer.records.push(a.0.to_string()),
@@ -330,7 +326,7 @@ fn settled(answer: Answer) -> LookupResult {
         Some(format!(
             "{bytes} octets of records (limit {MAX_ANSWER_BYTES})"
         ))
-    } else if answer.txt_strings.iter().map(Vec::len).sum::<usize>() > MAX_TXT_STRINGS {
+    } else if answer.txt_strings > MAX_TXT_STRINGS {
         Some(format!("over {MAX_TXT_STRINGS} TXT character-strings"))
     } else if answer.cnames.len() > MAX_CNAMES {
         Some(format!(

@@ -10,6 +10,7 @@
 //! is `None`, and the caller reads the message with hickory-proto instead, so both readers
 //! give the same result wherever the fast one answers.
 
+use std::fmt::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use hickory_resolver::proto::rr::{Name, RecordType};
@@ -238,7 +239,7 @@ pub fn read_reply(m: &[u8], rtype: RecordType) -> Option<Reply> {
             if t == CNAME {
                 answer
                     .cnames
-                    .push(name_text(m, start, at, true, String::new())?);
+                    .push(name_text(m, start, at, true, String::with_capacity(len))?);
                 continue;
             }
             if t != rtype {
@@ -246,23 +247,25 @@ pub fn read_reply(m: &[u8], rtype: RecordType) -> Option<Reply> {
             }
             let text = match t {
                 MX => {
-                    let preference = format!("{} ", u16_at(rdata, 0)?);
+                    let mut preference = String::with_capacity(len + 6);
+                    write!(preference, "{} ", u16_at(rdata, 0)?).ok()?;
                     name_text(m, start + 2, at, false, preference)?
                 }
-                NS => name_text(m, start, at, false, String::new())?,
+                NS => name_text(m, start, at, false, String::with_capacity(len))?,
                 A => Ipv4Addr::from(<[u8; 4]>::try_from(rdata).ok()?).to_string(),
                 AAAA => Ipv6Addr::from(<[u8; 16]>::try_from(rdata).ok()?).to_string(),
                 _ => {
-                    let mut strings = Vec::new();
+                    // Each character-string read on its own, as hickory-proto reads them:
+                    // a character split between two strings is two replacement characters.
+                    let mut text = String::with_capacity(len);
                     let mut i = 0;
                     while i < rdata.len() {
                         let n = usize::from(rdata[i]);
                         let s = rdata.get(i + 1..i + 1 + n)?;
-                        strings.push(String::from_utf8_lossy(s).into_owned());
+                        text.push_str(&String::from_utf8_lossy(s));
+                        answer.txt_strings += 1;
                         i += 1 + n;
                     }
-                    let text = strings.concat();
-                    answer.txt_strings.push(strings);
                     text
                 }
             };

@@ -50,8 +50,6 @@ pub struct Probe {
     pub outcome: Outcome,
     pub attempts: u32,
     pub records: Vec<String>,
-    /// Character-strings of each TXT record as published (before joining).
-    pub txt_strings: Vec<Vec<String>>,
     pub cnames: Vec<String>,
     pub detail: Option<String>,
     /// The reply's AD bit, where a reply over UDP settled the lookup.
@@ -64,7 +62,6 @@ impl Probe {
             outcome: r.outcome,
             attempts,
             records: r.answer.records,
-            txt_strings: r.answer.txt_strings,
             cnames: r.answer.cnames,
             detail: r.detail,
             authentic: r.authentic,
