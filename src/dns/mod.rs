@@ -1,7 +1,8 @@
-//! The DNS client: the name servers the user names, asked over a pooled UDP transport with
-//! hickory-resolver for TCP on truncation, and the one typed outcome every lookup ends in. One
-//! call is one attempt; retries and the rate limit are the crawler's.
+//! The DNS client: the name servers the user names, asked over a pooled UDP transport with a
+//! pipelined TCP connection for truncated replies, and the one typed outcome every lookup ends
+//! in. One call is one attempt; retries and the rate limit are the crawler's.
 
+mod tcp;
 mod udp;
 mod wire;
 
@@ -10,16 +11,11 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError, NoRecords};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::op::{Message, ResponseCode};
+use hickory_resolver::proto::rr::{RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 
+use tcp::{TcpError, TcpTransport};
 pub use udp::grow_receive_buffer;
 use udp::{Reply, UdpError, UdpTransport};
 use wire::WireName;
@@ -162,11 +158,11 @@ const SOCKETS_PER_SERVER: usize = 16;
 
 /// A client with no cache (a survey asks each question once; an answer from cache would hide a
 /// failure), no search list, one attempt per call. Queries go round-robin over the servers'
-/// pooled UDP transports; a truncated reply is asked again through hickory-resolver, which
-/// retries over TCP.
+/// pooled UDP transports; a truncated reply is asked again over the same server's TCP
+/// connection.
 pub struct DnsClient {
-    resolver: TokioResolver,
     udp: Vec<UdpTransport>,
+    tcp: Vec<TcpTransport>,
     next: AtomicUsize,
     timeout: Duration,
 }
@@ -202,33 +198,6 @@ impl DnsClient {
                 "resolv.conf names no name server".to_string(),
             ));
         }
-        let name_servers = servers
-            .iter()
-            .map(|sa| {
-                // Only what the UDP transport hands over: a truncated reply (asked again over
-                // UDP first, it would come truncated again) or a socket out of message IDs.
-                let mut tcp = ConnectionConfig::tcp();
-                tcp.port = sa.port();
-                NameServerConfig::new(sa.ip(), true, vec![tcp])
-            })
-            .collect();
-        let mut builder = TokioResolver::builder_with_config(
-            ResolverConfig::from_parts(None, Vec::new(), name_servers),
-            TokioRuntimeProvider::default(),
-        );
-        let o: &mut ResolverOpts = builder.options_mut();
-        o.timeout = opts.timeout;
-        o.attempts = 1;
-        o.cache_size = 0;
-        o.ndots = 0;
-        o.use_hosts_file = ResolveHosts::Never;
-        o.num_concurrent_reqs = 1;
-        o.max_active_requests = 4096;
-        o.recursion_desired = opts.recursion_desired;
-        o.preserve_intermediates = true;
-        let resolver = builder
-            .build()
-            .map_err(|e| DnsClientError::Build(e.to_string()))?;
         let mut udp = Vec::with_capacity(servers.len());
         for sa in &servers {
             udp.push(
@@ -237,9 +206,13 @@ impl DnsClient {
                     .map_err(|e| DnsClientError::Build(format!("UDP socket to {sa}: {e}")))?,
             );
         }
+        let tcp = servers
+            .iter()
+            .map(|sa| TcpTransport::new(*sa, opts.recursion_desired))
+            .collect();
         Ok(DnsClient {
-            resolver,
             udp,
+            tcp,
             next: AtomicUsize::new(0),
             timeout: opts.timeout,
         })
@@ -252,39 +225,42 @@ impl DnsClient {
             Ok(n) => n,
             Err(e) => return LookupResult::failed(Outcome::BadName, format!("bad name: {e}")),
         };
-        let transport = &self.udp[self.next.fetch_add(1, Ordering::Relaxed) % self.udp.len()];
+        let server = self.next.fetch_add(1, Ordering::Relaxed) % self.udp.len();
+        let udp = &self.udp[server];
         let timeout = match patience {
-            Patience::Rto => transport.first_timeout(self.timeout),
+            Patience::Rto => udp.first_timeout(self.timeout),
             Patience::Full => self.timeout,
         };
-        match transport.query(&qname, rtype, timeout).await {
+        let timed_out = || LookupResult::failed(Outcome::Timeout, "request timed out".to_string());
+        match udp.query(&qname, rtype, timeout).await {
             Ok(Reply::Fast(r)) if !r.truncated => {
                 settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer)
             }
-            Ok(Reply::Full(m)) if !m.metadata.truncation => settle(
-                m.metadata.response_code,
-                m.metadata.authentic_data,
-                answer_of(&m.answers, rtype),
-            ),
-            // Truncated, or no free message ID: hickory-resolver asks again over TCP.
-            // Boxed: hickory's lookup future is kilobytes, and every lookup's future (so
-            // every name's, three to eight lookups at once) would carry its room, used only
-            // by the few truncated replies.
+            Ok(Reply::Full(m)) if !m.metadata.truncation => read_message(&m, rtype),
+            // Truncated, or no free message ID: asked again over TCP, with the whole timeout.
+            // Boxed: only the few truncated replies need the TCP query's room in their future.
             Ok(_) | Err(UdpError::Busy) => {
-                Box::pin(self.lookup_resolver(qname.to_name(), rtype)).await
+                match Box::pin(self.tcp[server].query(&qname, rtype, self.timeout)).await {
+                    Ok(Reply::Fast(r)) => {
+                        settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer)
+                    }
+                    Ok(Reply::Full(m)) => read_message(&m, rtype),
+                    Err(TcpError::Timeout) => timed_out(),
+                    Err(TcpError::Failed(detail)) => LookupResult::failed(Outcome::Error, detail),
+                }
             }
-            Err(UdpError::Timeout) => {
-                LookupResult::failed(Outcome::Timeout, "request timed out".to_string())
-            }
+            Err(UdpError::Timeout) => timed_out(),
         }
     }
+}
 
-    async fn lookup_resolver(&self, fqdn: Name, rtype: RecordType) -> LookupResult {
-        match self.resolver.lookup(fqdn, rtype).await {
-            Ok(lookup) => settled(answer_of(lookup.answers(), rtype)),
-            Err(e) => classify_error(e),
-        }
-    }
+/// What a reply hickory-proto read says.
+fn read_message(m: &Message, rtype: RecordType) -> LookupResult {
+    settle(
+        m.metadata.response_code,
+        m.metadata.authentic_data,
+        answer_of(&m.answers, rtype),
+    )
 }
 
 /// The records of type `rtype` (MX, TXT, NS, A, AAAA, TLSA; CNAMEs on the way kept apart) in
@@ -378,23 +354,4 @@ fn settle(code: ResponseCode, authentic: bool, answer: Answer) -> LookupResult {
         ResponseCode::Refused => LookupResult::failed(Outcome::Refused, "REFUSED".into()),
         code => LookupResult::failed(Outcome::Error, format!("response code {code}")),
     }
-}
-
-fn classify_error(e: NetError) -> LookupResult {
-    let outcome = match &e {
-        NetError::Dns(DnsError::NoRecordsFound(NoRecords { response_code, .. })) => {
-            match *response_code {
-                ResponseCode::NXDomain => Outcome::NxDomain,
-                ResponseCode::NoError => Outcome::NoData,
-                ResponseCode::ServFail => Outcome::ServFail,
-                ResponseCode::Refused => Outcome::Refused,
-                _ => Outcome::Error,
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => Outcome::ServFail,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => Outcome::Refused,
-        NetError::Timeout => Outcome::Timeout,
-        _ => Outcome::Error,
-    };
-    LookupResult::failed(outcome, e.to_string())
 }

@@ -34,14 +34,14 @@ use tokio::sync::{Notify, oneshot};
 use super::wire::{self, WireName};
 
 /// A query waiting for its reply until its deadline.
-struct Waiting {
+pub(super) struct Waiting {
     qname: WireName,
     rtype: RecordType,
-    deadline: Instant,
+    pub(super) deadline: Instant,
     tx: oneshot::Sender<Reply>,
 }
 
-type Pending = Arc<std::sync::Mutex<HashMap<u16, Waiting>>>;
+pub(super) type Pending = Arc<std::sync::Mutex<HashMap<u16, Waiting>>>;
 
 /// A reply to a query: read on the fast path, or by hickory-proto where that path stood
 /// aside (see [`wire`]).
@@ -222,29 +222,9 @@ impl UdpTransport {
         // SO_REUSEPORT) still gets its share.
         let turn = self.next.fetch_add(1, Ordering::Relaxed) / RUN;
         let slot = &self.slots[turn % self.slots.len()];
-        let (tx, rx) = oneshot::channel();
         let start = Instant::now();
-        let deadline = start + timeout;
-        let id = {
-            let mut pending = slot.pending.lock().expect("pending map lock");
-            if pending.len() >= 60_000 {
-                return Err(UdpError::Busy);
-            }
-            let mut id: u16 = rand::random();
-            while pending.contains_key(&id) {
-                id = id.wrapping_add(1);
-            }
-            let qname = qname.clone();
-            pending.insert(
-                id,
-                Waiting {
-                    qname,
-                    rtype,
-                    deadline,
-                    tx,
-                },
-            );
-            id
+        let Some((id, rx)) = register(&slot.pending, qname, rtype, start + timeout) else {
+            return Err(UdpError::Busy);
         };
         let first = {
             let mut queue = slot.outbox.queue.lock().expect("outbox lock");
@@ -290,6 +270,36 @@ async fn sweep(pending: Vec<Pending>) {
                 .retain(|_, w| w.deadline > now);
         }
     }
+}
+
+/// Wait for a reply to `qname`/`rtype` under a free message ID of `pending`: the ID and where
+/// the reply will come; `None` when nearly every ID is in flight.
+pub(super) fn register(
+    pending: &Pending,
+    qname: &WireName,
+    rtype: RecordType,
+    deadline: Instant,
+) -> Option<(u16, oneshot::Receiver<Reply>)> {
+    let mut pending = pending.lock().expect("pending map lock");
+    if pending.len() >= 60_000 {
+        return None;
+    }
+    let mut id: u16 = rand::random();
+    while pending.contains_key(&id) {
+        id = id.wrapping_add(1);
+    }
+    let (tx, rx) = oneshot::channel();
+    let qname = qname.clone();
+    pending.insert(
+        id,
+        Waiting {
+            qname,
+            rtype,
+            deadline,
+            tx,
+        },
+    );
+    Some((id, rx))
 }
 
 /// Send whatever the queries have queued, as many datagrams a syscall as are waiting. A
@@ -431,9 +441,9 @@ async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
     }
 }
 
-/// One reply to its query, read there: a datagram that cannot be read is dropped and its
+/// One reply to its query, read there: a message that cannot be read is dropped and its
 /// query goes on waiting.
-fn deliver(datagram: &[u8], pending: &Pending) {
+pub(super) fn deliver(datagram: &[u8], pending: &Pending) {
     let Some(id) = wire::id(datagram) else {
         return;
     };

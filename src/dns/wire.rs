@@ -13,7 +13,7 @@
 use std::fmt::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use hickory_resolver::proto::rr::{Name, RecordType};
+use hickory_resolver::proto::rr::RecordType;
 
 use super::Answer;
 
@@ -63,19 +63,6 @@ impl WireName {
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
-    }
-
-    /// The same name as hickory-proto's, for the TCP fallback.
-    pub fn to_name(&self) -> Name {
-        let mut labels = Vec::new();
-        let mut at = 0;
-        while let Some(&len) = self.0.get(at).filter(|&&l| l > 0) {
-            labels.push(&self.0[at + 1..at + 1 + usize::from(len)]);
-            at += 1 + usize::from(len);
-        }
-        let mut name = Name::from_labels(labels).expect("checked when parsed");
-        name.set_fqdn(true);
-        name
     }
 }
 
@@ -287,7 +274,7 @@ mod tests {
     use hickory_resolver::proto::rr::rdata::{
         A as ARecord, AAAA as AaaaRecord, CNAME as Cn, MX as Mx, NS as Ns, TXT as Txt,
     };
-    use hickory_resolver::proto::rr::{RData, Record};
+    use hickory_resolver::proto::rr::{Name, RData, Record};
 
     fn name(s: &str) -> Name {
         Name::from_ascii(s).unwrap()
@@ -306,7 +293,6 @@ mod tests {
         edns.set_max_payload(EDNS_PAYLOAD);
         msg.set_edns(edns);
         assert_eq!(mine, msg.to_vec().unwrap());
-        assert_eq!(q.to_name(), name("_dmarc.Example.JP."));
     }
 
     #[test]
