@@ -52,7 +52,7 @@ pub struct Probe {
     pub records: Vec<String>,
     pub cnames: Vec<String>,
     pub detail: Option<String>,
-    /// The reply's AD bit, where a reply over UDP settled the lookup.
+    /// The reply's AD bit, where a reply (over UDP or TCP) settled the lookup.
     pub authentic: Option<bool>,
 }
 
