@@ -7,7 +7,7 @@ mod survey;
 pub use crate::record::{Check, Checks, CrawlOptions, MxHost, NameResult, Probe, RuaCheck};
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::Mutex;

@@ -17,7 +17,7 @@
 //! dropped in a burst then costs one RTO and a retry (through the crawl's rate limiter), not a
 //! name's slot held for seconds.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -1,7 +1,7 @@
 //! Reference data embedded in the binary: the 47 prefectures with their region, and the 1,788
 //! local governments with their registered domains (both from `data/`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -115,7 +115,7 @@ pub struct RefData {
     by_label: HashMap<String, u8>,
     by_domain: HashMap<String, usize>,
     by_lgcode: HashMap<String, usize>,
-    central_government: std::collections::HashSet<String>,
+    central_government: foldhash::HashSet<String>,
 }
 
 static REFDATA: LazyLock<RefData> = LazyLock::new(RefData::load);
@@ -153,7 +153,7 @@ impl RefData {
                 region: row[8].parse().expect("region is one of the eight"),
             });
         }
-        let mut by_label = HashMap::new();
+        let mut by_label = HashMap::default();
         for p in &prefectures {
             by_label.insert(p.label_ascii.clone(), p.code);
             by_label.insert(p.label_idn.clone(), p.code);
