@@ -151,9 +151,9 @@ impl Rtt {
     }
 }
 
-/// How often queries past their deadline are given up: a timeout ends up to this much late.
-/// One sweep of the waiting queries replaces a timer a query, a fifth of the transport's
-/// CPU; the RTO floor ([`MIN_RTO`]) is far longer.
+/// How often queries past their deadline are given up: a timeout ends up to this much late,
+/// against an RTO of at least [`MIN_RTO`]. One sweep of the waiting queries replaces a tokio
+/// timer a query, which was 1.7 % of a survey's user time.
 const SWEEP: Duration = Duration::from_millis(10);
 
 pub struct UdpTransport {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use polars::prelude::*;
 
-use super::schema::{self, Fill};
+use super::schema::{self, Column as SchemaColumn, Fill};
 use super::{JournalReader, RunDir, RunError, RunWriter, io_err};
 use crate::record::NameResult;
 use crate::zone::{KeyMap, name_key};
@@ -86,30 +86,31 @@ pub fn batch_frame(rows: &[&NameResult], extra_columns: &[String]) -> PolarsResu
             true => format!("input_{name}"),
             false => name.clone(),
         });
-    let mut zone: Vec<Builder> = schema::ZONE_COLUMNS
-        .iter()
-        .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()))
-        .collect();
+    let builders = |columns: &[&SchemaColumn]| -> Vec<Builder> {
+        let fills = columns
+            .iter()
+            .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()));
+        fills.collect()
+    };
+    let fill = |builders: &mut [Builder], columns: &[&SchemaColumn], block: &[&NameResult]| {
+        for (b, c) in builders.iter_mut().zip(columns) {
+            b.fill(&c.fill, block);
+        }
+    };
+    let mut zone = builders(&schema::ZONE_COLUMNS);
     let mut input: Vec<Builder> = extra
         .map(|name| Builder::new(&name, None, rows.len()))
         .collect();
-    let mut result: Vec<Builder> = schema::RESULT_COLUMNS
-        .iter()
-        .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()))
-        .collect();
+    let mut result = builders(&schema::RESULT_COLUMNS);
     for block in rows.chunks(FILL_BLOCK) {
-        for (b, c) in zone.iter_mut().zip(schema::ZONE_COLUMNS) {
-            b.fill(&c.fill, block);
-        }
+        fill(&mut zone, &schema::ZONE_COLUMNS, block);
         for (i, b) in input.iter_mut().enumerate() {
             let Builder::Text(b) = b else {
                 unreachable!("input columns are text")
             };
             block.iter().for_each(|r| b.append_option(r.extra.get(i)));
         }
-        for (b, c) in result.iter_mut().zip(schema::RESULT_COLUMNS) {
-            b.fill(&c.fill, block);
-        }
+        fill(&mut result, &schema::RESULT_COLUMNS, block);
     }
     let cols = zone.into_iter().chain(input).chain(result);
     DataFrame::new(rows.len(), cols.map(Builder::finish).collect())
