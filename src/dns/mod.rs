@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use hickory_resolver::proto::op::{Message, ResponseCode};
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, Record, RecordType};
 use serde::{Deserialize, Serialize};
 
@@ -233,18 +233,12 @@ impl DnsClient {
         };
         let timed_out = || LookupResult::failed(Outcome::Timeout, "request timed out".to_string());
         match udp.query(&qname, rtype, timeout).await {
-            Ok(Reply::Fast(r)) if !r.truncated => {
-                settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer)
-            }
-            Ok(Reply::Full(m)) if !m.metadata.truncation => read_message(&m, rtype),
+            Ok(reply) if !reply.truncated() => read(reply, rtype),
             // Truncated, or no free message ID: asked again over TCP, with the whole timeout.
             // Boxed: only the few truncated replies need the TCP query's room in their future.
             Ok(_) | Err(UdpError::Busy) => {
                 match Box::pin(self.tcp[server].query(&qname, rtype, self.timeout)).await {
-                    Ok(Reply::Fast(r)) => {
-                        settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer)
-                    }
-                    Ok(Reply::Full(m)) => read_message(&m, rtype),
+                    Ok(reply) => read(reply, rtype),
                     Err(TcpError::Timeout) => timed_out(),
                     Err(TcpError::Failed(detail)) => LookupResult::failed(Outcome::Error, detail),
                 }
@@ -254,13 +248,16 @@ impl DnsClient {
     }
 }
 
-/// What a reply hickory-proto read says.
-fn read_message(m: &Message, rtype: RecordType) -> LookupResult {
-    settle(
-        m.metadata.response_code,
-        m.metadata.authentic_data,
-        answer_of(&m.answers, rtype),
-    )
+/// What a reply to a question of type `rtype` says.
+fn read(reply: Reply, rtype: RecordType) -> LookupResult {
+    match reply {
+        Reply::Fast(r) => settle(ResponseCode::from(0, r.rcode), r.authentic, r.answer),
+        Reply::Full(m) => settle(
+            m.metadata.response_code,
+            m.metadata.authentic_data,
+            answer_of(&m.answers, rtype),
+        ),
+    }
 }
 
 /// The records of type `rtype` (MX, TXT, NS, A, AAAA, TLSA; CNAMEs on the way kept apart) in

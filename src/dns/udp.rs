@@ -50,6 +50,16 @@ pub enum Reply {
     Full(Message),
 }
 
+impl Reply {
+    /// The TC bit: the answer did not fit.
+    pub fn truncated(&self) -> bool {
+        match self {
+            Reply::Fast(r) => r.truncated,
+            Reply::Full(m) => m.metadata.truncation,
+        }
+    }
+}
+
 /// Encoded queries end to end, waiting for the socket's send task: one buffer, not one
 /// allocation a query.
 #[derive(Default)]
