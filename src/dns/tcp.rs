@@ -13,6 +13,7 @@ use hickory_resolver::proto::rr::RecordType;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::oneshot;
 
 use super::udp::{Pending, Reply, deliver, register};
 use super::wire::{self, WireName};
@@ -61,46 +62,56 @@ impl TcpTransport {
         rtype: RecordType,
         timeout: Duration,
     ) -> Result<Reply, TcpError> {
-        let deadline = Instant::now() + timeout;
-        let ask = async {
-            let reply = {
-                let mut conn = self.conn.lock().await;
-                if conn.as_ref().is_some_and(|c| c.reader.is_finished()) {
-                    *conn = None;
-                }
-                if conn.is_none() {
-                    *conn = Some(self.connect().await?);
-                }
-                let c = conn.as_mut().expect("connected above");
-                // Queries that timed out leave their entries; they go here, not one by one.
-                let now = Instant::now();
-                c.pending
-                    .lock()
-                    .expect("pending map lock")
-                    .retain(|_, w| w.deadline > now);
-                let (id, reply) = register(&c.pending, qname, rtype, deadline)
-                    .ok_or_else(|| TcpError::Failed("every TCP message ID in flight".into()))?;
-                // RFC 1035 §4.2.2: each message after its length, two octets.
-                let mut frame = vec![0, 0];
-                wire::write_query(&mut frame, id, qname, rtype, self.recursion_desired);
-                let len = u16::try_from(frame.len() - 2).expect("a query is under 64 KiB");
-                frame[..2].copy_from_slice(&len.to_be_bytes());
-                if let Err(e) = c.write.write_all(&frame).await {
-                    *conn = None;
-                    return Err(TcpError::Failed(format!(
-                        "TCP write to {}: {e}",
-                        self.server
-                    )));
-                }
-                reply
-            };
-            reply
-                .await
-                .map_err(|_| TcpError::Failed(format!("TCP connection to {} closed", self.server)))
+        let deadline = tokio::time::Instant::now() + timeout;
+        let reply = self.send(qname, rtype, deadline).await?;
+        match tokio::time::timeout_at(deadline, reply).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => Err(TcpError::Failed(format!(
+                "TCP connection to {} closed",
+                self.server
+            ))),
+            Err(_) => Err(TcpError::Timeout),
+        }
+    }
+
+    /// Write the query on the connection, opened first if need be, by `deadline`; where the
+    /// reply will come. A write cut short takes its connection with it: the server would read
+    /// the next query as the rest of this one.
+    async fn send(
+        &self,
+        qname: &WireName,
+        rtype: RecordType,
+        deadline: tokio::time::Instant,
+    ) -> Result<oneshot::Receiver<Reply>, TcpError> {
+        let mut conn = self.conn.lock().await;
+        if conn.as_ref().is_some_and(|c| c.reader.is_finished()) {
+            *conn = None;
+        }
+        if conn.is_none() {
+            let made = tokio::time::timeout_at(deadline, self.connect()).await;
+            *conn = Some(made.map_err(|_| TcpError::Timeout)??);
+        }
+        let c = conn.as_mut().expect("connected above");
+        // Queries that timed out leave their entries; they go here, not one by one.
+        let now = Instant::now();
+        c.pending
+            .lock()
+            .expect("pending map lock")
+            .retain(|_, w| w.deadline > now);
+        let (id, reply) = register(&c.pending, qname, rtype, deadline.into_std())
+            .ok_or_else(|| TcpError::Failed("every TCP message ID in flight".into()))?;
+        // RFC 1035 §4.2.2: each message after its length, two octets.
+        let mut frame = vec![0, 0];
+        wire::write_query(&mut frame, id, qname, rtype, self.recursion_desired);
+        let len = u16::try_from(frame.len() - 2).expect("a query is under 64 KiB");
+        frame[..2].copy_from_slice(&len.to_be_bytes());
+        let failed = match tokio::time::timeout_at(deadline, c.write.write_all(&frame)).await {
+            Ok(Ok(())) => return Ok(reply),
+            Ok(Err(e)) => TcpError::Failed(format!("TCP write to {}: {e}", self.server)),
+            Err(_) => TcpError::Timeout,
         };
-        tokio::time::timeout(timeout, ask)
-            .await
-            .unwrap_or(Err(TcpError::Timeout))
+        *conn = None;
+        Err(failed)
     }
 
     async fn connect(&self) -> Result<Conn, TcpError> {
