@@ -83,7 +83,7 @@ impl Crawler {
         }
         let p = self.probe(name, RecordType::TXT).await;
         let got = match p.outcome {
-            Outcome::Answer => TxtLookup::Records(p.records),
+            Outcome::Answer => TxtLookup::records(p.records),
             Outcome::NxDomain | Outcome::NoData => TxtLookup::Void,
             // Failures are not cached: the next name may get through.
             _ => return TxtLookup::Failed,

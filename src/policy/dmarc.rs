@@ -554,7 +554,12 @@ pub async fn discover<S: PolicyDns>(
             TxtLookup::Void => continue,
             TxtLookup::Failed => return Discovery::Failed,
         };
-        let dmarc: Vec<String> = records.into_iter().filter(|t| is_dmarc_record(t)).collect();
+        let dmarc: Vec<String> = records
+            .txts()
+            .iter()
+            .filter(|t| is_dmarc_record(t))
+            .cloned()
+            .collect();
         let usable = match standard {
             Standard::Rfc7489 => !dmarc.is_empty(),
             Standard::Rfc9989 => dmarc.len() == 1,
@@ -797,13 +802,13 @@ mod tests {
         ];
         let zone = || {
             vec![
-                ("_dmarc.b.example.jp", TxtLookup::Records(two.clone())),
+                ("_dmarc.b.example.jp", TxtLookup::records(two.clone())),
                 ("_dmarc.example.jp", rec("v=DMARC1; p=quarantine")),
             ]
         };
         let none = Err(DmarcError::NoRecord);
         // RFC 7489: several records at the Organizational Domain: no policy (invalid).
-        let org_two = vec![("_dmarc.example.jp", TxtLookup::Records(two.clone()))];
+        let org_two = vec![("_dmarc.example.jp", TxtLookup::records(two.clone()))];
         let d = walk("a.b.example.jp", &[], Standard::Rfc7489, org_two);
         assert_eq!(d.inherited_from(), Some("example.jp"));
         assert_eq!(

@@ -12,16 +12,57 @@ pub mod spf;
 pub mod tags;
 pub mod tls_rpt;
 
+use std::sync::{Arc, OnceLock};
+
 /// What a TXT lookup made on the way (an SPF include or redirect target, a DMARC tree-walk
 /// step) gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxtLookup {
-    Records(Vec<String>),
+    Records(Arc<TxtRecords>),
     /// NXDOMAIN or no TXT: for SPF a void lookup (RFC 7208 §4.6.4).
     Void,
     /// The lookup failed (timeout, SERVFAIL): a temperror, never "no record".
     Failed,
 }
+
+impl TxtLookup {
+    pub fn records(txts: Vec<String>) -> TxtLookup {
+        TxtLookup::Records(Arc::new(TxtRecords {
+            txts,
+            spf: OnceLock::new(),
+        }))
+    }
+}
+
+/// A name's TXT records (strings joined), shared by every name whose evaluation asks for them:
+/// a provider's SPF record is included by hundreds of thousands of names, so it is parsed once
+/// per run, not once per name.
+#[derive(Debug)]
+pub struct TxtRecords {
+    txts: Vec<String>,
+    spf: OnceLock<Result<Arc<spf::SpfRecord>, spf::SpfError>>,
+}
+
+impl TxtRecords {
+    pub fn txts(&self) -> &[String] {
+        &self.txts
+    }
+
+    /// The one SPF record among them, parsed on first use.
+    pub fn spf(&self) -> Result<&Arc<spf::SpfRecord>, &spf::SpfError> {
+        self.spf
+            .get_or_init(|| spf::select(&self.txts).and_then(spf::parse).map(Arc::new))
+            .as_ref()
+    }
+}
+
+impl PartialEq for TxtRecords {
+    fn eq(&self, other: &TxtRecords) -> bool {
+        self.txts == other.txts
+    }
+}
+
+impl Eq for TxtRecords {}
 
 /// The question an SPF `a`, `mx` or `exists` term asks of its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,7 +224,7 @@ pub(crate) mod fake {
     }
 
     pub fn rec(s: &str) -> TxtLookup {
-        TxtLookup::Records(vec![s.to_string()])
+        TxtLookup::records(vec![s.to_string()])
     }
 
     /// Records as a lookup returns them.

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -688,6 +689,22 @@ fn steps<'a>(rec: &'a SpfRecord, here: &'a str) -> Vec<Step<'a>> {
     out
 }
 
+/// A record on the tree walk's stack: the name's own, or a target's as the run-wide cache
+/// shares it.
+enum Held<'a> {
+    Root(&'a SpfRecord),
+    Target(Arc<SpfRecord>),
+}
+
+impl Held<'_> {
+    fn record(&self) -> &SpfRecord {
+        match self {
+            Held::Root(r) => r,
+            Held::Target(r) => r,
+        }
+    }
+}
+
 /// Follow `include:` and `redirect=`, and look up the targets of `a`, `mx` and `exists`, from
 /// `record`, published at `domain`, counting what §4.6.4 limits: 10 DNS-querying terms and 2
 /// void lookups (an answer with no records, or NXDOMAIN). Targets with macros are skipped:
@@ -711,9 +728,10 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
     let mut pending_redirect = redirect_of(record);
     let mut lookups = 0;
     // Depth-first with an explicit stack of (record, chain of names leading to it).
-    let mut stack: Vec<(SpfRecord, Vec<String>)> =
-        vec![(record.clone(), vec![domain.to_ascii_lowercase()])];
-    while let Some((rec, chain)) = stack.pop() {
+    let mut stack: Vec<(Held, Vec<String>)> =
+        vec![(Held::Root(record), vec![domain.to_ascii_lowercase()])];
+    while let Some((held, chain)) = stack.pop() {
+        let rec = held.record();
         cost.dns_terms += rec.dns_terms() as u32;
         if cost.dns_terms > 10 {
             cost.verdict = TreeVerdict::LookupLimit;
@@ -741,15 +759,15 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
                 Step::Host(_, q) => src.host(&t, q).await,
                 Step::Record(_) => match src.txt(&t).await {
                     TxtLookup::Records(txts) => {
-                        match select(&txts).and_then(parse) {
+                        match txts.spf() {
                             Ok(next) => {
                                 if pending_redirect.as_deref() == Some(t.as_str()) {
                                     cost.final_all = next.all();
-                                    pending_redirect = redirect_of(&next);
+                                    pending_redirect = redirect_of(next.as_ref());
                                 }
                                 let mut c = chain.clone();
                                 c.push(t);
-                                stack.push((next, c));
+                                stack.push((Held::Target(Arc::clone(next)), c));
                             }
                             Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
                         }
