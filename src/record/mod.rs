@@ -170,7 +170,10 @@ pub struct NameResult {
     /// and RFC 9989 (DNS Tree Walk); `None` where the name's own `_dmarc` lookup failed.
     pub dmarc_7489: Option<Discovery>,
     pub dmarc_9989: Option<Discovery>,
-    /// Every verdict, made once by [`NameResult::judge`] when the lookups are done.
+    /// Every verdict, made by [`NameResult::judge`] when the lookups are done. Not journaled:
+    /// the journal keeps what the DNS said, and its reader judges again (a pure function of
+    /// the lookups), which spares the crawl a third of the journal's encoding.
+    #[serde(skip)]
     pub judgement: Judgement,
 }
 

@@ -4,7 +4,7 @@
 //! After a 12-byte header (`MCJOURNL` and the format number, little-endian), the file is a
 //! sequence of frames: the payload's length and its CRC-32 (each a little-endian u32), then
 //! the payload, a zstd-compressed batch of records, each its length (u32) and its postcard
-//! encoding. A frame is written and fsync'd whole for every chunk of finished names the run's
+//! encoding: the name's lookups, without the judgement, which the reader makes again. A frame is written and fsync'd whole for every chunk of finished names the run's
 //! writer hands over (see [`RunWriter`](super::RunWriter)), so a crash loses at most the chunks
 //! in memory, which a resume crawls again. Reading, a frame
 //! cut short, or whose checksum fails, at the end of the file is a crash's torn tail: it is
@@ -21,7 +21,7 @@ use crate::record::NameResult;
 pub const JOURNAL_FILE: &str = "journal.bin";
 const MAGIC: &[u8; 8] = b"MCJOURNL";
 /// The journal's format; a journal of another format is refused, never misread.
-pub const JOURNAL_FORMAT: u32 = 5;
+pub const JOURNAL_FORMAT: u32 = 6;
 const HEADER: u64 = 12;
 /// zstd level 1: on a 300,000-name journal (`zstd -b1`/`-b3` on its frames), 30 % faster than
 /// level 3 for a journal 7 % larger (14.6 against 15.5 times smaller than the records).
@@ -262,10 +262,11 @@ impl JournalReader {
             self.frames
                 .damaged("a record runs past the end of its frame".to_string())
         })?;
-        let r = postcard::from_bytes(record).map_err(|e| {
+        let mut r: NameResult = postcard::from_bytes(record).map_err(|e| {
             self.frames
                 .damaged(format!("a record does not decode: {e}"))
         })?;
+        r.judge();
         self.at += 4 + record.len();
         Ok(Some(r))
     }
