@@ -172,7 +172,7 @@ pub struct NameResult {
     pub dmarc_9989: Option<Discovery>,
     /// Every verdict, made by [`NameResult::judge`] when the lookups are done. Not journaled:
     /// the journal keeps what the DNS said, and its reader judges again (a pure function of
-    /// the lookups), which spares the crawl a third of the journal's encoding.
+    /// the lookups), which spares the crawl a quarter of the journal's encoding.
     #[serde(skip)]
     pub judgement: Judgement,
 }
@@ -209,7 +209,8 @@ impl NameResult {
         }
     }
 
-    /// Make the judgement from the lookups: once, when they are all done.
+    /// Make the judgement from the lookups, when they are all done (and again, the same, when
+    /// the journal is read).
     pub fn judge(&mut self) {
         let operators = self.ns.as_ref().and_then(Probe::settled).map(operators);
         let rua: Option<Vec<(String, Option<bool>)>> = self

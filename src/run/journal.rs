@@ -4,12 +4,12 @@
 //! After a 12-byte header (`MCJOURNL` and the format number, little-endian), the file is a
 //! sequence of frames: the payload's length and its CRC-32 (each a little-endian u32), then
 //! the payload, a zstd-compressed batch of records, each its length (u32) and its postcard
-//! encoding: the name's lookups, without the judgement, which the reader makes again. A frame is written and fsync'd whole for every chunk of finished names the run's
-//! writer hands over (see [`RunWriter`](super::RunWriter)), so a crash loses at most the chunks
-//! in memory, which a resume crawls again. Reading, a frame
-//! cut short, or whose checksum fails, at the end of the file is a crash's torn tail: it is
-//! dropped (and cut off before the next append); anywhere else it is damage, an error naming
-//! the frame and its offset.
+//! encoding: the name's lookups, without the judgement, which the reader makes again. A frame
+//! is written and fsync'd whole for every chunk of finished names the run's writer hands over
+//! (see [`RunWriter`](super::RunWriter)), so a crash loses at most the chunks in memory, which
+//! a resume crawls again. Reading, a frame cut short, or whose checksum fails, at the end of
+//! the file is a crash's torn tail: it is dropped (and cut off before the next append);
+//! anywhere else it is damage, an error naming the frame and its offset.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
