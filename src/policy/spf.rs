@@ -738,7 +738,7 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
             return cost;
         }
         let here = chain.last().expect("the chain starts at the domain");
-        for step in steps(&rec, here) {
+        for step in steps(rec, here) {
             let target = match step {
                 Step::Record(t) | Step::Host(t, _) => t,
             };
