@@ -299,3 +299,36 @@ fn the_run_writer_journals_within_a_second_and_only_a_finished_run_gets_results(
     .unwrap();
     assert_eq!(df.height(), want.len());
 }
+
+#[test]
+fn the_journal_read_back_is_judged_as_the_crawl_judged_it() {
+    // The journal keeps the lookups, not the judgement: results.parquet rebuilt from it (each
+    // row judged again as it is read) must hold what the crawl wrote from the rows it judged.
+    use polars::prelude::{ParquetReader, SerReader};
+    let pop = Population::new(7, Some(&TypeSpec::jp_2018().scaled(1500)), None).unwrap();
+    let dir = common::tempdir().unwrap();
+    let (out, rt, server, _) = surveyed(pop, dir.path());
+    rt.block_on(server.shutdown());
+    let run = RunDir::open(&out).unwrap();
+    let read = |p| {
+        ParquetReader::new(std::fs::File::open(p).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let crawled = read(run.results());
+    let extra = run.read_manifest().unwrap().extra_columns;
+    mailcensus::run::write_results(&run, &extra, false).unwrap();
+    let rebuilt = read(run.results());
+    assert!(crawled.height() > 500, "{}", crawled.height());
+    let differ: Vec<_> = crawled
+        .columns()
+        .iter()
+        .zip(rebuilt.columns())
+        .filter(|(a, b)| {
+            !a.as_materialized_series()
+                .equals_missing(b.as_materialized_series())
+        })
+        .map(|(a, _)| a.name().to_string())
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+}
