@@ -222,10 +222,20 @@ pub struct JournalReader {
     /// The current frame's records and where the next one starts in it.
     records: Vec<u8>,
     at: usize,
+    /// Each record judged as it is read; not where only its lookups or its name are wanted.
+    judged: bool,
 }
 
 impl JournalReader {
+    /// The journal's records, each judged again from its lookups.
     pub fn open(run: &RunDir) -> Result<JournalReader, RunError> {
+        let mut r = JournalReader::lookups(run)?;
+        r.judged = true;
+        Ok(r)
+    }
+
+    /// The records as journaled: their lookups, the judgement left at its default.
+    pub fn lookups(run: &RunDir) -> Result<JournalReader, RunError> {
         let path = run.file(JOURNAL_FILE);
         let f = File::open(&path).map_err(io_err(&path))?;
         let len = f.metadata().map_err(io_err(&path))?.len();
@@ -242,6 +252,7 @@ impl JournalReader {
             },
             records: Vec::new(),
             at: 0,
+            judged: false,
         })
     }
 
@@ -266,7 +277,9 @@ impl JournalReader {
             self.frames
                 .damaged(format!("a record does not decode: {e}"))
         })?;
-        r.judge();
+        if self.judged {
+            r.judge();
+        }
         self.at += 4 + record.len();
         Ok(Some(r))
     }

@@ -122,13 +122,17 @@ pub fn latest_rows(
     run: &RunDir,
 ) -> Result<impl Iterator<Item = Result<NameResult, RunError>>, RunError> {
     let mut last = KeyMap::default();
-    for (i, r) in JournalReader::open(run)?.enumerate() {
+    for (i, r) in JournalReader::lookups(run)?.enumerate() {
         last.insert(name_key(&r?.name), i);
     }
-    Ok(JournalReader::open(run)?
+    // Judged once kept: the rows a retry superseded are never judged.
+    Ok(JournalReader::lookups(run)?
         .enumerate()
         .filter_map(move |(i, r)| match r {
-            Ok(r) => (last.get(&name_key(&r.name)) == Some(&i)).then_some(Ok(r)),
+            Ok(mut r) => (last.get(&name_key(&r.name)) == Some(&i)).then(|| {
+                r.judge();
+                Ok(r)
+            }),
             Err(e) => Some(Err(e)),
         }))
 }

@@ -291,34 +291,30 @@ fn the_run_writer_journals_within_a_second_and_only_a_finished_run_gets_results(
     assert!(!files.iter().any(|f| f.starts_with("results")), "{files:?}");
     let finished = write("finished", true);
     assert_eq!(journaled(&finished), want.len());
-    use polars::prelude::SerReader;
-    let df = polars::prelude::ParquetReader::new(
-        std::fs::File::open(finished.join("results.parquet")).unwrap(),
-    )
-    .finish()
-    .unwrap();
+    let df = read_results(&finished.join("results.parquet"));
     assert_eq!(df.height(), want.len());
+}
+
+fn read_results(path: &std::path::Path) -> polars::prelude::DataFrame {
+    use polars::prelude::{ParquetReader, SerReader};
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
 }
 
 #[test]
 fn the_journal_read_back_is_judged_as_the_crawl_judged_it() {
     // The journal keeps the lookups, not the judgement: results.parquet rebuilt from it (each
     // row judged again as it is read) must hold what the crawl wrote from the rows it judged.
-    use polars::prelude::{ParquetReader, SerReader};
     let pop = Population::new(7, Some(&TypeSpec::jp_2018().scaled(1500)), None).unwrap();
     let dir = common::tempdir().unwrap();
     let (out, rt, server, _) = surveyed(pop, dir.path());
     rt.block_on(server.shutdown());
     let run = RunDir::open(&out).unwrap();
-    let read = |p| {
-        ParquetReader::new(std::fs::File::open(p).unwrap())
-            .finish()
-            .unwrap()
-    };
-    let crawled = read(run.results());
+    let crawled = read_results(&run.results());
     let extra = run.read_manifest().unwrap().extra_columns;
     mailcensus::run::write_results(&run, &extra, false).unwrap();
-    let rebuilt = read(run.results());
+    let rebuilt = read_results(&run.results());
     assert!(crawled.height() > 500, "{}", crawled.height());
     let differ: Vec<_> = crawled
         .columns()
