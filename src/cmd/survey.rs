@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mailcensus::crawl::{Checks, CrawlOptions, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
-use mailcensus::run::{RunDir, ShardSpec};
+use mailcensus::run::{Manifest, RunDir, ShardSpec};
 use mailcensus::zone::ZoneFormat;
 
 use super::tabulate::{Source, write_tables};
@@ -146,6 +146,24 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         manifest.unresolved_names,
         cfg.out.display()
     );
+    warn_retries(&manifest);
     write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
     Ok(())
+}
+
+/// Say so when more than one lookup in a hundred needed another attempt: a server dropping
+/// queries is being asked faster than it answers.
+fn warn_retries(m: &Manifest) {
+    let lookups: u64 = m.outcomes.values().flat_map(|o| o.values()).sum();
+    if lookups == 0 || m.retried_lookups * 100 < lookups {
+        return;
+    }
+    eprintln!(
+        "{} of {lookups} lookups ({:.1} %) took more than one attempt: the server lost queries or \
+         answered later than its round trips promised. If it is yours, or a resolver on this \
+         host, a lower --concurrency (this run: {}) or a larger receive buffer may suit it",
+        m.retried_lookups,
+        m.retried_lookups as f64 * 100.0 / lookups as f64,
+        m.options.concurrency
+    );
 }

@@ -270,6 +270,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         unresolved_names: 0,
         retried: 0,
         outcomes: Default::default(),
+        retried_lookups: 0,
         shard: cfg.shard,
         psl: crate::psl::file().map(Path::to_path_buf),
         merged_from: Vec::new(),

@@ -279,6 +279,14 @@ impl NameResult {
 
     /// The lookups, the opt-in ones included, by the names the manifest counts them under.
     pub fn lookups(&self) -> impl Iterator<Item = (&'static str, Outcome)> + '_ {
+        self.probes()
+            .map(|(k, p)| (k, p.outcome))
+            .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
+    }
+
+    /// The lookups kept whole (all but the report destinations'), the opt-in ones where their
+    /// check ran.
+    pub fn probes<'a>(&'a self) -> impl Iterator<Item = (&'static str, &'a Probe)> + 'a {
         let checks = [
             ("bimi", &self.bimi),
             ("mta_sts", &self.mta_sts),
@@ -286,13 +294,10 @@ impl NameResult {
             ("ns", &self.ns),
             ("dkim", &self.dkim),
         ];
-        // An opt-in lookup counts where its check ran.
-        let asked = |(k, p): (&'static str, &Option<Probe>)| Some((k, p.as_ref()?.outcome));
+        let asked = |(k, p): (&'static str, &'a Option<Probe>)| Some((k, p.as_ref()?));
         [("mx", &self.mx), ("txt", &self.txt), ("dmarc", &self.dmarc)]
             .into_iter()
-            .map(|(k, p)| (k, p.outcome))
             .chain(checks.into_iter().filter_map(asked))
-            .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
             .chain(self.mx_hosts.iter().flatten().flat_map(move |h| {
                 [("mx_a", &h.a), ("mx_aaaa", &h.aaaa), ("tlsa", &h.tlsa)]
                     .into_iter()

@@ -105,6 +105,11 @@ pub struct Manifest {
     pub retried: u64,
     /// Per lookup (`mx`, `txt`, `dmarc`), how many ended in each outcome.
     pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The names' lookups (all but the report destinations') that took more than one attempt:
+    /// a datagram lost, an answer later than the retransmission timeout, or a failure
+    /// answered. Many of them say the server is asked faster than it answers.
+    #[serde(default)]
+    pub retried_lookups: u64,
     /// The part of the zone list this run surveyed (`survey --shard`); none for all of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
@@ -123,6 +128,7 @@ impl Manifest {
         self.names = 0;
         self.unresolved_names = 0;
         self.outcomes.clear();
+        self.retried_lookups = 0;
     }
 
     pub fn count(&mut self, r: &NameResult) {
@@ -133,6 +139,7 @@ impl Manifest {
         for (lookup, outcome) in r.lookups() {
             *counter(counter(&mut self.outcomes, lookup), outcome.code()) += 1;
         }
+        self.retried_lookups += r.probes().filter(|(_, p)| p.attempts > 1).count() as u64;
     }
 }
 

@@ -53,6 +53,14 @@ fn ten_percent_drops_and_five_percent_servfail_change_no_settled_answer() {
     }
     assert_eq!(unresolved, faulty.unresolved_names);
     assert!(unresolved > 0, "the faults were too mild to test anything");
+    // The manifest counts the lookups that needed another attempt, as the rows hold them.
+    let retried: u64 = got
+        .values()
+        .map(|g| g.probes().filter(|(_, p)| p.attempts > 1).count() as u64)
+        .sum();
+    assert!(retried > unresolved, "drops retried and then answered");
+    assert_eq!(faulty.retried_lookups, retried);
+    assert_eq!(clean.retried_lookups, 0);
     // Per type: a settled count never exceeds the clean one, and what is missing is exactly
     // what is unresolved.
     let clean_t =
