@@ -23,8 +23,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let open =
-        |p: &PathBuf| -> anyhow::Result<Results> { Ok(Results::open(RunDir::open(p)?.results())?) };
+    let open = |p: &PathBuf| -> anyhow::Result<Results> {
+        Ok(Results::open(RunDir::open_finished(p)?.0.results())?)
+    };
     let changes = diff(&open(&a.old)?, &open(&a.new)?)?;
     let out = a.out.unwrap_or_else(|| a.new.join("diff.csv"));
     let file =

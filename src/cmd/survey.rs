@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{Checks, CrawlOptions, SurveyConfig, retry_unresolved, survey};
+use mailcensus::crawl::{Checks, CrawlOptions, LastPass, SurveyConfig, retry_unresolved, survey};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, RunDir, ShardSpec};
 use mailcensus::zone::ZoneFormat;
@@ -25,6 +25,18 @@ pub struct CrawlArgs {
     /// How long one attempt waits, in milliseconds.
     #[arg(long, default_value_t = 2000)]
     pub timeout_ms: u64,
+    /// After the whole list, wait this long, then ask again the names whose lookups failed
+    /// (a recursive resolver keeps resolving a question it stopped answering, and has the
+    /// answer in its cache by then).
+    #[arg(long, default_value_t = LastPass::default().pause_ms, value_name = "MS")]
+    pub last_pass_pause_ms: u64,
+    /// How long one attempt of that last pass waits, in milliseconds.
+    #[arg(long, default_value_t = LastPass::default().timeout_ms, value_name = "MS")]
+    pub last_pass_timeout_ms: u64,
+    /// No last pass: names whose lookups failed stay unresolved (`--retry-unresolved` asks
+    /// them later).
+    #[arg(long)]
+    pub no_last_pass: bool,
     /// No progress bar or progress log lines.
     #[arg(long)]
     pub quiet: bool,
@@ -61,6 +73,10 @@ impl CrawlArgs {
                 concurrency: self.concurrency,
                 retries: self.retries,
                 checks: self.checks.clone().unwrap_or(default_checks),
+                last_pass: (!self.no_last_pass).then_some(LastPass {
+                    pause_ms: self.last_pass_pause_ms,
+                    timeout_ms: self.last_pass_timeout_ms,
+                }),
                 ..CrawlOptions::default()
             },
             command: std::env::args().collect(),
@@ -146,6 +162,21 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         manifest.unresolved_names,
         cfg.out.display()
     );
+    if let Some(p) = manifest.last_pass {
+        eprintln!(
+            "last pass: {} of {} names asked again resolved{}{}",
+            p.recovered,
+            p.names,
+            match p.asked_once {
+                0 => String::new(),
+                n => format!(" ({n} asked once: their operator met every question with silence)"),
+            },
+            match p.not_asked {
+                0 => String::new(),
+                n => format!("; {n} more left to `mailcensus survey --retry-unresolved`"),
+            }
+        );
+    }
     warn_retries(&manifest);
     write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
     Ok(())

@@ -64,14 +64,7 @@ pub fn write_grouped_tables(
     grouping: &Grouping,
     source: Source,
 ) -> anyhow::Result<(Tabulation, Vec<Table>)> {
-    let run = RunDir::open(run_dir)?;
-    if !run.is_complete()? {
-        anyhow::bail!(
-            "the run in {} is not finished, so it has no results to tabulate: finish it with `mailcensus survey --resume {}`",
-            run_dir.display(),
-            run_dir.display()
-        );
-    }
+    let (run, _) = RunDir::open_finished(run_dir)?;
     let results = match source {
         Source::Written => Results::open_written(run.results())?,
         Source::Found => Results::open(run.results())?,

@@ -2,9 +2,12 @@
 //! opt-in [`Check`]s) through one shared rate limiter, with bounded concurrency and jittered
 //! retries, into one [`NameResult`] per name, judged once its lookups are done.
 
+mod last_pass;
 mod survey;
 
-pub use crate::record::{Check, Checks, CrawlOptions, MxHost, NameResult, Probe, RuaCheck};
+pub use crate::record::{
+    Check, Checks, CrawlOptions, LastPass, MxHost, NameResult, Probe, RuaCheck,
+};
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use foldhash::HashMap;

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{CrawlOptions, Crawler, NameResult};
+use super::last_pass::{self, Held, Operators, Plan};
+use super::{CrawlOptions, Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JOURNAL_FILE, JournalWriter, Manifest, REJECTS_FILE, ResultsFile, RunDir, RunError, RunStatus,
-    RunWriter, Shard, latest_rows, write_results,
+    JOURNAL_FILE, JournalWriter, LastPassCounts, Manifest, REJECTS_FILE, ResultsFile, RunDir,
+    RunError, RunStatus, RunWriter, Shard, latest_rows, write_results,
 };
 use crate::zone::{KeySet, RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -93,8 +94,9 @@ impl SurveyConfig {
 /// rows to the journal (which supersede the old ones), then rebuild results and manifest.
 /// Returns the manifest and how many names were retried.
 pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), SurveyError> {
-    let run = RunDir::open(&cfg.out)?;
-    let mut manifest = run.read_manifest()?;
+    // Only a finished run: retrying the failures of a killed one and calling it complete would
+    // publish tables of the part that was crawled.
+    let (run, mut manifest) = RunDir::open_finished(&cfg.out)?;
     let mut todo = Vec::new();
     for r in latest_rows(&run)? {
         let r = r?;
@@ -224,8 +226,9 @@ impl Progress {
 
 enum Resumed {
     Complete(Manifest),
-    /// The run folder, its manifest with the journal's names counted, and their keys.
-    Partial(RunDir, Manifest, KeySet),
+    /// The run folder, its manifest with the journal's names counted, their keys, and the
+    /// unresolved rows for the last pass.
+    Partial(RunDir, Manifest, KeySet, Held),
 }
 
 /// Read back what a run folder already holds.
@@ -237,14 +240,16 @@ fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
     }
     manifest.reset_counts();
     let mut done = KeySet::default();
+    let mut held = Held::default();
     if run.file(JOURNAL_FILE).exists() {
         for r in latest_rows(&run)? {
             let r = r?;
             done.insert(name_key(&r.name));
             manifest.count(&r);
+            held.take(&r);
         }
     }
-    Ok(Resumed::Partial(run, manifest, done))
+    Ok(Resumed::Partial(run, manifest, done, held))
 }
 
 fn new_manifest(cfg: &SurveyConfig) -> Manifest {
@@ -271,23 +276,67 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         retried: 0,
         outcomes: Default::default(),
         retried_lookups: 0,
+        last_pass: None,
         shard: cfg.shard,
         psl: crate::psl::file().map(Path::to_path_buf),
         merged_from: Vec::new(),
     }
 }
 
+/// The last pass over `held`, its new rows journaled and written in place of theirs.
+async fn last(
+    cfg: &SurveyConfig,
+    crawler: &Crawler,
+    pass: LastPass,
+    held: Held,
+    operators: &Operators,
+    manifest: &mut Manifest,
+    out: &mut RunWriter,
+) -> Result<(), SurveyError> {
+    let not_asked = held.not_asked;
+    if held.rows.is_empty() && not_asked == 0 {
+        return Ok(());
+    }
+    for r in &held.rows {
+        manifest.uncount(r);
+    }
+    let n = held.rows.len() as u64;
+    if cfg.progress {
+        eprintln!(
+            "mailcensus: last pass: {n} unresolved names asked again in {:.1} s, each attempt waiting {:.1} s",
+            pass.pause_ms as f64 / 1000.0,
+            pass.timeout_ms as f64 / 1000.0
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(pass.pause_ms)).await;
+    let (full, short) = last_pass::crawlers(&cfg.resolvers, &cfg.client, crawler, pass).await?;
+    let mut progress = Progress::new(cfg.progress, Some(n));
+    let plan = Plan::of(held.rows, operators);
+    let counts = last_pass::ask(plan, &full, &short, |r| {
+        manifest.count(&r);
+        progress.tick(&r);
+        out.push(r)
+    })
+    .await;
+    progress.finish();
+    manifest.last_pass = Some(LastPassCounts {
+        not_asked,
+        ..counts?
+    });
+    Ok(())
+}
+
 /// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
 /// journal becomes `results.parquet` and the manifest says `complete`.
 pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
-    let (run, mut manifest, done) = if cfg.resume {
+    let (run, mut manifest, done, mut held) = if cfg.resume {
         match resume(&cfg.out)? {
             Resumed::Complete(m) => return Ok(m),
-            Resumed::Partial(run, m, done) => (run, m, done),
+            Resumed::Partial(run, m, done, held) => (run, m, done, held),
         }
     } else {
         let run = RunDir::create(&cfg.out)?;
-        (run, new_manifest(cfg), KeySet::default())
+        (run, new_manifest(cfg), KeySet::default(), Held::default())
     };
     let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
     let extra_columns = reader.extra_columns().to_vec();
@@ -351,18 +400,37 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         false => None,
     };
     let mut out = RunWriter::new(Some(JournalWriter::open(&run)?), results);
+    let mut operators = Operators::new(&extra_columns);
+    let last_pass = cfg.crawl.last_pass;
     let crawled = crawler
         .run(entries, |r| {
             manifest.count(&r);
             progress.tick(&r);
-            out.push(r)
+            operators.note(&r);
+            // Held out of results.parquet: the last pass writes the name's row.
+            match last_pass.is_some() && held.take(&r) {
+                true => out.push_held(r),
+                false => out.push(r),
+            }
         })
         .await;
     progress.finish();
-    let ended = match crawled {
+    let mut ended = match crawled {
         Err(e) => Err(e.into()),
         Ok(()) => failure.into_inner().map_or(Ok(()), Err),
     };
+    if let (Ok(()), Some(pass)) = (&ended, last_pass) {
+        ended = last(
+            cfg,
+            &crawler,
+            pass,
+            held,
+            &operators,
+            &mut manifest,
+            &mut out,
+        )
+        .await;
+    }
     out.close(ended)?;
     manifest.zone = reader.stats();
     rejects.finish().map_err(|source| RunError::Io {
@@ -370,7 +438,9 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         source,
     })?;
     if !fresh {
-        write_results(&run, &extra_columns, manifest.retried > 0)?;
+        // The journal may hold rows a last pass superseded, in this process or the one
+        // that was interrupted.
+        write_results(&run, &extra_columns, true)?;
     }
     manifest.finished = Some(now());
     manifest.status = RunStatus::Complete;

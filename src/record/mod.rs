@@ -30,6 +30,30 @@ pub struct CrawlOptions {
     /// Lookups beyond MX, SPF and DMARC.
     #[serde(default)]
     pub checks: Checks,
+    /// The survey's own last pass over the names left unresolved; none: no last pass.
+    #[serde(default)]
+    pub last_pass: Option<LastPass>,
+}
+
+/// The last pass: after the whole list, the names whose lookups failed are asked again.
+/// A recursive resolver that is still working on a name through a slow or dead server
+/// drops the client's question meanwhile (Unbound after its `discard-timeout`, 1.9 s) and
+/// has the answer in its cache a moment later; a pause, then a longer wait, gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastPass {
+    /// How long to wait after the main pass before asking again.
+    pub pause_ms: u64,
+    /// How long one attempt of the last pass waits.
+    pub timeout_ms: u64,
+}
+
+impl Default for LastPass {
+    fn default() -> Self {
+        LastPass {
+            pause_ms: 5_000,
+            timeout_ms: 5_000,
+        }
+    }
 }
 
 impl Default for CrawlOptions {
@@ -40,6 +64,7 @@ impl Default for CrawlOptions {
             retries: 2,
             backoff_ms: 200,
             checks: Checks::default(),
+            last_pass: Some(LastPass::default()),
         }
     }
 }
@@ -308,6 +333,31 @@ impl NameResult {
     /// Every lookup of the name settled, the opt-in ones included.
     pub fn is_resolved(&self) -> bool {
         self.lookups().all(|(_, o)| o.is_resolved())
+    }
+
+    /// Unresolved, and every failed lookup ended in silence (a timeout), never an answer.
+    pub fn met_silence(&self) -> bool {
+        let mut failed = self.lookups().filter(|(_, o)| !o.is_resolved()).peekable();
+        failed.peek().is_some() && failed.all(|(_, o)| o == Outcome::Timeout)
+    }
+
+    /// Who serves the name's zone, as one key: the NS hosts' registered domains (sorted,
+    /// joined by `+`), from the input's `ns` column (`extra[ns_column]`, hosts apart by
+    /// spaces, commas, semicolons or bars) where the list carries one, else from the `ns`
+    /// check's answer; none where neither says.
+    pub fn operator(&self, ns_column: Option<usize>) -> Option<String> {
+        let listed = ns_column.and_then(|i| self.extra.get(i)).map(|v| {
+            v.split([' ', ',', ';', '|', '\t'])
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+        let hosts = match listed {
+            Some(h) if !h.is_empty() => h,
+            _ => self.ns.as_ref()?.settled()?.to_vec(),
+        };
+        let ops = operators(&hosts);
+        (!ops.is_empty()).then(|| ops.join("+"))
     }
 }
 

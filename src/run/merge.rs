@@ -18,8 +18,6 @@ pub enum MergeError {
         "{0} is not a shard (its manifest has no shard): give the folders that `survey --shard K/N` wrote"
     )]
     NotAShard(PathBuf),
-    #[error("{0} is not complete: finish it first with `mailcensus survey --resume {0}`")]
-    Incomplete(PathBuf),
     #[error("{a} is shard {sa} but {b} is shard {sb}: the shards of one merge come from one split")]
     Split {
         a: PathBuf,
@@ -64,14 +62,10 @@ struct Part {
 fn parts(paths: &[PathBuf]) -> Result<Vec<Part>, MergeError> {
     let mut parts = Vec::new();
     for p in paths {
-        let dir = RunDir::open(p)?;
-        let manifest = dir.read_manifest()?;
+        let (dir, manifest) = RunDir::open_finished(p)?;
         let shard = manifest
             .shard
             .ok_or_else(|| MergeError::NotAShard(p.clone()))?;
-        if manifest.status != RunStatus::Complete {
-            return Err(MergeError::Incomplete(p.clone()));
-        }
         parts.push(Part {
             shard,
             dir,

@@ -45,6 +45,11 @@ pub enum RunError {
         "{path} already holds a run (journal.bin exists): choose a new --out, or remove the folder to start over"
     )]
     Exists { path: PathBuf },
+    #[error(
+        "{path} is an unfinished run (started {started}, never finished): its figures are \
+         not a survey's. Finish it with `mailcensus survey --resume {path}`"
+    )]
+    Unfinished { path: PathBuf, started: String },
     #[error("cannot write results.parquet: {0}")]
     Parquet(#[from] polars::error::PolarsError),
     #[error(
@@ -117,6 +122,9 @@ pub struct Manifest {
     /// compiled in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub psl: Option<PathBuf>,
+    /// What the survey's own last pass did; none where it had nothing to ask again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_pass: Option<LastPassCounts>,
     /// The shard runs a `merge` joined into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
@@ -132,15 +140,41 @@ impl Manifest {
     }
 
     pub fn count(&mut self, r: &NameResult) {
-        self.names += 1;
-        if !r.is_resolved() {
-            self.unresolved_names += 1;
-        }
-        for (lookup, outcome) in r.lookups() {
-            *counter(counter(&mut self.outcomes, lookup), outcome.code()) += 1;
-        }
-        self.retried_lookups += r.probes().filter(|(_, p)| p.attempts > 1).count() as u64;
+        self.tally(r, 1);
     }
+
+    /// Take back what [`Manifest::count`] counted of `r`: a row the last pass replaces.
+    pub fn uncount(&mut self, r: &NameResult) {
+        self.tally(r, -1);
+    }
+
+    fn tally(&mut self, r: &NameResult, sign: i64) {
+        let add = |n: &mut u64, k: u64| *n = n.wrapping_add_signed(sign * k as i64);
+        add(&mut self.names, 1);
+        add(&mut self.unresolved_names, u64::from(!r.is_resolved()));
+        for (lookup, outcome) in r.lookups() {
+            add(
+                counter(counter(&mut self.outcomes, lookup), outcome.code()),
+                1,
+            );
+        }
+        let retried = r.probes().filter(|(_, p)| p.attempts > 1).count() as u64;
+        add(&mut self.retried_lookups, retried);
+    }
+}
+
+/// The survey's last pass: the names that ended unresolved, asked again at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastPassCounts {
+    /// Names asked again.
+    pub names: u64,
+    /// Of them, names whose every lookup then settled.
+    pub recovered: u64,
+    /// Of them, names asked only once more, at the first timeout: their operator met every
+    /// question of the main pass with silence, and so did the first of its names asked again.
+    pub asked_once: u64,
+    /// Unresolved names left to `--retry-unresolved`: past the most the pass holds.
+    pub not_asked: u64,
 }
 
 /// `map[key]`, made on first use: the key is copied once, not on every count.
@@ -176,8 +210,7 @@ impl OpenedRun {
 pub fn open_runs(paths: &[PathBuf]) -> Result<Vec<OpenedRun>, RunError> {
     let mut runs = Vec::new();
     for path in paths {
-        let dir = RunDir::open(path)?;
-        let manifest = dir.read_manifest()?;
+        let (dir, manifest) = RunDir::open_finished(path)?;
         runs.push((manifest, dir));
     }
     runs.sort_by(|a, b| a.0.started.cmp(&b.0.started));
@@ -235,6 +268,20 @@ impl RunDir {
         Ok(RunDir {
             path: path.to_path_buf(),
         })
+    }
+
+    /// A run folder to read results from: one whose survey finished. An unfinished run (killed,
+    /// or still running) is an error that names `--resume`, never tables that look final.
+    pub fn open_finished(path: &Path) -> Result<(RunDir, Manifest), RunError> {
+        let dir = RunDir::open(path)?;
+        let manifest = dir.read_manifest()?;
+        if manifest.status != RunStatus::Complete || !dir.results().is_file() {
+            return Err(RunError::Unfinished {
+                path: path.to_path_buf(),
+                started: manifest.started,
+            });
+        }
+        Ok((dir, manifest))
     }
 
     pub fn file(&self, name: &str) -> PathBuf {

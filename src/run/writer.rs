@@ -16,8 +16,38 @@ const CHUNK: usize = 4096;
 /// crash loses about a second of finished names, not a chunk's worth.
 const CHUNK_AGE: Duration = Duration::from_secs(1);
 
+/// A chunk of finished names; `held[i]` keeps name `i` out of results.parquet (journaled
+/// only: the survey's last pass asks it again and writes its new row).
+struct Chunk {
+    rows: Vec<NameResult>,
+    held: Vec<bool>,
+}
+
+impl Chunk {
+    fn with_capacity(n: usize) -> Chunk {
+        Chunk {
+            rows: Vec::with_capacity(n),
+            held: Vec::with_capacity(n),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.held.clear();
+    }
+
+    /// The rows results.parquet takes.
+    fn kept(&self) -> impl Iterator<Item = &NameResult> {
+        self.rows
+            .iter()
+            .zip(&self.held)
+            .filter(|(_, h)| !**h)
+            .map(|(r, _)| r)
+    }
+}
+
 enum Message {
-    Rows(Vec<NameResult>),
+    Rows(Chunk),
     /// Every name was handed over: finish results.parquet. Without it (an error, a drop),
     /// the journal keeps what it was given and no results file is left.
     Finish,
@@ -25,14 +55,14 @@ enum Message {
 
 /// Takes finished names and writes them, the journal first, on its own thread.
 pub struct RunWriter {
-    chunk: Vec<NameResult>,
+    chunk: Chunk,
     /// When the chunk's first name came.
     opened: Instant,
     tx: Option<SyncSender<Message>>,
     /// Chunks handed back once written, to be emptied on this thread, which allocated their
     /// strings: memory freed by another thread is slow to come back to the allocator's owner,
     /// which meanwhile takes fresh pages for the kernel to zero.
-    spare: Receiver<Vec<NameResult>>,
+    spare: Receiver<Chunk>,
     thread: Option<JoinHandle<Result<u64, RunError>>>,
 }
 
@@ -44,7 +74,7 @@ impl RunWriter {
         let (spare_tx, spare) = sync_channel(2 * ROW_GROUP / CHUNK);
         let thread = std::thread::spawn(move || write(rx, spare_tx, journal, results));
         RunWriter {
-            chunk: Vec::with_capacity(CHUNK),
+            chunk: Chunk::with_capacity(CHUNK),
             opened: Instant::now(),
             tx: Some(tx),
             spare,
@@ -53,11 +83,22 @@ impl RunWriter {
     }
 
     pub fn push(&mut self, r: NameResult) -> Result<(), RunError> {
-        if self.chunk.is_empty() {
+        self.add(r, false)
+    }
+
+    /// Journal `r` but keep it out of results.parquet: a row to be superseded by a later
+    /// `push` of the same name before the writer finishes.
+    pub fn push_held(&mut self, r: NameResult) -> Result<(), RunError> {
+        self.add(r, true)
+    }
+
+    fn add(&mut self, r: NameResult, held: bool) -> Result<(), RunError> {
+        if self.chunk.rows.is_empty() {
             self.opened = Instant::now();
         }
-        self.chunk.push(r);
-        if self.chunk.len() >= CHUNK || self.opened.elapsed() >= CHUNK_AGE {
+        self.chunk.rows.push(r);
+        self.chunk.held.push(held);
+        if self.chunk.rows.len() >= CHUNK || self.opened.elapsed() >= CHUNK_AGE {
             self.send()?;
         }
         Ok(())
@@ -67,7 +108,7 @@ impl RunWriter {
         let mut next = self
             .spare
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            .unwrap_or_else(|_| Chunk::with_capacity(CHUNK));
         next.clear();
         let chunk = std::mem::replace(&mut self.chunk, next);
         let sent = self.tx.as_ref().map(|tx| tx.send(Message::Rows(chunk)));
@@ -89,7 +130,7 @@ impl RunWriter {
 
     /// Hand over the names not yet sent.
     fn send_rest(&mut self) -> Result<(), RunError> {
-        match self.chunk.is_empty() {
+        match self.chunk.rows.is_empty() {
             true => Ok(()),
             false => self.send(),
         }
@@ -129,11 +170,11 @@ impl RunWriter {
 /// [`ROW_GROUP`] rows; written chunks go back whole.
 fn write(
     rx: Receiver<Message>,
-    spare: SyncSender<Vec<NameResult>>,
+    spare: SyncSender<Chunk>,
     mut journal: Option<JournalWriter>,
     mut results: Option<ResultsFile>,
 ) -> Result<u64, RunError> {
-    let mut group: Vec<Vec<NameResult>> = Vec::new();
+    let mut group: Vec<Chunk> = Vec::new();
     let mut in_group = 0;
     let mut written = 0u64;
     let mut finished = false;
@@ -141,8 +182,8 @@ fn write(
         // Full or gone: dropped here.
         let _ = spare.try_send(chunk);
     };
-    let flush = |group: &mut Vec<Vec<NameResult>>, file: &mut ResultsFile| {
-        let rows: Vec<&NameResult> = group.iter().flatten().collect();
+    let flush = |group: &mut Vec<Chunk>, file: &mut ResultsFile| {
+        let rows: Vec<&NameResult> = group.iter().flat_map(Chunk::kept).collect();
         file.write(&rows)?;
         group.drain(..).for_each(give_back);
         Ok::<(), RunError>(())
@@ -156,15 +197,16 @@ fn write(
             }
         };
         if let Some(j) = journal.as_mut() {
-            j.write(&chunk)?;
+            j.write(&chunk.rows)?;
         }
-        written += chunk.len() as u64;
+        written += chunk.rows.len() as u64;
         match results.as_mut() {
             Some(file) => {
                 // A chunk sent for its age holds a few names in room for 4,096 (six
                 // megabytes): a slow survey's row group would gather hundreds of them.
-                chunk.shrink_to_fit();
-                in_group += chunk.len();
+                chunk.rows.shrink_to_fit();
+                chunk.held.shrink_to_fit();
+                in_group += chunk.kept().count();
                 group.push(chunk);
                 if in_group >= ROW_GROUP {
                     flush(&mut group, file)?;

@@ -103,6 +103,9 @@ fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
             Some(mailcensus::run::RunStatus::Complete),
             "killed too late"
         );
+        if i == 0 {
+            no_command_publishes_an_unfinished_run(&out, &whole);
+        }
         resume(&out);
         let got = by_name(&out);
         assert_eq!(got.len(), want.len(), "kill at {kill_ms} ms");
@@ -121,6 +124,42 @@ fn kill_9_then_resume_loses_nothing_and_repeats_nothing() {
         );
     }
     rt.block_on(server.shutdown());
+}
+
+/// Every command that reads a run refuses the killed run `out`, naming `--resume`: retrying
+/// its failures would mark it complete, and its tables are of the part that was crawled.
+/// `whole` is a finished run beside it.
+fn no_command_publishes_an_unfinished_run(out: &std::path::Path, whole: &std::path::Path) {
+    let (o, w) = (out.to_str().unwrap(), whole.to_str().unwrap());
+    let merged = out.with_extension("merged");
+    let m = merged.to_str().unwrap();
+    let commands: [&[&str]; 9] = [
+        &["survey", "--quiet", "--retry-unresolved", o],
+        &["tabulate", o],
+        &["tabulate", o, "--format", "csv"],
+        &["report", o],
+        &["report", w, "--compare", o],
+        &["trend", w, o],
+        &["query", "SELECT COUNT(*) FROM results", o],
+        &["diff", w, o],
+        &["merge", o, "--out", m],
+    ];
+    for args in commands {
+        let run = common::mailcensus_output(args);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            !run.status.success(),
+            "{args:?} succeeded on an unfinished run"
+        );
+        assert!(
+            err.contains("unfinished run") && err.contains(&format!("survey --resume {o}")),
+            "{args:?}: {err}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?} printed tables");
+    }
+    let manifest = RunDir::open(out).unwrap().read_manifest().unwrap();
+    assert_eq!(manifest.status, mailcensus::run::RunStatus::Running);
+    assert!(!out.join("tables").exists() && !out.join("report.html").exists());
 }
 
 /// Survey `pop` into `dir/run` through the embedded server, completely; the server and its

@@ -111,3 +111,106 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
     assert_eq!(all.names, first.names, "results hold one row per name");
     assert_eq!(all.mx.unresolved, 0);
 }
+
+/// A survey's last pass with a short pause and wait, for the tests.
+fn quick_last_pass(c: &mut mailcensus::crawl::SurveyConfig) {
+    c.crawl.last_pass = Some(mailcensus::crawl::LastPass {
+        pause_ms: 50,
+        timeout_ms: 600,
+    });
+}
+
+#[test]
+fn the_last_pass_asks_the_failures_again_and_writes_one_row_a_name() {
+    let faults: Faults = "drop=0.3,seed=8".parse().unwrap();
+    let (_d, out, m) = serve_and_survey(population(), faults, |c| {
+        c.crawl.retries = 1;
+        quick_last_pass(c);
+    });
+    let pass = m.last_pass.expect("names failed, so the last pass ran");
+    assert!(pass.names > 0 && pass.recovered > 0, "{pass:?}");
+    assert_eq!(pass.asked_once, 0, "no operator is known: none is silent");
+    // The journal holds the main pass's row and the last pass's; the latest stands, in the
+    // results file and in the manifest's counts alike.
+    let got = rows(&out);
+    assert_eq!(m.names, got.len() as u64);
+    let unresolved = got.values().filter(|r| !r.is_resolved()).count() as u64;
+    assert_eq!(m.unresolved_names, unresolved);
+    assert_eq!(
+        unresolved,
+        pass.names - pass.recovered,
+        "only the last pass's failures remain"
+    );
+    let t = jp_type_table(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
+    let (_, all) = t.iter().find(|(t, _)| t.is_none()).unwrap();
+    assert_eq!(all.names, m.names, "results hold one row per name");
+    let (_d2, clean_out, _) = serve_and_survey(population(), Faults::default(), |_| {});
+    for (name, w) in rows(&clean_out) {
+        let g = &got[&name];
+        if g.is_resolved() {
+            assert_eq!(g.judgement.has_spf, w.judgement.has_spf, "{name}");
+            assert_eq!(g.mx.records, w.mx.records, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_silent_operator_is_waited_on_in_full_only_by_its_first_names() {
+    let pop = population();
+    let dir = common::tempdir().unwrap();
+    // Six names served by an operator that never answers, the rest by one that does; the
+    // zone list says which (an `ns` column, as JPRS's zone data carries it).
+    let names: Vec<String> = pop.names().map(|s| s.name.clone()).collect();
+    let dead: Vec<&String> = names.iter().step_by(names.len() / 6).take(6).collect();
+    let mut list = String::from("domain,ns\n");
+    for n in &names {
+        let ns = match dead.contains(&n) {
+            true => "ns1.quiet-dns.ne.jp;ns2.quiet-dns.ne.jp",
+            false => "ns.busy-dns.co.jp",
+        };
+        list.push_str(&format!("{n},{ns}\n"));
+    }
+    let list_path = dir.path().join("list.csv");
+    std::fs::write(&list_path, list).unwrap();
+    let faults: Faults = dead
+        .iter()
+        .map(|n| format!("name:{n}=drop"))
+        .collect::<Vec<_>>()
+        .join(",")
+        .parse()
+        .unwrap();
+    let out = dir.path().join("run");
+    let rt = runtime();
+    let m = rt.block_on(async {
+        let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let mut cfg = config(&list_path, &out, server.addr());
+        quick_last_pass(&mut cfg);
+        let m = mailcensus::crawl::survey(&cfg).await.unwrap();
+        server.shutdown().await;
+        m
+    });
+    let pass = m.last_pass.unwrap();
+    assert_eq!((pass.names, pass.recovered, pass.asked_once), (6, 0, 4));
+    assert_eq!(m.unresolved_names, 6);
+    // The scouts went through every attempt again; the others were asked once. None of them
+    // reads as absent.
+    let got = rows(&out);
+    let mut attempts: Vec<u32> = dead.iter().map(|n| got[*n].mx.attempts).collect();
+    attempts.sort();
+    assert_eq!(attempts, [1, 1, 1, 1, 3, 3]);
+    for n in &dead {
+        let r = &got[*n];
+        assert!(r.met_silence(), "{n}");
+        assert_eq!(
+            (
+                r.judgement.mx_kind,
+                r.judgement.has_spf,
+                r.judgement.has_dmarc
+            ),
+            (None, None, None),
+            "{n} read as absent"
+        );
+    }
+}

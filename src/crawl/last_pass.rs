@@ -1,0 +1,182 @@
+//! The survey's own last pass: the names the main pass left unresolved, held out of the
+//! results file, asked again after a pause with a longer wait; an operator whose every
+//! question met silence is not waited on at full length twice.
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Crawler, LastPass, NameResult};
+use crate::dns::{ClientOptions, DnsClient, DnsClientError};
+use crate::run::LastPassCounts;
+
+/// Unresolved names the last pass holds at the most; the rest are left to
+/// `--retry-unresolved`. A resolver that fails every name (down, refusing this host) would
+/// otherwise have the pass ask the whole list again at a longer timeout, and hold it in memory.
+pub const MAX_HELD: usize = 50_000;
+
+/// Names of a silent operator asked at the full last-pass wait before its others are given
+/// one short attempt.
+const SCOUTS: u32 = 2;
+
+/// What the main pass saw of each operator, for the last pass to tell a dead one.
+#[derive(Default)]
+pub struct Operators {
+    ns_column: Option<usize>,
+    /// Operator → (names, names that met silence).
+    seen: HashMap<String, (u32, u32)>,
+}
+
+impl Operators {
+    /// `ns_column`: where the input's `ns` column sits among its carried-through columns.
+    pub fn new(extra_columns: &[String]) -> Operators {
+        Operators {
+            ns_column: extra_columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case("ns")),
+            seen: HashMap::new(),
+        }
+    }
+
+    pub fn note(&mut self, r: &NameResult) {
+        if let Some(op) = r.operator(self.ns_column) {
+            let e = self.seen.entry(op).or_default();
+            e.0 += 1;
+            e.1 += u32::from(r.met_silence());
+        }
+    }
+
+    /// The operator of `r` if every one of its names (two at least) met silence.
+    fn silent(&self, r: &NameResult) -> Option<String> {
+        let op = r.operator(self.ns_column)?;
+        let &(names, silent) = self.seen.get(&op)?;
+        (names >= 2 && silent == names).then_some(op)
+    }
+}
+
+/// The unresolved rows of the main pass, at most [`MAX_HELD`].
+#[derive(Default)]
+pub struct Held {
+    pub rows: Vec<NameResult>,
+    pub not_asked: u64,
+}
+
+impl Held {
+    /// Whether `r` is one to hold (and a copy of it is kept); false for a resolved row, or
+    /// with the pass full.
+    pub fn take(&mut self, r: &NameResult) -> bool {
+        if r.is_resolved() {
+            return false;
+        }
+        if self.rows.len() >= MAX_HELD {
+            self.not_asked += 1;
+            return false;
+        }
+        self.rows.push(r.clone());
+        true
+    }
+}
+
+/// The held names in the order they are to be asked: every name of a live operator and the
+/// first [`SCOUTS`] of each silent one (at the full wait), then the rest of each silent
+/// operator's names (asked once, at the first timeout, if its scouts met silence again).
+pub struct Plan {
+    first: Vec<NameResult>,
+    /// Name of a scout → its silent operator.
+    scouts: HashMap<String, String>,
+    rest: Vec<(String, NameResult)>,
+}
+
+impl Plan {
+    pub fn of(held: Vec<NameResult>, ops: &Operators) -> Plan {
+        let mut scouted: HashMap<String, u32> = HashMap::new();
+        let mut plan = Plan {
+            first: Vec::new(),
+            scouts: HashMap::new(),
+            rest: Vec::new(),
+        };
+        for r in held {
+            let Some(op) = ops.silent(&r) else {
+                plan.first.push(r);
+                continue;
+            };
+            let n = scouted.entry(op.clone()).or_default();
+            *n += 1;
+            if *n <= SCOUTS {
+                plan.scouts.insert(r.name.clone(), op);
+                plan.first.push(r);
+            } else {
+                plan.rest.push((op, r));
+            }
+        }
+        plan
+    }
+}
+
+/// The two crawlers of the pass: one at the pass's longer wait with the run's retries, one
+/// that asks once at the run's own timeout.
+pub async fn crawlers(
+    resolvers: &[std::net::SocketAddr],
+    client: &ClientOptions,
+    base: &Crawler,
+    pass: LastPass,
+) -> Result<(Arc<Crawler>, Arc<Crawler>), DnsClientError> {
+    let long = ClientOptions {
+        timeout: Duration::from_millis(pass.timeout_ms),
+        ..client.clone()
+    };
+    let full = Crawler::new(
+        DnsClient::new(resolvers, &long).await?,
+        base.options().clone(),
+    );
+    let mut once = base.options().clone();
+    once.retries = 0;
+    let short = Crawler::new(DnsClient::new(resolvers, client).await?, once);
+    Ok((Arc::new(full), Arc::new(short)))
+}
+
+/// Ask the plan's names again, handing each new row to `sink`: first the live operators'
+/// names and the silent ones' scouts, then the rest, once only where the scouts of their
+/// operator met silence again.
+pub async fn ask<E>(
+    plan: Plan,
+    full: &Arc<Crawler>,
+    short: &Arc<Crawler>,
+    mut sink: impl FnMut(NameResult) -> Result<(), E>,
+) -> Result<LastPassCounts, E> {
+    let mut counts = LastPassCounts::default();
+    let mut count = |r: &NameResult, once: bool| {
+        counts.names += 1;
+        counts.recovered += u64::from(r.is_resolved());
+        counts.asked_once += u64::from(once);
+    };
+    let (mut silent, mut answered) = (HashSet::new(), HashSet::new());
+    let entries = plan.first.iter().map(NameResult::entry);
+    full.run(entries, |r| {
+        if let Some(op) = plan.scouts.get(&r.name) {
+            match r.met_silence() {
+                true => silent.insert(op.clone()),
+                false => answered.insert(op.clone()),
+            };
+        }
+        count(&r, false);
+        sink(r)
+    })
+    .await?;
+    let (once, again): (Vec<_>, Vec<_>) = plan
+        .rest
+        .into_iter()
+        .partition(|(op, _)| silent.contains(op) && !answered.contains(op));
+    full.run(again.iter().map(|(_, r)| r.entry()), |r| {
+        count(&r, false);
+        sink(r)
+    })
+    .await?;
+    short
+        .run(once.iter().map(|(_, r)| r.entry()), |r| {
+            count(&r, true);
+            sink(r)
+        })
+        .await?;
+    Ok(counts)
+}
