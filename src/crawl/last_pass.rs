@@ -15,6 +15,12 @@ use crate::run::LastPassCounts;
 /// otherwise have the pass ask the whole list again at a longer timeout, and hold it in memory.
 pub const MAX_HELD: usize = 50_000;
 
+/// Names in flight in the last pass at the most: its names are the ones a resolver could
+/// not finish at the run's pace, and a resolver overrun drops questions (Unbound beyond its
+/// `num-queries-per-thread`); asked again at 2,048 in flight, half of them failed again
+/// (`scripts/resolver-timeouts`).
+const CONCURRENCY: usize = 128;
+
 /// Names of a silent operator asked at the full last-pass wait before its others are given
 /// one short attempt.
 const SCOUTS: u32 = 2;
@@ -125,11 +131,10 @@ pub async fn crawlers(
         timeout: Duration::from_millis(pass.timeout_ms),
         ..client.clone()
     };
-    let full = Crawler::new(
-        DnsClient::new(resolvers, &long).await?,
-        base.options().clone(),
-    );
-    let mut once = base.options().clone();
+    let mut opts = base.options().clone();
+    opts.concurrency = opts.concurrency.min(CONCURRENCY);
+    let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone());
+    let mut once = opts;
     once.retries = 0;
     let short = Crawler::new(DnsClient::new(resolvers, client).await?, once);
     Ok((Arc::new(full), Arc::new(short)))

@@ -36,6 +36,10 @@ pub struct CrawlOptions {
 }
 
 /// The last pass: after the whole list, the names whose lookups failed are asked again.
+/// The defaults are measured against Unbound (`scripts/resolver-timeouts`): the pause
+/// outlasts its 1.9 s `discard-timeout`, so what it dropped is finished or in its cache; the
+/// wait a try is longer than the run's for resolvers that answer late instead of dropping
+/// (BIND gives up after 10 s).
 /// A recursive resolver that is still working on a name through a slow or dead server
 /// drops the client's question meanwhile (Unbound after its `discard-timeout`, 1.9 s) and
 /// has the answer in its cache a moment later; a pause, then a longer wait, gets it.
@@ -50,7 +54,7 @@ pub struct LastPass {
 impl Default for LastPass {
     fn default() -> Self {
         LastPass {
-            pause_ms: 5_000,
+            pause_ms: 2_000,
             timeout_ms: 5_000,
         }
     }
