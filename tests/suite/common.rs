@@ -94,18 +94,28 @@ pub fn survey_into(
 ) -> (PathBuf, Manifest) {
     let list = write_zonelist(&pop, dir);
     let out = dir.join("run");
-    let rt = runtime();
-    let manifest = rt.block_on(async {
+    let manifest = survey_list(pop, faults, &list, &out, tweak);
+    (out, manifest)
+}
+
+/// Serve `pop` with `faults` and survey the zone list `list` into `out`.
+pub fn survey_list(
+    pop: Population,
+    faults: Faults,
+    list: &Path,
+    out: &Path,
+    tweak: impl FnOnce(&mut SurveyConfig),
+) -> Manifest {
+    runtime().block_on(async {
         let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let mut cfg = config(&list, &out, server.addr());
+        let mut cfg = config(list, out, server.addr());
         tweak(&mut cfg);
         let m = survey(&cfg).await.unwrap();
         server.shutdown().await;
         m
-    });
-    (out, manifest)
+    })
 }
 
 /// Serve `pop` without faults on a free loopback port, on `rt`.

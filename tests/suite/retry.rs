@@ -180,17 +180,7 @@ fn a_silent_operator_is_waited_on_in_full_only_by_its_first_names() {
         .parse()
         .unwrap();
     let out = dir.path().join("run");
-    let rt = runtime();
-    let m = rt.block_on(async {
-        let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let mut cfg = config(&list_path, &out, server.addr());
-        quick_last_pass(&mut cfg);
-        let m = mailcensus::crawl::survey(&cfg).await.unwrap();
-        server.shutdown().await;
-        m
-    });
+    let m = common::survey_list(pop, faults, &list_path, &out, quick_last_pass);
     let pass = m.last_pass.unwrap();
     assert_eq!((pass.names, pass.recovered, pass.asked_once), (6, 0, 4));
     assert_eq!(m.unresolved_names, 6);
