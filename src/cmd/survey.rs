@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{Checks, CrawlOptions, LastPass, SurveyConfig, retry_unresolved, survey};
+use mailcensus::crawl::{
+    Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass, SurveyConfig, retry_unresolved, survey,
+};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, RunDir, ShardSpec};
 use mailcensus::zone::ZoneFormat;
@@ -25,6 +27,14 @@ pub struct CrawlArgs {
     /// How long one attempt waits, in milliseconds.
     #[arg(long, default_value_t = 2000)]
     pub timeout_ms: u64,
+    /// Queries a second to one DNS operator at the most, where the zone list has an `ns`
+    /// column (NS host names of each name) that says which operator serves it; 0: no limit.
+    #[arg(long, default_value_t = DEFAULT_OPERATOR_QPS, value_name = "QPS")]
+    pub operator_qps: u32,
+    /// Names of one DNS operator in flight at the most (halved while its answers fail),
+    /// where the zone list has an `ns` column.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub operator_concurrency: u32,
     /// After the whole list, wait this long, then ask again the names whose lookups failed
     /// (a recursive resolver keeps resolving a question it stopped answering, and has the
     /// answer in its cache by then).
@@ -73,6 +83,8 @@ impl CrawlArgs {
                 concurrency: self.concurrency,
                 retries: self.retries,
                 checks: self.checks.clone().unwrap_or(default_checks),
+                operator_qps: (self.operator_qps > 0).then_some(self.operator_qps),
+                operator_concurrency: self.operator_concurrency.max(1),
                 last_pass: (!self.no_last_pass).then_some(LastPass {
                     pause_ms: self.last_pass_pause_ms,
                     timeout_ms: self.last_pass_timeout_ms,

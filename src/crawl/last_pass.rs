@@ -37,9 +37,7 @@ impl Operators {
     /// `ns_column`: where the input's `ns` column sits among its carried-through columns.
     pub fn new(extra_columns: &[String]) -> Operators {
         Operators {
-            ns_column: extra_columns
-                .iter()
-                .position(|c| c.eq_ignore_ascii_case("ns")),
+            ns_column: crate::record::ns_column(extra_columns),
             seen: HashMap::new(),
         }
     }
@@ -126,6 +124,7 @@ pub async fn crawlers(
     client: &ClientOptions,
     base: &Crawler,
     pass: LastPass,
+    ops: &Operators,
 ) -> Result<(Arc<Crawler>, Arc<Crawler>), DnsClientError> {
     let long = ClientOptions {
         timeout: Duration::from_millis(pass.timeout_ms),
@@ -133,10 +132,12 @@ pub async fn crawlers(
     };
     let mut opts = base.options().clone();
     opts.concurrency = opts.concurrency.min(CONCURRENCY);
-    let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone());
+    let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone())
+        .with_operators(ops.ns_column);
     let mut once = opts;
     once.retries = 0;
-    let short = Crawler::new(DnsClient::new(resolvers, client).await?, once);
+    let short =
+        Crawler::new(DnsClient::new(resolvers, client).await?, once).with_operators(ops.ns_column);
     Ok((Arc::new(full), Arc::new(short)))
 }
 

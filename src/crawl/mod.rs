@@ -3,10 +3,12 @@
 //! retries, into one [`NameResult`] per name, judged once its lookups are done.
 
 mod last_pass;
+mod schedule;
 mod survey;
 
 pub use crate::record::{
-    Check, Checks, CrawlOptions, LastPass, MxHost, NameResult, Probe, RuaCheck,
+    Check, Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass, MxHost, NameResult, Probe,
+    RuaCheck,
 };
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
@@ -17,7 +19,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hickory_resolver::proto::rr::RecordType;
 use rand::Rng;
 
@@ -27,6 +29,7 @@ use crate::policy::mailhost;
 use crate::policy::spf;
 use crate::policy::{HostQuery, PolicyDns, Presence, TxtLookup, bimi, mta_sts, tls_rpt};
 use crate::zone::ZoneEntry;
+use schedule::Scheduler;
 
 /// Answers remembered for the run, at most [`CACHE_ENTRIES`] of them.
 struct Memo<V>(Mutex<HashMap<String, V>>);
@@ -71,6 +74,11 @@ fn shared(target: &str, registered_domain: &str) -> bool {
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
+    /// Each DNS operator's own rate (`--operator-qps`), for the names the list says it serves.
+    operator_limiter: Option<DefaultKeyedRateLimiter<Arc<str>>>,
+    /// Where the zone list's `ns` column sits among its carried-through columns: names are
+    /// then scheduled operator by operator ([`schedule::Scheduler`]).
+    ns_column: Option<usize>,
     opts: CrawlOptions,
     txt_cache: Memo<TxtLookup>,
     host_cache: Memo<Presence>,
@@ -80,11 +88,11 @@ pub struct Crawler {
 
 impl Crawler {
     /// A TXT lookup made on the way, remembered for the run when it settled.
-    async fn txt_lookup(&self, name: &str, shared: bool) -> TxtLookup {
+    async fn txt_lookup(&self, name: &str, shared: bool, operator: Option<&Arc<str>>) -> TxtLookup {
         if let Some(hit) = self.txt_cache.get(name) {
             return hit;
         }
-        let p = self.probe(name, RecordType::TXT).await;
+        let p = self.probe_for(operator, name, RecordType::TXT).await;
         let got = match p.outcome {
             Outcome::Answer => TxtLookup::records(p.records),
             Outcome::NxDomain | Outcome::NoData => TxtLookup::Void,
@@ -98,7 +106,13 @@ impl Crawler {
     }
 
     /// Whether an SPF term's target has records, remembered for the run when it settled.
-    async fn host_lookup(&self, name: &str, q: HostQuery, shared: bool) -> Presence {
+    async fn host_lookup(
+        &self,
+        name: &str,
+        q: HostQuery,
+        shared: bool,
+        operator: Option<&Arc<str>>,
+    ) -> Presence {
         let key = match q {
             HostQuery::A => format!("A {name}"),
             HostQuery::Mx => format!("MX {name}"),
@@ -110,7 +124,7 @@ impl Crawler {
             HostQuery::A => RecordType::A,
             HostQuery::Mx => RecordType::MX,
         };
-        let got = presence(&self.probe(name, rtype).await);
+        let got = presence(&self.probe_for(operator, name, rtype).await);
         if shared && got != Presence::Failed {
             self.host_cache.put(key, got);
         }
@@ -135,21 +149,25 @@ struct NameDns<'a> {
     name: &'a str,
     registered_domain: &'a str,
     mx: &'a Probe,
+    /// The name's operator, which serves the targets inside its registered domain too.
+    operator: Option<&'a Arc<str>>,
 }
 
 impl PolicyDns for NameDns<'_> {
     fn txt(&self, name: &str) -> impl std::future::Future<Output = TxtLookup> + Send {
-        self.crawler
-            .txt_lookup(name, shared(name, self.registered_domain))
+        let shared = shared(name, self.registered_domain);
+        let operator = self.operator.filter(|_| !shared);
+        self.crawler.txt_lookup(name, shared, operator)
     }
 
     fn host(&self, name: &str, q: HostQuery) -> impl std::future::Future<Output = Presence> + Send {
         let own_mx = (q == HostQuery::Mx && name == self.name).then(|| presence(self.mx));
         let shared = shared(name, self.registered_domain);
+        let operator = self.operator.filter(|_| !shared);
         async move {
             match own_mx {
                 Some(p) => p,
-                None => self.crawler.host_lookup(name, q, shared).await,
+                None => self.crawler.host_lookup(name, q, shared, operator).await,
             }
         }
     }
@@ -157,20 +175,30 @@ impl PolicyDns for NameDns<'_> {
 
 impl Crawler {
     pub fn new(client: DnsClient, opts: CrawlOptions) -> Crawler {
-        let limiter = opts.qps.and_then(NonZeroU32::new).map(|qps| {
-            // A burst of a twentieth of a second: polite to the server from the first query.
-            let burst = NonZeroU32::new((qps.get() / 20).max(1)).expect("at least one");
-            RateLimiter::direct(Quota::per_second(qps).allow_burst(burst))
-        });
+        let limiter = opts.qps.and_then(quota).map(RateLimiter::direct);
         Crawler {
             client,
             limiter,
+            operator_limiter: None,
+            ns_column: None,
             opts,
             txt_cache: Memo::new(),
             host_cache: Memo::new(),
             ns_cache: Memo::new(),
             mx_host_cache: Memo::new(),
         }
+    }
+
+    /// Schedule names by the operator the zone list's `ns` column (`extra[ns_column]`) names:
+    /// each operator's names spread over the run, at most `--operator-concurrency` of them in
+    /// flight and `--operator-qps` of their queries a second.
+    pub fn with_operators(mut self, ns_column: Option<usize>) -> Crawler {
+        self.ns_column = ns_column;
+        self.operator_limiter = ns_column
+            .and(self.opts.operator_qps)
+            .and_then(quota)
+            .map(RateLimiter::keyed);
+        self
     }
 
     pub fn options(&self) -> &CrawlOptions {
@@ -180,11 +208,19 @@ impl Crawler {
     /// One question with retries: a settled outcome ends it at once; a failure is tried again
     /// after a jittered, doubling backoff, and the last failure is what is kept.
     pub async fn probe(&self, name: &str, rtype: RecordType) -> Probe {
+        self.probe_for(None, name, rtype).await
+    }
+
+    /// The same for a question to `operator`'s servers, each attempt within its rate too.
+    async fn probe_for(&self, operator: Option<&Arc<str>>, name: &str, rtype: RecordType) -> Probe {
         let mut attempt = 0;
         loop {
             attempt += 1;
             if let Some(l) = &self.limiter {
                 l.until_ready().await;
+            }
+            if let (Some(l), Some(op)) = (&self.operator_limiter, operator) {
+                l.until_key_ready(op).await;
             }
             // A dropped datagram should cost one RTO, not the whole timeout, while tries
             // remain; the last try waits the whole timeout.
@@ -231,8 +267,19 @@ impl Crawler {
         owner: impl FnOnce() -> S,
         rtype: RecordType,
     ) -> Option<Probe> {
+        self.check_for(None, check, owner, rtype).await
+    }
+
+    /// The same for a name `operator` serves.
+    async fn check_for<S: AsRef<str>>(
+        &self,
+        operator: Option<&Arc<str>>,
+        check: Check,
+        owner: impl FnOnce() -> S,
+        rtype: RecordType,
+    ) -> Option<Probe> {
         match self.opts.checks.has(check) {
-            true => Some(self.probe(owner().as_ref(), rtype).await),
+            true => Some(self.probe_for(operator, owner().as_ref(), rtype).await),
             false => None,
         }
     }
@@ -304,16 +351,22 @@ impl Crawler {
     /// follow from their answers (SPF tree, DMARC discovery, report destinations); then the
     /// judgement.
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
+        self.crawl_one_for(entry, None).await
+    }
+
+    /// The same for a name `operator` serves: its own lookups (not those of SPF targets, MX
+    /// hosts or report destinations, which other operators serve) within the operator's rate.
+    async fn crawl_one_for(&self, entry: ZoneEntry, operator: Option<&Arc<str>>) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
         let own = name.as_str();
         let txt = |check, owner: fn(&str) -> String| {
-            self.check(check, move || owner(own), RecordType::TXT)
+            self.check_for(operator, check, move || owner(own), RecordType::TXT)
         };
         let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
-            self.probe(&name, RecordType::MX),
-            self.probe(&name, RecordType::TXT),
-            self.probe(&dmarc_name, RecordType::TXT),
+            self.probe_for(operator, &name, RecordType::MX),
+            self.probe_for(operator, &name, RecordType::TXT),
+            self.probe_for(operator, &dmarc_name, RecordType::TXT),
             txt(Check::Bimi, bimi::owner),
             txt(Check::MtaSts, mta_sts::owner),
             txt(Check::TlsRpt, tls_rpt::owner),
@@ -332,6 +385,7 @@ impl Crawler {
             name: &r.name,
             registered_domain: &r.registered_domain,
             mx: &r.mx,
+            operator,
         };
         let own_dmarc = r.dmarc.settled();
         // Report destinations exist only in a record that reads as DMARC.
@@ -372,6 +426,9 @@ impl Crawler {
         entries: impl Iterator<Item = ZoneEntry>,
         mut sink: impl FnMut(NameResult) -> Result<(), E>,
     ) -> Result<(), E> {
+        if let Some(ns_column) = self.ns_column {
+            return self.run_by_operator(entries, ns_column, sink).await;
+        }
         let mut results = futures::stream::iter(entries)
             .map(|e| {
                 let me = Arc::clone(self);
@@ -383,4 +440,57 @@ impl Crawler {
         }
         Ok(())
     }
+
+    /// [`Crawler::run`] with the names handed out by a [`Scheduler`]: operator by operator,
+    /// each within its room, entries read ahead so that the others' names go on meanwhile.
+    async fn run_by_operator<E>(
+        self: &Arc<Self>,
+        entries: impl Iterator<Item = ZoneEntry>,
+        ns_column: usize,
+        mut sink: impl FnMut(NameResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let concurrency = self.opts.concurrency.max(1);
+        let mut schedule = Scheduler::new(
+            entries,
+            ns_column,
+            LOOKAHEAD.max(concurrency * 16),
+            self.opts.operator_concurrency,
+        );
+        let mut running = futures::stream::FuturesUnordered::new();
+        loop {
+            while running.len() < concurrency {
+                let Some((op, e)) = schedule.next() else {
+                    break;
+                };
+                let me = Arc::clone(self);
+                running.push(async move {
+                    let known = (!op.is_empty()).then_some(&op);
+                    let r = me.crawl_one_for(e, known).await;
+                    (op, r)
+                });
+            }
+            // Empty only when the schedule has nothing left: an operator with nothing in
+            // flight always has room for one.
+            let Some((op, r)) = running.next().await else {
+                return Ok(());
+            };
+            let failed = [&r.mx, &r.txt, &r.dmarc]
+                .iter()
+                .any(|p| !p.outcome.is_resolved());
+            schedule.done(&op, failed);
+            sink(r)?;
+        }
+    }
+}
+
+/// Zone entries read ahead of the crawl at the least, when names are scheduled by operator:
+/// the window over which one operator's bunched names are spread among the others'.
+const LOOKAHEAD: usize = 16_384;
+
+/// A rate of `qps` queries a second with a burst of a twentieth of a second: polite to the
+/// server from the first query.
+fn quota(qps: u32) -> Option<Quota> {
+    let qps = NonZeroU32::new(qps)?;
+    let burst = NonZeroU32::new((qps.get() / 20).max(1)).expect("at least one");
+    Some(Quota::per_second(qps).allow_burst(burst))
 }

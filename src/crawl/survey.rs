@@ -106,7 +106,9 @@ pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), Sur
     }
     let n = todo.len() as u64;
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
-    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
+    let crawler = Crawler::new(client, cfg.crawl.clone())
+        .with_operators(crate::record::ns_column(&manifest.extra_columns));
+    let crawler = Arc::new(crawler);
     let mut journal = RunWriter::new(Some(JournalWriter::open(&run)?), None);
     let mut progress = Progress::new(cfg.progress, Some(n));
     let crawled = crawler
@@ -309,7 +311,8 @@ async fn last(
         );
     }
     tokio::time::sleep(Duration::from_millis(pass.pause_ms)).await;
-    let (full, short) = last_pass::crawlers(&cfg.resolvers, &cfg.client, crawler, pass).await?;
+    let (full, short) =
+        last_pass::crawlers(&cfg.resolvers, &cfg.client, crawler, pass, operators).await?;
     let mut progress = Progress::new(cfg.progress, Some(n));
     let plan = Plan::of(held.rows, operators);
     let counts = last_pass::ask(plan, &full, &short, |r| {
@@ -342,7 +345,9 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
     let extra_columns = reader.extra_columns().to_vec();
     manifest.extra_columns = extra_columns.clone();
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
-    let crawler = Arc::new(Crawler::new(client, cfg.crawl.clone()));
+    let crawler = Crawler::new(client, cfg.crawl.clone())
+        .with_operators(crate::record::ns_column(&extra_columns));
+    let crawler = Arc::new(crawler);
     run.write_manifest(&manifest)?;
     let rejects_path = run.file(REJECTS_FILE);
     let mut rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {

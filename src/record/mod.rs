@@ -30,9 +30,25 @@ pub struct CrawlOptions {
     /// Lookups beyond MX, SPF and DMARC.
     #[serde(default)]
     pub checks: Checks,
+    /// Queries a second to one DNS operator at the most, where the zone list's `ns` column
+    /// says which serves a name; `None`: no limit of its own.
+    #[serde(default)]
+    pub operator_qps: Option<u32>,
+    /// Names of one DNS operator in flight at the most (fewer while its answers fail).
+    #[serde(default = "default_operator_concurrency")]
+    pub operator_concurrency: u32,
     /// The survey's own last pass over the names left unresolved; none: no last pass.
     #[serde(default)]
     pub last_pass: Option<LastPass>,
+}
+
+/// The default `--operator-qps`: a hundred queries a second is nothing to the name servers of
+/// even a small provider (one BIND or Knot answers tens of thousands), while the names the
+/// largest operators serve then set a run's pace (README: Politeness).
+pub const DEFAULT_OPERATOR_QPS: u32 = 100;
+
+fn default_operator_concurrency() -> u32 {
+    8
 }
 
 /// The last pass: after the whole list, the names whose lookups failed are asked again.
@@ -68,6 +84,8 @@ impl Default for CrawlOptions {
             retries: 2,
             backoff_ms: 200,
             checks: Checks::default(),
+            operator_qps: Some(DEFAULT_OPERATOR_QPS),
+            operator_concurrency: default_operator_concurrency(),
             last_pass: Some(LastPass::default()),
         }
     }
@@ -119,7 +137,7 @@ fn seen(p: &Option<Probe>) -> Seen<'_> {
 
 /// The DNS operators of a registered domain: each NS host's registered domain (as the zone
 /// list's names are registered: ICANN suffixes, `lg.jp` names whole), sorted, each once.
-fn operators(hosts: &[String]) -> Vec<String> {
+pub(crate) fn operators(hosts: &[String]) -> Vec<String> {
     let mut ops: Vec<String> = hosts
         .iter()
         .map(|h| {
@@ -130,6 +148,31 @@ fn operators(hosts: &[String]) -> Vec<String> {
     ops.sort();
     ops.dedup();
     ops
+}
+
+/// The operators of `hosts` as one key: sorted, joined by `+`; none for no host.
+fn operator_key(hosts: &[String]) -> Option<String> {
+    let ops = operators(hosts);
+    (!ops.is_empty()).then(|| ops.join("+"))
+}
+
+/// Where a zone list's `ns` column (NS host names of each name) sits among its
+/// carried-through columns.
+pub fn ns_column(extra_columns: &[String]) -> Option<usize> {
+    extra_columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("ns"))
+}
+
+/// The operator key of a zone list's `ns` value: NS host names apart by spaces, commas,
+/// semicolons or bars.
+pub fn listed_operator(ns: &str) -> Option<String> {
+    let hosts: Vec<String> = ns
+        .split([' ', ',', ';', '|', '\t'])
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .collect();
+    operator_key(&hosts)
 }
 
 /// One external DMARC report destination asked whether it accepts the name's reports.
@@ -350,18 +393,8 @@ impl NameResult {
     /// spaces, commas, semicolons or bars) where the list carries one, else from the `ns`
     /// check's answer; none where neither says.
     pub fn operator(&self, ns_column: Option<usize>) -> Option<String> {
-        let listed = ns_column.and_then(|i| self.extra.get(i)).map(|v| {
-            v.split([' ', ',', ';', '|', '\t'])
-                .filter(|h| !h.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        });
-        let hosts = match listed {
-            Some(h) if !h.is_empty() => h,
-            _ => self.ns.as_ref()?.settled()?.to_vec(),
-        };
-        let ops = operators(&hosts);
-        (!ops.is_empty()).then(|| ops.join("+"))
+        let listed = ns_column.and_then(|i| listed_operator(self.extra.get(i)?));
+        listed.or_else(|| operator_key(self.ns.as_ref()?.settled()?))
     }
 }
 

@@ -76,12 +76,16 @@ pub struct Faults {
     /// Added to every answer over UDP.
     pub delay: Duration,
     pub names: HashMap<String, FaultKind>,
+    /// A rate limit of queries a second for the names under a suffix, as an operator that
+    /// limits each source: over it, REFUSED (counted: [`SimServer::over_limit`]).
+    pub limits: Vec<(String, u32)>,
     pub seed: u64,
 }
 
 impl FromStr for Faults {
     type Err = String;
-    /// `drop=0.1,servfail=0.05,refused=0.01,truncate=0.02,delay=50ms,seed=7,name:x.jp=drop`.
+    /// `drop=0.1,servfail=0.05,refused=0.01,truncate=0.02,delay=50ms,seed=7,name:x.jp=drop,
+    /// limit:ac.jp=20`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut f = Faults::default();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -101,12 +105,19 @@ impl FromStr for Faults {
                 "truncate" => f.truncate = share()?,
                 "delay" => f.delay = parse_ms(v)?,
                 "seed" => f.seed = v.parse().map_err(|_| format!("bad seed {v:?}"))?,
-                _ => match k.strip_prefix("name:") {
-                    Some(name) => {
+                _ => match (k.strip_prefix("name:"), k.strip_prefix("limit:")) {
+                    (Some(name), _) => {
                         f.names
                             .insert(name.trim_end_matches('.').to_ascii_lowercase(), v.parse()?);
                     }
-                    None => return Err(format!("unknown fault {k:?}")),
+                    (_, Some(suffix)) => {
+                        let qps = v.parse().ok().filter(|q| *q > 0).ok_or_else(|| {
+                            format!("limit {suffix}: {v:?} is not a number of queries a second")
+                        })?;
+                        f.limits
+                            .push((suffix.trim_end_matches('.').to_ascii_lowercase(), qps));
+                    }
+                    _ => return Err(format!("unknown fault {k:?}")),
                 },
             }
         }
@@ -450,15 +461,29 @@ struct Handler {
     faults: Faults,
     counter: AtomicU64,
     soa: Record,
+    /// One limiter for each of `faults.limits`, in order.
+    limiters: Vec<governor::DefaultDirectRateLimiter>,
+    over_limit: Arc<AtomicU64>,
+}
+
+/// Whether `qname` is `suffix` or a name under it.
+fn under(qname: &str, suffix: &str) -> bool {
+    qname == suffix || qname.strip_suffix(suffix).is_some_and(|p| p.ends_with('.'))
 }
 
 impl Handler {
     fn fault_for(&self, qname: &str) -> Option<FaultKind> {
+        for ((suffix, _), limiter) in self.faults.limits.iter().zip(&self.limiters) {
+            if under(qname, suffix) && limiter.check().is_err() {
+                self.over_limit.fetch_add(1, Ordering::Relaxed);
+                return Some(FaultKind::Refused);
+            }
+        }
         if let Some(k) = self
             .faults
             .names
             .iter()
-            .find(|(n, _)| qname == n.as_str() || qname.ends_with(&format!(".{n}")))
+            .find(|(n, _)| under(qname, n))
             .map(|(_, k)| *k)
         {
             return Some(k);
@@ -565,6 +590,7 @@ impl RequestHandler for Handler {
 pub struct SimServer {
     addr: SocketAddr,
     server: Server<Handler>,
+    over_limit: Arc<AtomicU64>,
 }
 
 impl SimServer {
@@ -589,16 +615,38 @@ impl SimServer {
                 300,
             )),
         );
+        // A second's worth at once, then the rate: what a per-source limit of an operator
+        // grants.
+        let limiters = faults
+            .limits
+            .iter()
+            .map(|&(_, qps)| {
+                let qps = std::num::NonZeroU32::new(qps).expect("parsed as positive");
+                governor::RateLimiter::direct(governor::Quota::per_second(qps))
+            })
+            .collect();
+        let over_limit = Arc::new(AtomicU64::new(0));
         let handler = Handler {
             pop,
             faults,
             counter: AtomicU64::new(0),
             soa,
+            limiters,
+            over_limit: Arc::clone(&over_limit),
         };
         let mut server = Server::new(handler);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
-        Ok(SimServer { addr, server })
+        Ok(SimServer {
+            addr,
+            server,
+            over_limit,
+        })
+    }
+
+    /// Queries refused for being over a `limit:` of the faults, so far.
+    pub fn over_limit(&self) -> u64 {
+        self.over_limit.load(Ordering::Relaxed)
     }
 
     pub fn addr(&self) -> SocketAddr {

@@ -106,6 +106,18 @@ pub fn survey_list(
     out: &Path,
     tweak: impl FnOnce(&mut SurveyConfig),
 ) -> Manifest {
+    survey_list_counting(pop, faults, list, out, &mut 0, tweak)
+}
+
+/// The same, with the queries the server refused over its `limit:` faults in `over_limit`.
+pub fn survey_list_counting(
+    pop: Population,
+    faults: Faults,
+    list: &Path,
+    out: &Path,
+    over_limit: &mut u64,
+    tweak: impl FnOnce(&mut SurveyConfig),
+) -> Manifest {
     runtime().block_on(async {
         let server = SimServer::start(Arc::new(pop), faults, "127.0.0.1:0".parse().unwrap())
             .await
@@ -113,6 +125,7 @@ pub fn survey_list(
         let mut cfg = config(list, out, server.addr());
         tweak(&mut cfg);
         let m = survey(&cfg).await.unwrap();
+        *over_limit = server.over_limit();
         server.shutdown().await;
         m
     })

@@ -10,6 +10,7 @@ mod faults;
 mod hostile;
 mod mail_hosts;
 mod pipeline;
+mod politeness;
 mod private_suffix;
 mod research;
 mod results_schema;

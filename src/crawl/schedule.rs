@@ -1,0 +1,178 @@
+//! Which name the crawl asks next when the zone list says who serves each name: the names of
+//! one DNS operator spread over the run (a registry's list is alphabetical, which bunches one
+//! registrant's names, and so one operator's), at most a set number of them in flight, and
+//! fewer for an operator whose answers fail, without holding up the other operators' names.
+
+use foldhash::{HashMap, HashMapExt};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::record::listed_operator;
+use crate::zone::ZoneEntry;
+
+/// One operator's names waiting and in flight.
+struct Operator {
+    queue: VecDeque<ZoneEntry>,
+    in_flight: u32,
+    /// Names it may have in flight now: the run's `--operator-concurrency` at first, halved on
+    /// a name whose lookups failed (to a quarter of it at the least), grown back by one a
+    /// round of answered names (AIMD, as TCP finds what a path bears).
+    allowed: f64,
+}
+
+/// Hands out zone entries, operator by operator in turn, each within its room. Entries are
+/// read ahead of the crawl (at most `lookahead` waiting), so the names of operators other
+/// than a bunched one go on while it is at its limit.
+pub struct Scheduler<I> {
+    entries: I,
+    ns_column: usize,
+    ops: HashMap<Arc<str>, Operator>,
+    /// Operators with names waiting, in turn.
+    ring: VecDeque<Arc<str>>,
+    waiting: usize,
+    lookahead: usize,
+    cap: u32,
+}
+
+/// The key of names whose operator the list does not give: one queue, the run's whole
+/// concurrency its room.
+const UNKNOWN: &str = "";
+
+impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
+    pub fn new(entries: I, ns_column: usize, lookahead: usize, cap: u32) -> Self {
+        Scheduler {
+            entries,
+            ns_column,
+            ops: HashMap::new(),
+            ring: VecDeque::new(),
+            waiting: 0,
+            lookahead: lookahead.max(1),
+            cap: cap.max(1),
+        }
+    }
+
+    fn fill(&mut self) {
+        while self.waiting < self.lookahead {
+            let Some(e) = self.entries.next() else { return };
+            let key: Arc<str> = e
+                .extra
+                .get(self.ns_column)
+                .and_then(|v| listed_operator(v))
+                .unwrap_or_default()
+                .into();
+            let cap = match &*key {
+                UNKNOWN => f64::from(u32::MAX),
+                _ => f64::from(self.cap),
+            };
+            let op = self.ops.entry(key.clone()).or_insert_with(|| Operator {
+                queue: VecDeque::new(),
+                in_flight: 0,
+                allowed: cap,
+            });
+            if op.queue.is_empty() {
+                self.ring.push_back(key);
+            }
+            op.queue.push_back(e);
+            self.waiting += 1;
+        }
+    }
+
+    /// The next entry whose operator has room, with that operator's key (empty: unknown);
+    /// none while every operator with names waiting is at its limit, or when all are out.
+    pub fn next(&mut self) -> Option<(Arc<str>, ZoneEntry)> {
+        self.fill();
+        for _ in 0..self.ring.len() {
+            let key = self.ring.pop_front()?;
+            let op = self.ops.get_mut(&key).expect("a ring key has its operator");
+            if f64::from(op.in_flight) >= op.allowed.floor().max(1.0) {
+                self.ring.push_back(key);
+                continue;
+            }
+            let e = op.queue.pop_front().expect("a ring key has names waiting");
+            op.in_flight += 1;
+            self.waiting -= 1;
+            if !op.queue.is_empty() {
+                self.ring.push_back(key.clone());
+            }
+            return Some((key, e));
+        }
+        None
+    }
+
+    /// A name of `key` finished; `failed`: one of its own lookups failed.
+    pub fn done(&mut self, key: &Arc<str>, failed: bool) {
+        let cap = f64::from(self.cap);
+        let Some(op) = self.ops.get_mut(key) else {
+            return;
+        };
+        op.in_flight -= 1;
+        if &**key != UNKNOWN {
+            // Down to a quarter of the room, not one: a dead operator's names each wait out
+            // their timeouts, and one at a time they would hold the run past its end.
+            op.allowed = match failed {
+                true => (op.allowed / 2.0).max((cap / 4.0).max(1.0)),
+                false => (op.allowed + 1.0 / op.allowed).min(cap),
+            };
+        }
+        if op.in_flight == 0 && op.queue.is_empty() && op.allowed >= cap {
+            // Nothing to remember of an operator at full room: the map stays the size of
+            // the operators in the window, not of the list.
+            self.ops.remove(key);
+        }
+    }
+
+    /// The names in flight of the operator `key` (for tests of the limit).
+    #[cfg(test)]
+    fn in_flight(&self, key: &str) -> u32 {
+        self.ops.get(key).map_or(0, |o| o.in_flight)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, ns: &str) -> ZoneEntry {
+        ZoneEntry {
+            line: 0,
+            input: name.into(),
+            name: name.into(),
+            class: crate::zone::classify(name),
+            extra: vec![ns.into()],
+        }
+    }
+
+    /// 40 names of one operator bunched first, then 10 of another: with room for 4 each, the
+    /// second operator's names are handed out between the first's.
+    #[test]
+    fn a_bunched_operator_is_held_to_its_room_and_the_others_go_on() {
+        let mut list: Vec<ZoneEntry> = (0..40)
+            .map(|i| entry(&format!("a{i}.jp"), "ns1.big.ne.jp ns2.big.ne.jp"))
+            .collect();
+        list.extend((0..10).map(|i| entry(&format!("b{i}.jp"), "ns.small.co.jp")));
+        let mut s = Scheduler::new(list.into_iter(), 0, 1000, 4);
+        let mut out = Vec::new();
+        while let Some((k, e)) = s.next() {
+            out.push((k, e.name));
+        }
+        assert_eq!(out.len(), 8, "four of each, then both at their room");
+        assert_eq!(s.in_flight("big.ne.jp"), 4);
+        assert_eq!(s.in_flight("small.co.jp"), 4);
+        // One of big's names answered: room for one more of big (AIMD grows by 1/4).
+        let big: Arc<str> = "big.ne.jp".into();
+        s.done(&big, false);
+        assert_eq!(s.next().map(|(k, _)| k), Some(big.clone()));
+        // Failures halve big's room: after two, one in flight at most.
+        s.done(&big, true);
+        s.done(&big, true);
+        assert_eq!(s.in_flight("big.ne.jp"), 2);
+        assert!(s.next().is_none());
+    }
+
+    #[test]
+    fn names_without_an_operator_share_the_whole_concurrency() {
+        let list = (0..100).map(|i| entry(&format!("n{i}.jp"), ""));
+        let mut s = Scheduler::new(list, 0, 1000, 2);
+        assert_eq!(std::iter::from_fn(|| s.next()).count(), 100);
+    }
+}
