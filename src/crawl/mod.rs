@@ -214,6 +214,7 @@ impl Crawler {
     /// The same for a question to `operator`'s servers, each attempt within its rate too.
     async fn probe_for(&self, operator: Option<&Arc<str>>, name: &str, rtype: RecordType) -> Probe {
         let mut attempt = 0;
+        let started = std::time::Instant::now();
         loop {
             attempt += 1;
             if let Some(l) = &self.limiter {
@@ -230,7 +231,7 @@ impl Crawler {
             };
             let r = self.client.lookup(name, rtype, patience).await;
             if !r.outcome.is_retryable() || attempt > self.opts.retries {
-                return Probe::from_result(r, attempt);
+                return Probe::from_result(r, attempt, started.elapsed());
             }
             tokio::time::sleep(self.backoff(attempt)).await;
         }

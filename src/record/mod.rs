@@ -96,6 +96,9 @@ impl Default for CrawlOptions {
 pub struct Probe {
     pub outcome: Outcome,
     pub attempts: u32,
+    /// Milliseconds from the first attempt to the outcome, backoffs and rate waits included:
+    /// how long the name's servers (through the resolver) took to settle it, or to fail.
+    pub elapsed_ms: u32,
     pub records: Vec<String>,
     pub cnames: Vec<String>,
     pub detail: Option<String>,
@@ -104,10 +107,11 @@ pub struct Probe {
 }
 
 impl Probe {
-    pub fn from_result(r: LookupResult, attempts: u32) -> Probe {
+    pub fn from_result(r: LookupResult, attempts: u32, elapsed: std::time::Duration) -> Probe {
         Probe {
             outcome: r.outcome,
             attempts,
+            elapsed_ms: u32::try_from(elapsed.as_millis()).unwrap_or(u32::MAX),
             records: r.answer.records,
             cnames: r.answer.cnames,
             detail: r.detail,

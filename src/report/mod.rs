@@ -130,6 +130,17 @@ fn text(lang: Lang) -> BTreeMap<&'static str, String> {
                 "Government guideline (FY2025) 6.2.2(1)-3: DMARC at quarantine or reject, p=reject on domains without mail, BIMI to be considered; DKIM, which the unified standards ask for beside SPF and DMARC, judged from `_domainkey` (a lower bound). Checks the run did not make read \"-\".",
             ),
         ),
+        (
+            "operators",
+            t("DNS事業者ごとの調査の状況", "The survey per DNS operator"),
+        ),
+        (
+            "operators_note",
+            t(
+                "入力の ns 列(なければ ns の確認)が示す DNS 事業者ごと。未解決の問い合わせが多い事業者は、問い合わせ先の不調か調査の速度超過を示す(再調査は mailcensus survey --retry-unresolved)。",
+                "Per DNS operator, as the list's ns column (or the ns check) names it. An operator with many failed lookups was down, or asked faster than it answers: ask it again with mailcensus survey --retry-unresolved.",
+            ),
+        ),
         ("trend", t("推移", "Trend")),
         ("tables", t("表", "Tables")),
         (

@@ -18,7 +18,7 @@ use crate::zone::{GeoForm, JpType, refdata};
 
 /// The schema version this build writes. Each column says which version added it; a results
 /// file holds every column up to its own version.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// How a column is filled from a name's record, which also fixes its type.
 #[derive(Clone, Copy)]
@@ -234,6 +234,22 @@ pub const DMARC_LOOKUP: [Column; 3] = probe_columns!(
     "dmarc_answers",
     "`_dmarc` TXT"
 );
+
+/// How long a lookup took, in milliseconds.
+macro_rules! elapsed_column {
+    ($p:ident, $name:literal, $what:literal) => {
+        column!(
+            $name,
+            7,
+            Fill::Count(|r| Some(r.$p.elapsed_ms)),
+            concat!("milliseconds the ", $what, " lookup took, from its first attempt to its outcome (retries, backoffs and rate waits included)")
+        )
+    };
+}
+
+pub const MX_MS: Column = elapsed_column!(mx, "mx_ms", "MX");
+pub const TXT_MS: Column = elapsed_column!(txt, "txt_ms", "apex TXT");
+pub const DMARC_MS: Column = elapsed_column!(dmarc, "dmarc_ms", "`_dmarc` TXT");
 
 pub const MX_KIND: Column = column!(
     "mx_kind",
@@ -588,7 +604,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 61] = [
+pub const RESULT_COLUMNS: [&Column; 64] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -650,6 +666,9 @@ pub const RESULT_COLUMNS: [&Column; 61] = [
     &COMPLIANCE,
     &COMPLIANCE_ADVICE,
     &COMPLIANCE_DKIM,
+    &MX_MS,
+    &TXT_MS,
+    &DMARC_MS,
 ];
 
 /// Columns `mailcensus query` adds to every results row.

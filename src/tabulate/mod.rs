@@ -6,12 +6,14 @@
 mod checks;
 mod diff;
 mod groups;
+mod operators;
 mod render;
 mod trend;
 
 pub use checks::{Guideline, OperatorRow, verdict_classes};
 pub use diff::{Change, Changed, diff, diff_counts, diff_table};
 pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_tables};
+pub use operators::{OPERATORS_TABLE, OperatorHealth, operator_health};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
@@ -668,6 +670,8 @@ pub struct Tabulation {
     pub spf_errors: ClassRows,
     /// The 2025 guideline's tables; `None` where the run predates their columns.
     pub guideline: Option<Guideline>,
+    /// The survey's health per DNS operator, where the run knows its names' operators.
+    pub operators: Option<Vec<OperatorHealth>>,
     /// Tables left out because the run's results predate their columns: the table and the
     /// results schema version it needs.
     pub skipped: Vec<(&'static str, u32)>,
@@ -715,6 +719,7 @@ impl Tabulation {
                 true => Some(Guideline::of(r)?),
                 false => None,
             },
+            operators: operators::operator_health(r)?,
             skipped,
         })
     }
@@ -742,6 +747,9 @@ impl Tabulation {
         }
         if let Some(g) = &self.guideline {
             out.extend(g.tables(lang));
+        }
+        if let Some(ops) = &self.operators {
+            out.push(operators::operator_table(ops, lang));
         }
         out
     }

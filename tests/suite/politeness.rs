@@ -7,6 +7,7 @@ use crate::common;
 use mailcensus::crawl::NameResult;
 use mailcensus::run::{JournalReader, RunDir};
 use mailcensus::sim::{Faults, Population, TypeSpec};
+use mailcensus::tabulate::{Results, operator_health};
 
 /// The population's zone list with an `ns` column: `ns(name)` for each name.
 fn list_with_ns(
@@ -112,6 +113,44 @@ fn a_dead_operators_names_do_not_hold_up_the_others() {
         polite < dead.len() / 2,
         "{polite} dead names before the last live one"
     );
+    // The survey's health per operator names the dead one and what its lookups met.
+    let out = dir.path().join("polite");
+    let health = operator_health(&Results::open(out.join("results.parquet")).unwrap())
+        .unwrap()
+        .expect("the list names operators");
+    assert_eq!(
+        health.iter().map(|h| h.names).sum::<u64>(),
+        names.len() as u64
+    );
+    let gone = health.iter().find(|h| h.operator == "gone-dns.jp").unwrap();
+    assert_eq!(
+        (
+            gone.names,
+            gone.unresolved_names,
+            gone.lookups,
+            gone.timeout
+        ),
+        (24, 24, 72, 72)
+    );
+    assert!(gone.median_ms >= 100, "{gone:?}: each waited its timeout");
+    for h in health.iter().filter(|h| h.operator != "gone-dns.jp") {
+        assert_eq!(
+            (h.unresolved_names, h.timeout, h.servfail),
+            (0, 0, 0),
+            "{h:?}"
+        );
+    }
+    // ... and `tabulate` writes it with the other tables.
+    common::mailcensus([
+        "tabulate",
+        out.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--format",
+        "csv",
+    ]);
+    let csv = std::fs::read_to_string(out.join("tables/operators_health.csv")).unwrap();
+    assert!(csv.contains("gone-dns.jp,24,24,72,72,0,0,0,"), "{csv}");
     // In list order, the dead names take every slot first and the live ones wait.
     let blind = dead_before_last_live(&blind, "blind");
     assert!(

@@ -1,0 +1,195 @@
+//! The survey's health per DNS operator: for each operator the run knows of (the zone list's
+//! `ns` column, else the `ns` check's answer), its names, their MX, TXT and DMARC lookups,
+//! how those failed, and how long they took, so that whoever runs a survey sees where its
+//! losses were and whom to ask.
+
+use foldhash::HashMap;
+use polars::prelude::*;
+
+use super::render::{Table, h};
+use super::{Lang, Results, TabulateError};
+use crate::record::listed_operator;
+use crate::run::schema;
+
+pub const OPERATORS_TABLE: &str = "operators_health";
+/// The schema version whose columns (the lookups' milliseconds) the table needs.
+pub const OPERATORS_SINCE: u32 = 7;
+
+/// The three lookups' columns: outcome and milliseconds.
+const LOOKUPS: [(&str, &str); 3] = [
+    ("mx_outcome", "mx_ms"),
+    ("txt_outcome", "txt_ms"),
+    ("dmarc_outcome", "dmarc_ms"),
+];
+
+/// One operator's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperatorHealth {
+    pub operator: String,
+    pub names: u64,
+    /// Names with one of the three lookups failed.
+    pub unresolved_names: u64,
+    pub lookups: u64,
+    pub timeout: u64,
+    pub servfail: u64,
+    pub refused: u64,
+    /// Every other failure (`error`, `badname`, `oversize`, `cname-loop`).
+    pub other: u64,
+    /// Nearest-rank percentiles of the lookups' milliseconds, failures included.
+    pub median_ms: u32,
+    pub p95_ms: u32,
+}
+
+/// The nearest-rank `p`-th percentile of sorted `v` (not empty).
+fn percentile(v: &[u32], p: u64) -> u32 {
+    let rank = (p * v.len() as u64).div_ceil(100).max(1);
+    v[rank as usize - 1]
+}
+
+/// The table's rows, most names first; none where the run knows no operator (no `ns` column
+/// in its list, no `ns` check) or predates the lookups' milliseconds.
+pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, TabulateError> {
+    if r.version < OPERATORS_SINCE {
+        return Ok(None);
+    }
+    let file = r.frame().collect_schema()?;
+    // The list's `ns` column, carried through under the name the list gave it.
+    let listed = file
+        .iter()
+        .find(|(name, t)| name.eq_ignore_ascii_case("ns") && **t == DataType::String)
+        .map(|(name, _)| name.clone());
+    let checked = file.contains(schema::DNS_OPERATOR.name);
+    let mut select = vec![];
+    if let Some(name) = &listed {
+        select.push(col(name.clone()).alias("ns"));
+    }
+    if checked {
+        select.push(col(schema::DNS_OPERATOR.name));
+    }
+    if select.is_empty() {
+        return Ok(None);
+    }
+    for (outcome, ms) in LOOKUPS {
+        select.extend([col(outcome), col(ms)]);
+    }
+    let df = r.frame().select(select).collect()?;
+    let text = |name: &str| -> Result<Option<StringChunked>, TabulateError> {
+        match df.column(name) {
+            Ok(c) => Ok(Some(c.str()?.clone())),
+            Err(_) => Ok(None),
+        }
+    };
+    let (ns, checked) = (text("ns")?, text(schema::DNS_OPERATOR.name)?);
+    let outcomes = LOOKUPS
+        .iter()
+        .map(|(o, _)| Ok(df.column(o)?.str()?.clone()))
+        .collect::<Result<Vec<_>, TabulateError>>()?;
+    let ms = LOOKUPS
+        .iter()
+        .map(|(_, m)| Ok(df.column(m)?.u32()?.clone()))
+        .collect::<Result<Vec<_>, TabulateError>>()?;
+    // An `ns` value is parsed once, whatever the number of names that share it.
+    let mut keys: HashMap<String, Option<String>> = HashMap::default();
+    let mut ops: HashMap<String, (OperatorHealth, Vec<u32>)> = HashMap::default();
+    for i in 0..df.height() {
+        let from_list = ns.as_ref().and_then(|c| c.get(i)).and_then(|v| {
+            keys.entry(v.to_string())
+                .or_insert_with(|| listed_operator(v))
+                .clone()
+        });
+        let from_check = || checked.as_ref()?.get(i).map(str::to_string);
+        let Some(key) = from_list.or_else(from_check) else {
+            continue;
+        };
+        let (h, times) = ops.entry(key).or_default();
+        h.names += 1;
+        let mut failed = false;
+        for (outcome, ms) in outcomes.iter().zip(&ms) {
+            h.lookups += 1;
+            let slot = match outcome.get(i).unwrap_or("error") {
+                "answer" | "nxdomain" | "nodata" => None,
+                "timeout" => Some(&mut h.timeout),
+                "servfail" => Some(&mut h.servfail),
+                "refused" => Some(&mut h.refused),
+                _ => Some(&mut h.other),
+            };
+            if let Some(n) = slot {
+                *n += 1;
+                failed = true;
+            }
+            times.extend(ms.get(i));
+        }
+        h.unresolved_names += u64::from(failed);
+    }
+    if ops.is_empty() {
+        return Ok(None);
+    }
+    let mut rows: Vec<OperatorHealth> = ops
+        .into_iter()
+        .map(|(operator, (mut h, mut times))| {
+            times.sort_unstable();
+            h.operator = operator;
+            if !times.is_empty() {
+                h.median_ms = percentile(&times, 50);
+                h.p95_ms = percentile(&times, 95);
+            }
+            h
+        })
+        .collect();
+    rows.sort_by(|a, b| b.names.cmp(&a.names).then(a.operator.cmp(&b.operator)));
+    Ok(Some(rows))
+}
+
+pub fn operator_table(rows: &[OperatorHealth], lang: Lang) -> Table {
+    let t = |ja: &str, en: &str| h(lang, ja, en);
+    Table {
+        name: OPERATORS_TABLE.to_string(),
+        title: t(
+            "DNS事業者ごとの調査の状況(MX・TXT・DMARC の問い合わせ。未解決は件数のみ、時間は失敗を含む)",
+            "The survey per DNS operator (MX, TXT and DMARC lookups; failures counted apart, times include them)",
+        ),
+        headers: vec![
+            t("DNS事業者", "DNS operator"),
+            t("ドメイン名数", "names"),
+            t("未解決のドメイン名", "unresolved names"),
+            t("問い合わせ数", "lookups"),
+            t("タイムアウト", "timeout"),
+            "SERVFAIL".to_string(),
+            "REFUSED".to_string(),
+            t("その他の失敗", "other failures"),
+            t("中央値(ミリ秒)", "median ms"),
+            t("95パーセンタイル(ミリ秒)", "95th percentile ms"),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.operator.clone(),
+                    r.names.to_string(),
+                    r.unresolved_names.to_string(),
+                    r.lookups.to_string(),
+                    r.timeout.to_string(),
+                    r.servfail.to_string(),
+                    r.refused.to_string(),
+                    r.other.to_string(),
+                    r.median_ms.to_string(),
+                    r.p95_ms.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<u32> = (1..=20).collect();
+        assert_eq!(percentile(&v, 50), 10);
+        assert_eq!(percentile(&v, 95), 19);
+        assert_eq!(percentile(&[7], 95), 7);
+        assert_eq!(percentile(&[1, 2], 50), 1);
+    }
+}
