@@ -18,6 +18,15 @@ struct Operator {
     /// a name whose lookups failed (to a quarter of it at the least), grown back by one a
     /// round of answered names (AIMD, as TCP finds what a path bears).
     allowed: f64,
+    /// Whether it is in the ring (it is while it has names waiting and room, or until the
+    /// ring's turn finds it has lost its room).
+    in_ring: bool,
+}
+
+impl Operator {
+    fn has_room(&self) -> bool {
+        f64::from(self.in_flight) < self.allowed.floor().max(1.0)
+    }
 }
 
 /// Hands out zone entries, operator by operator in turn, each within its room. Entries are
@@ -27,12 +36,18 @@ pub struct Scheduler<I> {
     entries: I,
     ns_column: usize,
     ops: HashMap<Arc<str>, Operator>,
-    /// Operators with names waiting, in turn.
+    /// Operators with names waiting and room for one more, in turn: an operator at its limit
+    /// waits outside it, so a turn costs the same with a thousand of them.
     ring: VecDeque<Arc<str>>,
+    /// `ns` values → their operator.
+    keys: HashMap<String, Arc<str>>,
     waiting: usize,
     lookahead: usize,
     cap: u32,
 }
+
+/// `ns` values whose operator is remembered at the most.
+const KEYS_KEPT: usize = 65_536;
 
 /// The key of names whose operator the list does not give: one queue, the run's whole
 /// concurrency its room.
@@ -45,6 +60,7 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
             ns_column,
             ops: HashMap::new(),
             ring: VecDeque::new(),
+            keys: HashMap::new(),
             waiting: 0,
             lookahead: lookahead.max(1),
             cap: cap.max(1),
@@ -54,12 +70,7 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
     fn fill(&mut self) {
         while self.waiting < self.lookahead {
             let Some(e) = self.entries.next() else { return };
-            let key: Arc<str> = e
-                .extra
-                .get(self.ns_column)
-                .and_then(|v| listed_operator(v))
-                .unwrap_or_default()
-                .into();
+            let key = self.key(&e);
             let cap = match &*key {
                 UNKNOWN => f64::from(u32::MAX),
                 _ => f64::from(self.cap),
@@ -68,35 +79,52 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
                 queue: VecDeque::new(),
                 in_flight: 0,
                 allowed: cap,
+                in_ring: false,
             });
-            if op.queue.is_empty() {
-                self.ring.push_back(key);
-            }
             op.queue.push_back(e);
             self.waiting += 1;
+            if !op.in_ring && op.has_room() {
+                op.in_ring = true;
+                self.ring.push_back(key);
+            }
         }
+    }
+
+    /// The operator of `e`'s `ns` value, parsed once for the many names that share a set of
+    /// name servers (the cache stays bounded where every name has its own).
+    fn key(&mut self, e: &ZoneEntry) -> Arc<str> {
+        let ns = e.extra.get(self.ns_column).map_or("", String::as_str);
+        if let Some(k) = self.keys.get(ns) {
+            return Arc::clone(k);
+        }
+        let k: Arc<str> = listed_operator(ns).unwrap_or_default().into();
+        if self.keys.len() < KEYS_KEPT {
+            self.keys.insert(ns.to_string(), Arc::clone(&k));
+        }
+        k
     }
 
     /// The next entry whose operator has room, with that operator's key (empty: unknown);
     /// none while every operator with names waiting is at its limit, or when all are out.
     pub fn next(&mut self) -> Option<(Arc<str>, ZoneEntry)> {
         self.fill();
-        for _ in 0..self.ring.len() {
+        loop {
             let key = self.ring.pop_front()?;
             let op = self.ops.get_mut(&key).expect("a ring key has its operator");
-            if f64::from(op.in_flight) >= op.allowed.floor().max(1.0) {
-                self.ring.push_back(key);
+            op.in_ring = false;
+            if !op.has_room() {
+                // Its room shrank while it waited its turn: back when a name of it ends.
                 continue;
             }
             let e = op.queue.pop_front().expect("a ring key has names waiting");
             op.in_flight += 1;
             self.waiting -= 1;
-            if !op.queue.is_empty() {
+            if !op.queue.is_empty() && op.has_room() {
+                op.in_ring = true;
                 self.ring.push_back(key.clone());
             }
             return Some((key, e));
         }
-        None
     }
 
     /// A name of `key` finished; `failed`: one of its own lookups failed.
@@ -113,6 +141,10 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
                 true => (op.allowed / 2.0).max((cap / 4.0).max(1.0)),
                 false => (op.allowed + 1.0 / op.allowed).min(cap),
             };
+        }
+        if !op.in_ring && !op.queue.is_empty() && op.has_room() {
+            op.in_ring = true;
+            self.ring.push_back(Arc::clone(key));
         }
         if op.in_flight == 0 && op.queue.is_empty() && op.allowed >= cap {
             // Nothing to remember of an operator at full room: the map stays the size of
