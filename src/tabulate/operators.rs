@@ -25,7 +25,10 @@ const LOOKUPS: [(&str, &str); 3] = [
 /// One operator's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperatorHealth {
+    /// Empty in the row that folds the small operators.
     pub operator: String,
+    /// In the folded row, how many operators it holds.
+    pub folded: Option<u64>,
     pub names: u64,
     /// Names with one of the three lookups failed.
     pub unresolved_names: u64,
@@ -46,7 +49,8 @@ fn percentile(v: &[u32], p: u64) -> u32 {
     v[rank as usize - 1]
 }
 
-/// The table's rows, most names first; none where the run knows no operator (no `ns` column
+/// The table's rows: the [`ROWS`] operators with the most names (at least [`MIN_NAMES`]) and
+/// the [`ROWS`] with the most unresolved names, most names first, then the rest folded into one row; none where the run knows no operator (no `ns` column
 /// in its list, no `ns` check) or predates the lookups' milliseconds.
 pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, TabulateError> {
     if r.version < OPERATORS_SINCE {
@@ -124,22 +128,69 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
     if ops.is_empty() {
         return Ok(None);
     }
-    let mut rows: Vec<OperatorHealth> = ops
-        .into_iter()
-        .map(|(operator, (mut h, mut times))| {
-            times.sort_unstable();
-            h.operator = operator;
-            if !times.is_empty() {
-                h.median_ms = percentile(&times, 50);
-                h.p95_ms = percentile(&times, 95);
-            }
-            h
-        })
+    let mut all: Vec<(String, (OperatorHealth, Vec<u32>))> = ops.into_iter().collect();
+    all.sort_by(|a, b| b.1.0.names.cmp(&a.1.0.names).then(a.0.cmp(&b.0)));
+    // The largest operators, and those that lost the most names, each a row; the many
+    // small ones (a registrant's own servers) folded into one, so the table stays one a
+    // reader can take in. `query` has every name's operator and times.
+    let mut by_losses: Vec<usize> = (0..all.len()).collect();
+    by_losses.sort_by_key(|&i| std::cmp::Reverse(all[i].1.0.unresolved_names));
+    let large = all
+        .iter()
+        .take(ROWS)
+        .filter(|o| o.1.0.names >= MIN_NAMES)
+        .count();
+    let kept: foldhash::HashSet<usize> = (0..large)
+        .chain(
+            by_losses
+                .into_iter()
+                .take(ROWS)
+                .filter(|&i| all[i].1.0.unresolved_names > 0),
+        )
         .collect();
-    rows.sort_by(|a, b| b.names.cmp(&a.names).then(a.operator.cmp(&b.operator)));
-    Ok(Some(rows))
+    let mut rows = Vec::new();
+    let mut rest = (OperatorHealth::default(), Vec::new(), 0u64);
+    for (i, (operator, (mut h, times))) in all.into_iter().enumerate() {
+        if kept.contains(&i) {
+            h.operator = operator;
+            rows.push((h, times));
+            continue;
+        }
+        let (r, t, n) = &mut rest;
+        r.names += h.names;
+        r.unresolved_names += h.unresolved_names;
+        r.lookups += h.lookups;
+        r.timeout += h.timeout;
+        r.servfail += h.servfail;
+        r.refused += h.refused;
+        r.other += h.other;
+        t.extend(times);
+        *n += 1;
+    }
+    if rest.2 > 0 {
+        let (mut r, t, n) = rest;
+        r.folded = Some(n);
+        rows.push((r, t));
+    }
+    Ok(Some(
+        rows.into_iter()
+            .map(|(mut h, mut times)| {
+                times.sort_unstable();
+                if !times.is_empty() {
+                    h.median_ms = percentile(&times, 50);
+                    h.p95_ms = percentile(&times, 95);
+                }
+                h
+            })
+            .collect(),
+    ))
 }
 
+/// Operators given a row each at the most, by names and again by names lost.
+const ROWS: usize = 50;
+/// Names an operator serves at the least to have a row for its size (a registrant's own
+/// servers are folded unless they lost names).
+const MIN_NAMES: u64 = 10;
 pub fn operator_table(rows: &[OperatorHealth], lang: Lang) -> Table {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     Table {
@@ -164,7 +215,13 @@ pub fn operator_table(rows: &[OperatorHealth], lang: Lang) -> Table {
             .iter()
             .map(|r| {
                 vec![
-                    r.operator.clone(),
+                    match r.folded {
+                        Some(n) => t(
+                            &format!("(その他 {n} 事業者)"),
+                            &format!("({n} other operators)"),
+                        ),
+                        None => r.operator.clone(),
+                    },
                     r.names.to_string(),
                     r.unresolved_names.to_string(),
                     r.lookups.to_string(),
