@@ -26,7 +26,6 @@ const CONCURRENCY: usize = 128;
 const SCOUTS: u32 = 2;
 
 /// What the main pass saw of each operator, for the last pass to tell a dead one.
-#[derive(Default)]
 pub struct Operators {
     ns_column: Option<usize>,
     /// Operator → (names, names that met silence).

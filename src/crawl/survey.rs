@@ -228,9 +228,19 @@ impl Progress {
 
 enum Resumed {
     Complete(Manifest),
-    /// The run folder, its manifest with the journal's names counted, their keys, and the
-    /// unresolved rows for the last pass.
-    Partial(RunDir, Manifest, KeySet, Held),
+    Partial(Begun),
+}
+
+/// A run folder about to be crawled into: new, or holding an interrupted run.
+struct Begun {
+    run: RunDir,
+    /// With the journal's names counted.
+    manifest: Manifest,
+    /// The keys of the names journaled.
+    done: KeySet,
+    /// The unresolved rows, and what was seen of each operator, for the last pass.
+    held: Held,
+    operators: Operators,
 }
 
 /// Read back what a run folder already holds.
@@ -243,15 +253,23 @@ fn resume(dir: &Path) -> Result<Resumed, SurveyError> {
     manifest.reset_counts();
     let mut done = KeySet::default();
     let mut held = Held::default();
+    let mut operators = Operators::new(&manifest.extra_columns);
     if run.file(JOURNAL_FILE).exists() {
         for r in latest_rows(&run)? {
             let r = r?;
             done.insert(name_key(&r.name));
             manifest.count(&r);
+            operators.note(&r);
             held.take(&r);
         }
     }
-    Ok(Resumed::Partial(run, manifest, done, held))
+    Ok(Resumed::Partial(Begun {
+        run,
+        manifest,
+        done,
+        held,
+        operators,
+    }))
 }
 
 fn new_manifest(cfg: &SurveyConfig) -> Manifest {
@@ -332,17 +350,32 @@ async fn last(
 /// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
 /// journal becomes `results.parquet` and the manifest says `complete`.
 pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
-    let (run, mut manifest, done, mut held) = if cfg.resume {
-        match resume(&cfg.out)? {
+    let resumed = match cfg.resume {
+        true => match resume(&cfg.out)? {
             Resumed::Complete(m) => return Ok(m),
-            Resumed::Partial(run, m, done, held) => (run, m, done, held),
-        }
-    } else {
-        let run = RunDir::create(&cfg.out)?;
-        (run, new_manifest(cfg), KeySet::default(), Held::default())
+            Resumed::Partial(begun) => Some(begun),
+        },
+        false => None,
     };
     let mut reader = ZoneReader::open(&cfg.input, cfg.format)?;
     let extra_columns = reader.extra_columns().to_vec();
+    let begun = match resumed {
+        Some(begun) => begun,
+        None => Begun {
+            run: RunDir::create(&cfg.out)?,
+            manifest: new_manifest(cfg),
+            done: KeySet::default(),
+            held: Held::default(),
+            operators: Operators::new(&extra_columns),
+        },
+    };
+    let Begun {
+        run,
+        mut manifest,
+        done,
+        mut held,
+        mut operators,
+    } = begun;
     manifest.extra_columns = extra_columns.clone();
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
     let crawler = Crawler::new(client, cfg.crawl.clone())
@@ -405,7 +438,6 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
         false => None,
     };
     let mut out = RunWriter::new(Some(JournalWriter::open(&run)?), results);
-    let mut operators = Operators::new(&extra_columns);
     let last_pass = cfg.crawl.last_pass;
     let crawled = crawler
         .run(entries, |r| {
