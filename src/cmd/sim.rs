@@ -86,6 +86,23 @@ enum SimCommand {
         #[arg(long, default_value = "")]
         faults: String,
     },
+    /// Serve the population as a delegation tree for a recursive resolver (a root, `jp.`,
+    /// and 133 DNS operators of Zipf sizes with profiles: fast, slow, lossy, rate-limited,
+    /// dead, half-dead, lame), each on loopback addresses of its own (127.53.x.y), until
+    /// interrupted; writes the root hints and the zone list with its ground truth.
+    World {
+        #[command(flatten)]
+        population: PopulationArgs,
+        /// The port every server listens on (53: what a resolver asks).
+        #[arg(long, default_value_t = 53)]
+        port: u16,
+        /// Where to write the root hints (Unbound's `root-hints:`).
+        #[arg(long)]
+        hints: PathBuf,
+        /// Where to write the zone list (with an `ns` column and the ground truth).
+        #[arg(long)]
+        list: PathBuf,
+    },
     /// Write the zone list as CSV with the ground truth per name.
     List {
         #[command(flatten)]
@@ -131,6 +148,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     r = server.wait() => r?,
                     _ = tokio::signal::ctrl_c() => {}
                 }
+                anyhow::Ok(())
+            })
+        }
+        SimCommand::World {
+            population,
+            port,
+            hints,
+            list,
+        } => {
+            let pop = Arc::new(population.build()?);
+            std::fs::write(&hints, mailcensus::sim::root_hints())
+                .with_context(|| format!("cannot write {}", hints.display()))?;
+            let n = mailcensus::sim::write_world_list(&pop, output(&Some(list))?)?;
+            super::runtime()?.block_on(async move {
+                let world = mailcensus::sim::SimWorld::start(pop, port).await?;
+                println!(
+                    "serving {n} names as a delegation tree: root 127.53.0.1:{port}, {} operators",
+                    mailcensus::sim::OPERATORS
+                );
+                tokio::signal::ctrl_c().await?;
+                eprintln!(
+                    "{} questions refused by rate-limited operators",
+                    world.over_limit()
+                );
+                world.shutdown().await;
                 anyhow::Ok(())
             })
         }

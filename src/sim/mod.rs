@@ -7,6 +7,7 @@ mod population;
 mod records;
 mod server;
 mod spec;
+mod world;
 mod zonefile;
 
 pub use corpus::{Corpus, CorpusEntry};
@@ -14,6 +15,9 @@ pub use population::{MxTruth, Population, SimName, Truth};
 pub use records::{MailTruth, mail_truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};
 pub use spec::{Counts, JP_TYPES_2018, LG_REGIONS_2018, LgSpec, TypeSpec};
+pub use world::{
+    OPERATORS, Profile, SimWorld, ns_host, operator_of, profile, root_hints, write_world_list,
+};
 pub use zonefile::write_zonefile;
 
 use std::io::Write;
@@ -89,6 +93,6 @@ fn bool01(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
-fn csv_io(e: csv::Error) -> SimError {
+pub(crate) fn csv_io(e: csv::Error) -> SimError {
     SimError::Write(std::io::Error::other(e))
 }

@@ -135,7 +135,7 @@ pub struct Reply {
     pub authentic: bool,
 }
 
-fn fqdn(name: &str) -> Name {
+pub(super) fn fqdn(name: &str) -> Name {
     Name::from_ascii(format!("{name}.")).unwrap_or_else(|_| Name::root())
 }
 
@@ -507,7 +507,7 @@ impl Handler {
     }
 }
 
-fn no_response(request: &Request) -> ResponseInfo {
+pub(super) fn no_response(request: &Request) -> ResponseInfo {
     let mut metadata = Metadata::new(request.metadata.id, MessageType::Response, OpCode::Query);
     metadata.response_code = ResponseCode::ServFail;
     ResponseInfo::from(Header {
@@ -521,14 +521,11 @@ impl RequestHandler for Handler {
     async fn handle_request<R: ResponseHandler, T: Time>(
         &self,
         request: &Request,
-        mut response_handle: R,
+        response_handle: R,
     ) -> ResponseInfo {
-        let Ok(info) = request.request_info() else {
+        let Some((qname, qtype)) = question(request) else {
             return no_response(request);
         };
-        let qname = info.query.name().to_ascii();
-        let qname = qname.trim_end_matches('.').to_ascii_lowercase();
-        let qtype = info.query.query_type();
         let fault = self.fault_for(&qname);
         // The added latency is for UDP: hickory-server answers the queries of one TCP
         // connection one after another, so a sleep there would model a server that does not
@@ -567,22 +564,59 @@ impl RequestHandler for Handler {
                 (r.answers, soa)
             }
         };
-        // hickory-server queues UDP responses in a 32-slot channel and drops what does not fit
-        // (`try_send`); answers released together (after a delay, say) overflow it. Wait for a
-        // slot rather than turn an answer into a client timeout.
-        for _ in 0..1000 {
-            let mut b = MessageResponseBuilder::from_message_request(request);
-            if let Some(edns) = &request.edns {
-                b.edns(edns);
-            }
-            let response = b.build(metadata, answers.iter(), [], soa.iter(), []);
-            if let Ok(info) = response_handle.send_response(response).await {
-                return info;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        no_response(request)
+        let sections = Sections {
+            answers: &answers,
+            authority: &[],
+            soa: soa.as_ref(),
+            additional: &[],
+        };
+        send(request, response_handle, metadata, sections).await
     }
+}
+
+/// The question of a request: its name (lower case, no final dot) and type.
+pub(super) fn question(request: &Request) -> Option<(String, RecordType)> {
+    let info = request.request_info().ok()?;
+    let qname = info.query.name().to_ascii();
+    let qname = qname.trim_end_matches('.').to_ascii_lowercase();
+    Some((qname, info.query.query_type()))
+}
+
+/// The sections of a reply.
+pub(super) struct Sections<'a> {
+    pub answers: &'a [Record],
+    pub authority: &'a [Record],
+    pub soa: Option<&'a Record>,
+    pub additional: &'a [Record],
+}
+
+/// Send a reply. hickory-server queues UDP responses in a 32-slot channel and drops what
+/// does not fit (`try_send`); answers released together (after a delay, say) overflow it.
+/// Wait for a slot rather than turn an answer into a client timeout.
+pub(super) async fn send<R: ResponseHandler>(
+    request: &Request,
+    mut response_handle: R,
+    metadata: Metadata,
+    s: Sections<'_>,
+) -> ResponseInfo {
+    for _ in 0..1000 {
+        let mut b = MessageResponseBuilder::from_message_request(request);
+        if let Some(edns) = &request.edns {
+            b.edns(edns);
+        }
+        let response = b.build(
+            metadata,
+            s.answers.iter(),
+            s.authority.iter(),
+            s.soa,
+            s.additional.iter(),
+        );
+        if let Ok(info) = response_handle.send_response(response).await {
+            return info;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    no_response(request)
 }
 
 /// A running simulated server; dropping it leaves the tasks running until the runtime ends,
@@ -666,7 +700,7 @@ impl SimServer {
     }
 }
 
-async fn bind_pair(bind: SocketAddr) -> Result<(UdpSocket, TcpListener), SimError> {
+pub(super) async fn bind_pair(bind: SocketAddr) -> Result<(UdpSocket, TcpListener), SimError> {
     let mut last = None;
     for _ in 0..20 {
         let udp = UdpSocket::bind(bind).await.map_err(SimError::Bind)?;
