@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::{Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
+use crate::record::ListedOperators;
 use crate::run::LastPassCounts;
 
 /// Unresolved names the last pass holds at the most; the rest are left to
@@ -28,8 +29,9 @@ const SCOUTS: u32 = 2;
 /// What the main pass saw of each operator, for the last pass to tell a dead one.
 pub struct Operators {
     ns_column: Option<usize>,
+    listed: ListedOperators,
     /// Operator → (names, names that met silence).
-    seen: HashMap<String, (u32, u32)>,
+    seen: HashMap<Arc<str>, (u32, u32)>,
 }
 
 impl Operators {
@@ -37,12 +39,23 @@ impl Operators {
     pub fn new(extra_columns: &[String]) -> Operators {
         Operators {
             ns_column: crate::record::ns_column(extra_columns),
+            listed: ListedOperators::default(),
             seen: HashMap::new(),
         }
     }
 
+    /// Who serves `r`'s zone: the list's `ns` column where it names servers, else the `ns`
+    /// check's answer; none where neither says.
+    fn operator(&mut self, r: &NameResult) -> Option<Arc<str>> {
+        let listed = self.ns_column.and_then(|i| r.extra.get(i));
+        match listed.and_then(|ns| self.listed.of(ns)) {
+            Some(op) => Some(op),
+            None => r.judgement.dns_operator().map(Into::into),
+        }
+    }
+
     pub fn note(&mut self, r: &NameResult) {
-        if let Some(op) = r.operator(self.ns_column) {
+        if let Some(op) = self.operator(r) {
             let e = self.seen.entry(op).or_default();
             e.0 += 1;
             e.1 += u32::from(r.met_silence());
@@ -50,8 +63,8 @@ impl Operators {
     }
 
     /// The operator of `r` if every one of its names (two at least) met silence.
-    fn silent(&self, r: &NameResult) -> Option<String> {
-        let op = r.operator(self.ns_column)?;
+    fn silent(&mut self, r: &NameResult) -> Option<Arc<str>> {
+        let op = self.operator(r)?;
         let &(names, silent) = self.seen.get(&op)?;
         (names >= 2 && silent == names).then_some(op)
     }
@@ -86,13 +99,13 @@ impl Held {
 pub struct Plan {
     first: Vec<NameResult>,
     /// Name of a scout → its silent operator.
-    scouts: HashMap<String, String>,
-    rest: Vec<(String, NameResult)>,
+    scouts: HashMap<String, Arc<str>>,
+    rest: Vec<(Arc<str>, NameResult)>,
 }
 
 impl Plan {
-    pub fn of(held: Vec<NameResult>, ops: &Operators) -> Plan {
-        let mut scouted: HashMap<String, u32> = HashMap::new();
+    pub fn of(held: Vec<NameResult>, ops: &mut Operators) -> Plan {
+        let mut scouted: HashMap<Arc<str>, u32> = HashMap::new();
         let mut plan = Plan {
             first: Vec::new(),
             scouts: HashMap::new(),

@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::record::listed_operator;
+use crate::record::ListedOperators;
 use crate::zone::ZoneEntry;
 
 /// One operator's names waiting and in flight.
@@ -39,15 +39,11 @@ pub struct Scheduler<I> {
     /// Operators with names waiting and room for one more, in turn: an operator at its limit
     /// waits outside it, so a turn costs the same with a thousand of them.
     ring: VecDeque<Arc<str>>,
-    /// `ns` values → their operator.
-    keys: HashMap<String, Arc<str>>,
+    listed: ListedOperators,
     waiting: usize,
     lookahead: usize,
     cap: u32,
 }
-
-/// `ns` values whose operator is remembered at the most.
-const KEYS_KEPT: usize = 65_536;
 
 /// The key of names whose operator the list does not give: one queue, the run's whole
 /// concurrency its room.
@@ -60,7 +56,7 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
             ns_column,
             ops: HashMap::new(),
             ring: VecDeque::new(),
-            keys: HashMap::new(),
+            listed: ListedOperators::default(),
             waiting: 0,
             lookahead: lookahead.max(1),
             cap: cap.max(1),
@@ -90,18 +86,10 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
         }
     }
 
-    /// The operator of `e`'s `ns` value, parsed once for the many names that share a set of
-    /// name servers (the cache stays bounded where every name has its own).
+    /// The operator of `e`'s `ns` value; [`UNKNOWN`] where it names none.
     fn key(&mut self, e: &ZoneEntry) -> Arc<str> {
         let ns = e.extra.get(self.ns_column).map_or("", String::as_str);
-        if let Some(k) = self.keys.get(ns) {
-            return Arc::clone(k);
-        }
-        let k: Arc<str> = listed_operator(ns).unwrap_or_default().into();
-        if self.keys.len() < KEYS_KEPT {
-            self.keys.insert(ns.to_string(), Arc::clone(&k));
-        }
-        k
+        self.listed.of(ns).unwrap_or_else(|| UNKNOWN.into())
     }
 
     /// The next entry whose operator has room, with that operator's key (empty: unknown);

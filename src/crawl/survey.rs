@@ -309,7 +309,7 @@ async fn last(
     crawler: &Crawler,
     pass: LastPass,
     held: Held,
-    operators: &Operators,
+    operators: &mut Operators,
     manifest: &mut Manifest,
     out: &mut RunWriter,
 ) -> Result<(), SurveyError> {
@@ -462,7 +462,7 @@ pub async fn survey(cfg: &SurveyConfig) -> Result<Manifest, SurveyError> {
             &crawler,
             pass,
             held,
-            &operators,
+            &mut operators,
             &mut manifest,
             &mut out,
         )

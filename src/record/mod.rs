@@ -8,6 +8,7 @@ mod checks;
 pub use checks::{Check, Checks};
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::dns::{LookupResult, Outcome};
 use crate::policy::dmarc::{Discovery, Standard};
@@ -170,13 +171,34 @@ pub fn ns_column(extra_columns: &[String]) -> Option<usize> {
 
 /// The operator key of a zone list's `ns` value: NS host names apart by spaces, commas,
 /// semicolons or bars.
-pub fn listed_operator(ns: &str) -> Option<String> {
+fn listed_operator(ns: &str) -> Option<String> {
     let hosts: Vec<String> = ns
         .split([' ', ',', ';', '|', '\t'])
         .filter(|h| !h.is_empty())
         .map(str::to_string)
         .collect();
     operator_key(&hosts)
+}
+
+/// `ns` values parsed into operator keys once each, however many names share a set of name
+/// servers; at most [`LISTED_KEPT`] values are remembered, so that a list where every name
+/// has servers of its own keeps memory bounded.
+#[derive(Default)]
+pub struct ListedOperators(foldhash::HashMap<String, Option<Arc<str>>>);
+
+const LISTED_KEPT: usize = 65_536;
+
+impl ListedOperators {
+    pub fn of(&mut self, ns: &str) -> Option<Arc<str>> {
+        if let Some(k) = self.0.get(ns) {
+            return k.clone();
+        }
+        let k: Option<Arc<str>> = listed_operator(ns).map(Into::into);
+        if self.0.len() < LISTED_KEPT {
+            self.0.insert(ns.to_string(), k.clone());
+        }
+        k
+    }
 }
 
 /// One external DMARC report destination asked whether it accepts the name's reports.
@@ -390,15 +412,6 @@ impl NameResult {
     pub fn met_silence(&self) -> bool {
         let mut failed = self.lookups().filter(|(_, o)| !o.is_resolved()).peekable();
         failed.peek().is_some() && failed.all(|(_, o)| o == Outcome::Timeout)
-    }
-
-    /// Who serves the name's zone, as one key: the NS hosts' registered domains (sorted,
-    /// joined by `+`), from the input's `ns` column (`extra[ns_column]`, hosts apart by
-    /// spaces, commas, semicolons or bars) where the list carries one, else from the `ns`
-    /// check's answer; none where neither says.
-    pub fn operator(&self, ns_column: Option<usize>) -> Option<String> {
-        let listed = ns_column.and_then(|i| listed_operator(self.extra.get(i)?));
-        listed.or_else(|| operator_key(self.ns.as_ref()?.settled()?))
     }
 }
 

@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use super::render::{Table, h};
 use super::{Lang, Results, TabulateError};
-use crate::record::listed_operator;
+use crate::record::ListedOperators;
 use crate::run::schema;
 
 pub const OPERATORS_TABLE: &str = "operators_health";
@@ -92,15 +92,14 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
         .iter()
         .map(|(_, m)| Ok(df.column(m)?.u32()?.clone()))
         .collect::<Result<Vec<_>, TabulateError>>()?;
-    // An `ns` value is parsed once, whatever the number of names that share it.
-    let mut keys: HashMap<String, Option<String>> = HashMap::default();
+    let mut listed = ListedOperators::default();
     let mut ops: HashMap<String, (OperatorHealth, Vec<u32>)> = HashMap::default();
     for i in 0..df.height() {
-        let from_list = ns.as_ref().and_then(|c| c.get(i)).and_then(|v| {
-            keys.entry(v.to_string())
-                .or_insert_with(|| listed_operator(v))
-                .clone()
-        });
+        let from_list = ns
+            .as_ref()
+            .and_then(|c| c.get(i))
+            .and_then(|v| listed.of(v))
+            .map(|k| k.to_string());
         let from_check = || checked.as_ref()?.get(i).map(str::to_string);
         let Some(key) = from_list.or_else(from_check) else {
             continue;
