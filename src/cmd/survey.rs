@@ -181,7 +181,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             p.names,
             match p.asked_once {
                 0 => String::new(),
-                n => format!(" ({n} asked once: their operator met every question with silence)"),
+                n => format!(
+                    " ({n} asked once: their operator answered none of its names, and its first ones failed again)"
+                ),
             },
             match p.not_asked {
                 0 => String::new(),

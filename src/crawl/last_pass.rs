@@ -1,6 +1,6 @@
 //! The survey's own last pass: the names the main pass left unresolved, held out of the
-//! results file, asked again after a pause with a longer wait; an operator whose every
-//! question met silence is not waited on at full length twice.
+//! results file, asked again after a pause with a longer wait; an operator that looks dead
+//! (none of its names resolved, most met silence) is not waited on at full length twice.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
@@ -26,12 +26,21 @@ const CONCURRENCY: usize = 128;
 /// one short attempt.
 const SCOUTS: u32 = 2;
 
+/// What the main pass saw of one operator's names.
+#[derive(Default)]
+struct Seen {
+    names: u32,
+    /// Names whose failed lookups met nothing but silence.
+    silent: u32,
+    resolved: u32,
+}
+
 /// What the main pass saw of each operator, for the last pass to tell a dead one.
 pub struct Operators {
     ns_column: Option<usize>,
     listed: ListedOperators,
-    /// Operator → (names, names that met silence).
-    seen: HashMap<Arc<str>, (u32, u32)>,
+    /// Operator → what its names met.
+    seen: HashMap<Arc<str>, Seen>,
 }
 
 impl Operators {
@@ -57,16 +66,21 @@ impl Operators {
     pub fn note(&mut self, r: &NameResult) {
         if let Some(op) = self.operator(r) {
             let e = self.seen.entry(op).or_default();
-            e.0 += 1;
-            e.1 += u32::from(r.met_silence());
+            e.names += 1;
+            e.silent += u32::from(r.met_silence());
+            e.resolved += u32::from(r.is_resolved());
         }
     }
 
-    /// The operator of `r` if every one of its names (two at least) met silence.
+    /// The operator of `r` if it looks dead: none of its names (two at least) resolved, and
+    /// most met silence. Not every one: a recursive resolver answers some of a dead
+    /// operator's names SERVFAIL once its own retries are spent (Unbound does, after minutes
+    /// of waiting; `scripts/e2e-world`). The scouts tell whether it is dead still.
     fn silent(&mut self, r: &NameResult) -> Option<Arc<str>> {
         let op = self.operator(r)?;
-        let &(names, silent) = self.seen.get(&op)?;
-        (names >= 2 && silent == names).then_some(op)
+        let seen = self.seen.get(&op)?;
+        let dead = seen.names >= 2 && seen.resolved == 0 && 2 * seen.silent > seen.names;
+        dead.then_some(op)
     }
 }
 
@@ -95,7 +109,7 @@ impl Held {
 
 /// The held names in the order they are to be asked: every name of a live operator and the
 /// first [`SCOUTS`] of each silent one (at the full wait), then the rest of each silent
-/// operator's names (asked once, at the first timeout, if its scouts met silence again).
+/// operator's names (asked once, at the first timeout, if its scouts failed again).
 pub struct Plan {
     first: Vec<NameResult>,
     /// Name of a scout → its silent operator.
@@ -155,7 +169,7 @@ pub async fn crawlers(
 
 /// Ask the plan's names again, handing each new row to `sink`: first the live operators'
 /// names and the silent ones' scouts, then the rest, once only where the scouts of their
-/// operator met silence again.
+/// operator failed again.
 pub async fn ask<E>(
     plan: Plan,
     full: &Arc<Crawler>,
@@ -172,9 +186,9 @@ pub async fn ask<E>(
     let entries = plan.first.iter().map(NameResult::entry);
     full.run(entries, |r| {
         if let Some(op) = plan.scouts.get(&r.name) {
-            match r.met_silence() {
-                true => silent.insert(op.clone()),
-                false => answered.insert(op.clone()),
+            match r.is_resolved() {
+                false => silent.insert(op.clone()),
+                true => answered.insert(op.clone()),
             };
         }
         count(&r, false);

@@ -99,9 +99,10 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
-/// Operator `k`'s name servers, `i` in 0..2.
+/// Operator `k`'s name servers, `i` in 0..2: under a registered domain of its own, as real
+/// operators' are (the survey tells operators apart by it).
 pub fn ns_host(k: usize, i: usize) -> String {
-    format!("ns{}.op{k}.sim-dns.jp", i + 1)
+    format!("ns{}.sim-op{k}.jp", i + 1)
 }
 
 pub fn ns_addr(k: usize, i: usize) -> Ipv4Addr {
@@ -110,8 +111,8 @@ pub fn ns_addr(k: usize, i: usize) -> Ipv4Addr {
 
 /// Operator and server of an NS host name of the world.
 fn parse_ns_host(name: &str) -> Option<(usize, usize)> {
-    let rest = name.strip_suffix(".sim-dns.jp")?;
-    let (ns, op) = rest.split_once(".op")?;
+    let rest = name.strip_suffix(".jp")?;
+    let (ns, op) = rest.split_once(".sim-op")?;
     let i: usize = ns.strip_prefix("ns")?.parse().ok()?;
     let k: usize = op.parse().ok()?;
     (k < OPERATORS && (1..=2).contains(&i)).then_some((k, i - 1))
@@ -415,11 +416,18 @@ mod tests {
             sizes[0] > 2 * sizes[1] - 400 && sizes[0] > 10 * sizes[20],
             "{sizes:?}"
         );
+        let mut domains = std::collections::HashSet::new();
         for k in [0, 99, 100, 132] {
             for i in 0..2 {
                 assert_eq!(parse_ns_host(&ns_host(k, i)), Some((k, i)));
+                domains.insert(crate::zone::registered_domain(&ns_host(k, i)).to_string());
             }
         }
+        assert_eq!(
+            domains.len(),
+            4,
+            "one registered domain per operator: {domains:?}"
+        );
         assert_eq!(ns_addr(132, 1), Ipv4Addr::new(127, 53, 2, 66));
     }
 }
