@@ -2,14 +2,18 @@
 outstanding, so that it neither idles nor drops: fed a whole list at once it overruns its own
 socket and the server's, and its figure would not be its best.
 
-Usage: adns_driver.py NAMES_FILE SERVER_IP WINDOW TIME_FILE
-Prints: queries answered, and how many ended ok / nxdomain / nodata / other.
+Usage: adns_driver.py NAMES_FILE SERVER_IP WINDOW TIME_FILE [FAILED_FILE]
+Prints: queries answered, and how many ended ok / nxdomain / nodata / other. FAILED_FILE gets
+the names with a question that ended in a temporary failure (timeout, SERVFAIL, REFUSED: adns's
+localfail, remotefail and tempfail), one a line.
 """
 import subprocess
 import sys
 import threading
 
 names_path, server, window, time_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+failed_path = sys.argv[5] if len(sys.argv) > 5 else None
+TEMPORARY = {"localfail", "remotefail", "tempfail"}
 names = [l.strip() for l in open(names_path) if l.strip()]
 proc = subprocess.Popen(
     ["/usr/bin/time", "-f", "%e %U %S %M", "-o", time_file,
@@ -17,6 +21,7 @@ proc = subprocess.Popen(
     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20)
 slots = threading.Semaphore(window)
 counts = {}
+failed = set()
 
 
 def feed():
@@ -47,8 +52,14 @@ while True:
         lines.readline()
     status = parts[4].decode()
     counts[status] = counts.get(status, 0) + 1
+    if parts[2].decode() in TEMPORARY:
+        # Ids count the questions from 0 in the order asked, three a name.
+        failed.add(names[int(parts[0]) // 3])
     answered += 1
     slots.release()
 t.join()
 proc.wait()
+if failed_path:
+    with open(failed_path, "w") as f:
+        f.writelines(n + "\n" for n in sorted(failed))
 print(answered, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))

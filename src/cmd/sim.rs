@@ -102,6 +102,11 @@ enum SimCommand {
         /// Where to write the zone list (with an `ns` column and the ground truth).
         #[arg(long)]
         list: PathBuf,
+        /// Keep this file up to date (four times a second) with the questions the world has
+        /// received and those its rate-limited operators refused, as `questions N` and
+        /// `over_limit N` lines: what a benchmark reads between clients.
+        #[arg(long, value_name = "FILE")]
+        stats: Option<PathBuf>,
     },
     /// Write the zone list as CSV with the ground truth per name.
     List {
@@ -156,6 +161,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             port,
             hints,
             list,
+            stats,
         } => {
             let pop = Arc::new(population.build()?);
             std::fs::write(&hints, mailcensus::sim::root_hints())
@@ -167,9 +173,20 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     "serving {n} names as a delegation tree: root 127.53.0.1:{port}, {} operators",
                     mailcensus::sim::OPERATORS
                 );
-                tokio::signal::ctrl_c().await?;
+                let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+                loop {
+                    tokio::select! {
+                        r = tokio::signal::ctrl_c() => break r?,
+                        _ = tick.tick() => {
+                            if let Some(path) = &stats {
+                                write_stats(path, &world)?;
+                            }
+                        }
+                    }
+                }
                 eprintln!(
-                    "{} questions refused by rate-limited operators",
+                    "{} questions, {} refused by rate-limited operators",
+                    world.questions(),
                     world.over_limit()
                 );
                 world.shutdown().await;
@@ -187,4 +204,17 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The world's counters, written whole (a temporary file renamed over it), so that a reader
+/// never sees half a file.
+fn write_stats(path: &std::path::Path, world: &mailcensus::sim::SimWorld) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let text = format!(
+        "questions {}\nover_limit {}\n",
+        world.questions(),
+        world.over_limit()
+    );
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }

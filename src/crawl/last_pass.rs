@@ -1,6 +1,6 @@
 //! The survey's own last pass: the names the main pass left unresolved, held out of the
-//! results file, asked again after a pause with a longer wait; an operator that looks dead
-//! (none of its names resolved, most met silence) is not waited on at full length twice.
+//! results file, asked again after a pause with a longer wait; an operator that answered none
+//! of its names (dead or lame) is not waited on at full length twice.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub const MAX_HELD: usize = 50_000;
 /// (`scripts/resolver-timeouts`).
 const CONCURRENCY: usize = 128;
 
-/// Names of a silent operator asked at the full last-pass wait before its others are given
+/// Names of a broken operator asked at the full last-pass wait before its others are given
 /// one short attempt.
 const SCOUTS: u32 = 2;
 
@@ -30,12 +30,10 @@ const SCOUTS: u32 = 2;
 #[derive(Default)]
 struct Seen {
     names: u32,
-    /// Names whose failed lookups met nothing but silence.
-    silent: u32,
     resolved: u32,
 }
 
-/// What the main pass saw of each operator, for the last pass to tell a dead one.
+/// What the main pass saw of each operator, for the last pass to tell a broken one.
 pub struct Operators {
     ns_column: Option<usize>,
     listed: ListedOperators,
@@ -67,20 +65,20 @@ impl Operators {
         if let Some(op) = self.operator(r) {
             let e = self.seen.entry(op).or_default();
             e.names += 1;
-            e.silent += u32::from(r.met_silence());
             e.resolved += u32::from(r.is_resolved());
         }
     }
 
-    /// The operator of `r` if it looks dead: none of its names (two at least) resolved, and
-    /// most met silence. Not every one: a recursive resolver answers some of a dead
-    /// operator's names SERVFAIL once its own retries are spent (Unbound does, after minutes
-    /// of waiting; `scripts/e2e-world`). The scouts tell whether it is dead still.
-    fn silent(&mut self, r: &NameResult) -> Option<Arc<str>> {
+    /// The operator of `r` if none of its names (two at least) resolved: dead (silence, and
+    /// the SERVFAIL a recursive resolver gives some of a dead operator's names once its own
+    /// retries are spent, as Unbound does after minutes) or lame (every answer SERVFAIL or
+    /// REFUSED). Asked again in full, its names would each cost the whole wait or every retry,
+    /// at the reduced room of an operator that fails (`scripts/e2e-world`: 215 names of one
+    /// lame operator held the pass two minutes); its scouts tell whether it is broken still.
+    fn broken(&mut self, r: &NameResult) -> Option<Arc<str>> {
         let op = self.operator(r)?;
         let seen = self.seen.get(&op)?;
-        let dead = seen.names >= 2 && seen.resolved == 0 && 2 * seen.silent > seen.names;
-        dead.then_some(op)
+        (seen.names >= 2 && seen.resolved == 0).then_some(op)
     }
 }
 
@@ -108,11 +106,11 @@ impl Held {
 }
 
 /// The held names in the order they are to be asked: every name of a live operator and the
-/// first [`SCOUTS`] of each silent one (at the full wait), then the rest of each silent
+/// first [`SCOUTS`] of each broken one (at the full wait), then the rest of each broken
 /// operator's names (asked once, at the first timeout, if its scouts failed again).
 pub struct Plan {
     first: Vec<NameResult>,
-    /// Name of a scout → its silent operator.
+    /// Name of a scout → its broken operator.
     scouts: HashMap<String, Arc<str>>,
     rest: Vec<(Arc<str>, NameResult)>,
 }
@@ -126,7 +124,7 @@ impl Plan {
             rest: Vec::new(),
         };
         for r in held {
-            let Some(op) = ops.silent(&r) else {
+            let Some(op) = ops.broken(&r) else {
                 plan.first.push(r);
                 continue;
             };
@@ -158,6 +156,8 @@ pub async fn crawlers(
     };
     let mut opts = base.options().clone();
     opts.concurrency = opts.concurrency.min(CONCURRENCY);
+    // No pass after this one: every name gets the retries it is given.
+    opts.last_pass = None;
     let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone())
         .with_operators(ops.ns_column);
     let mut once = opts;
@@ -168,7 +168,7 @@ pub async fn crawlers(
 }
 
 /// Ask the plan's names again, handing each new row to `sink`: first the live operators'
-/// names and the silent ones' scouts, then the rest, once only where the scouts of their
+/// names and the broken ones' scouts, then the rest, once only where the scouts of their
 /// operator failed again.
 pub async fn ask<E>(
     plan: Plan,
@@ -182,12 +182,12 @@ pub async fn ask<E>(
         counts.recovered += u64::from(r.is_resolved());
         counts.asked_once += u64::from(once);
     };
-    let (mut silent, mut answered) = (HashSet::new(), HashSet::new());
+    let (mut failed, mut answered) = (HashSet::new(), HashSet::new());
     let entries = plan.first.iter().map(NameResult::entry);
     full.run(entries, |r| {
         if let Some(op) = plan.scouts.get(&r.name) {
             match r.is_resolved() {
-                false => silent.insert(op.clone()),
+                false => failed.insert(op.clone()),
                 true => answered.insert(op.clone()),
             };
         }
@@ -198,7 +198,7 @@ pub async fn ask<E>(
     let (once, again): (Vec<_>, Vec<_>) = plan
         .rest
         .into_iter()
-        .partition(|(op, _)| silent.contains(op) && !answered.contains(op));
+        .partition(|(op, _)| failed.contains(op) && !answered.contains(op));
     full.run(again.iter().map(|(_, r)| r.entry()), |r| {
         count(&r, false);
         sink(r)

@@ -3,6 +3,7 @@
 //! retries, into one [`NameResult`] per name, judged once its lookups are done.
 
 mod last_pass;
+mod pace;
 mod schedule;
 mod survey;
 
@@ -19,7 +20,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hickory_resolver::proto::rr::RecordType;
 use rand::Rng;
 
@@ -29,6 +30,7 @@ use crate::policy::mailhost;
 use crate::policy::spf;
 use crate::policy::{HostQuery, PolicyDns, Presence, TxtLookup, bimi, mta_sts, tls_rpt};
 use crate::zone::ZoneEntry;
+use pace::Paces;
 use schedule::Scheduler;
 
 /// Answers remembered for the run, at most [`CACHE_ENTRIES`] of them.
@@ -74,8 +76,9 @@ fn shared(target: &str, registered_domain: &str) -> bool {
 pub struct Crawler {
     client: DnsClient,
     limiter: Option<DefaultDirectRateLimiter>,
-    /// Each DNS operator's own rate (`--operator-qps`), for the names the list says it serves.
-    operator_limiter: Option<DefaultKeyedRateLimiter<Arc<str>>>,
+    /// Each DNS operator's own rate (`--operator-qps`, lowered while its answers fail), for
+    /// the names the list says it serves.
+    paces: Option<Paces>,
     /// Where the zone list's `ns` column sits among its carried-through columns: names are
     /// then scheduled operator by operator ([`schedule::Scheduler`]).
     ns_column: Option<usize>,
@@ -92,7 +95,9 @@ impl Crawler {
         if let Some(hit) = self.txt_cache.get(name) {
             return hit;
         }
-        let p = self.probe_for(operator, name, RecordType::TXT).await;
+        let p = self
+            .probe_for(operator, self.opts.retries, name, RecordType::TXT)
+            .await;
         let got = match p.outcome {
             Outcome::Answer => TxtLookup::records(p.records),
             Outcome::NxDomain | Outcome::NoData => TxtLookup::Void,
@@ -124,7 +129,11 @@ impl Crawler {
             HostQuery::A => RecordType::A,
             HostQuery::Mx => RecordType::MX,
         };
-        let got = presence(&self.probe_for(operator, name, rtype).await);
+        let got = presence(
+            &self
+                .probe_for(operator, self.opts.retries, name, rtype)
+                .await,
+        );
         if shared && got != Presence::Failed {
             self.host_cache.put(key, got);
         }
@@ -179,7 +188,7 @@ impl Crawler {
         Crawler {
             client,
             limiter,
-            operator_limiter: None,
+            paces: None,
             ns_column: None,
             opts,
             txt_cache: Memo::new(),
@@ -194,10 +203,10 @@ impl Crawler {
     /// flight and `--operator-qps` of their queries a second.
     pub fn with_operators(mut self, ns_column: Option<usize>) -> Crawler {
         self.ns_column = ns_column;
-        self.operator_limiter = ns_column
+        self.paces = ns_column
             .and(self.opts.operator_qps)
-            .and_then(quota)
-            .map(RateLimiter::keyed);
+            .and_then(NonZeroU32::new)
+            .map(Paces::new);
         self
     }
 
@@ -208,11 +217,18 @@ impl Crawler {
     /// One question with retries: a settled outcome ends it at once; a failure is tried again
     /// after a jittered, doubling backoff, and the last failure is what is kept.
     pub async fn probe(&self, name: &str, rtype: RecordType) -> Probe {
-        self.probe_for(None, name, rtype).await
+        self.probe_for(None, self.opts.retries, name, rtype).await
     }
 
-    /// The same for a question to `operator`'s servers, each attempt within its rate too.
-    async fn probe_for(&self, operator: Option<&Arc<str>>, name: &str, rtype: RecordType) -> Probe {
+    /// The same for a question to `operator`'s servers, each attempt within its rate too, with
+    /// `retries` further attempts at the most.
+    async fn probe_for(
+        &self,
+        operator: Option<&Arc<str>>,
+        retries: u32,
+        name: &str,
+        rtype: RecordType,
+    ) -> Probe {
         let mut attempt = 0;
         let started = std::time::Instant::now();
         loop {
@@ -220,17 +236,17 @@ impl Crawler {
             if let Some(l) = &self.limiter {
                 l.until_ready().await;
             }
-            if let (Some(l), Some(op)) = (&self.operator_limiter, operator) {
-                l.until_key_ready(op).await;
+            if let (Some(p), Some(op)) = (&self.paces, operator) {
+                p.until_ready(op).await;
             }
             // A dropped datagram should cost one RTO, not the whole timeout, while tries
             // remain; the last try waits the whole timeout.
-            let patience = match attempt > self.opts.retries {
+            let patience = match attempt > retries {
                 true => Patience::Full,
                 false => Patience::Rto,
             };
             let r = self.client.lookup(name, rtype, patience).await;
-            if !r.outcome.is_retryable() || attempt > self.opts.retries {
+            if !r.outcome.is_retryable() || attempt > retries {
                 return Probe::from_result(r, attempt, started.elapsed());
             }
             tokio::time::sleep(self.backoff(attempt)).await;
@@ -268,19 +284,24 @@ impl Crawler {
         owner: impl FnOnce() -> S,
         rtype: RecordType,
     ) -> Option<Probe> {
-        self.check_for(None, check, owner, rtype).await
+        self.check_for(None, self.opts.retries, check, owner, rtype)
+            .await
     }
 
     /// The same for a name `operator` serves.
     async fn check_for<S: AsRef<str>>(
         &self,
         operator: Option<&Arc<str>>,
+        retries: u32,
         check: Check,
         owner: impl FnOnce() -> S,
         rtype: RecordType,
     ) -> Option<Probe> {
         match self.opts.checks.has(check) {
-            true => Some(self.probe_for(operator, owner().as_ref(), rtype).await),
+            true => Some(
+                self.probe_for(operator, retries, owner().as_ref(), rtype)
+                    .await,
+            ),
             false => None,
         }
     }
@@ -352,22 +373,33 @@ impl Crawler {
     /// follow from their answers (SPF tree, DMARC discovery, report destinations); then the
     /// judgement.
     pub async fn crawl_one(&self, entry: ZoneEntry) -> NameResult {
-        self.crawl_one_for(entry, None).await
+        self.crawl_one_for(entry, None, self.opts.retries).await
     }
 
     /// The same for a name `operator` serves: its own lookups (not those of SPF targets, MX
     /// hosts or report destinations, which other operators serve) within the operator's rate.
-    async fn crawl_one_for(&self, entry: ZoneEntry, operator: Option<&Arc<str>>) -> NameResult {
+    async fn crawl_one_for(
+        &self,
+        entry: ZoneEntry,
+        operator: Option<&Arc<str>>,
+        retries: u32,
+    ) -> NameResult {
         let name = entry.name.clone();
         let dmarc_name = format!("_dmarc.{name}");
         let own = name.as_str();
         let txt = |check, owner: fn(&str) -> String| {
-            self.check_for(operator, check, move || owner(own), RecordType::TXT)
+            self.check_for(
+                operator,
+                retries,
+                check,
+                move || owner(own),
+                RecordType::TXT,
+            )
         };
         let (mx, txt_probe, dmarc, bimi, mta_sts, tls_rpt, dkim, ns) = tokio::join!(
-            self.probe_for(operator, &name, RecordType::MX),
-            self.probe_for(operator, &name, RecordType::TXT),
-            self.probe_for(operator, &dmarc_name, RecordType::TXT),
+            self.probe_for(operator, retries, &name, RecordType::MX),
+            self.probe_for(operator, retries, &name, RecordType::TXT),
+            self.probe_for(operator, retries, &dmarc_name, RecordType::TXT),
             txt(Check::Bimi, bimi::owner),
             txt(Check::MtaSts, mta_sts::owner),
             txt(Check::TlsRpt, tls_rpt::owner),
@@ -460,13 +492,20 @@ impl Crawler {
         let mut running = futures::stream::FuturesUnordered::new();
         loop {
             while running.len() < concurrency {
-                let Some((op, e)) = schedule.next() else {
+                let Some((op, e, broken)) = schedule.next() else {
                     break;
+                };
+                // A broken operator's names are asked once where the last pass asks them
+                // again (scouting whether it is broken still): their retries would each
+                // wait out the timeouts of a dead operator, at its room, at the run's end.
+                let retries = match broken && self.opts.last_pass.is_some() {
+                    true => 0,
+                    false => self.opts.retries,
                 };
                 let me = Arc::clone(self);
                 running.push(async move {
                     let known = (!op.is_empty()).then_some(&op);
-                    let r = me.crawl_one_for(e, known).await;
+                    let r = me.crawl_one_for(e, known, retries).await;
                     (op, r)
                 });
             }
@@ -482,7 +521,10 @@ impl Crawler {
             let own = [&r.mx, &r.txt, &r.dmarc];
             let failed = own.iter().any(|p| !p.outcome.is_resolved());
             let silent = own.iter().all(|p| p.outcome == Outcome::Timeout);
-            schedule.done(&op, failed && !silent);
+            schedule.done(&op, failed && !silent, !failed);
+            if let Some(p) = self.paces.as_ref().filter(|_| !op.is_empty()) {
+                p.answered(&op, failed && !silent);
+            }
             sink(r)?;
         }
     }

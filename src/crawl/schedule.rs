@@ -21,13 +21,24 @@ struct Operator {
     /// Whether it is in the ring (it is while it has names waiting and room, or until the
     /// ring's turn finds it has lost its room).
     in_ring: bool,
+    finished: u32,
+    /// Names finished with all their own lookups settled.
+    resolved: u32,
 }
 
 impl Operator {
     fn has_room(&self) -> bool {
         f64::from(self.in_flight) < self.allowed.floor().max(1.0)
     }
+
+    /// None of its first [`BROKEN_AFTER`] names or more resolved: dead or lame.
+    fn broken(&self) -> bool {
+        self.finished >= BROKEN_AFTER && self.resolved == 0
+    }
 }
+
+/// Names of an operator that must have failed, none resolving, before it is taken as broken.
+const BROKEN_AFTER: u32 = 8;
 
 /// Hands out zone entries, operator by operator in turn, each within its room. Entries are
 /// read ahead of the crawl (at most `lookahead` waiting), so the names of operators other
@@ -76,6 +87,8 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
                 in_flight: 0,
                 allowed: cap,
                 in_ring: false,
+                finished: 0,
+                resolved: 0,
             });
             op.queue.push_back(e);
             self.waiting += 1;
@@ -92,9 +105,10 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
         self.listed.of(ns).unwrap_or_else(|| UNKNOWN.into())
     }
 
-    /// The next entry whose operator has room, with that operator's key (empty: unknown);
-    /// none while every operator with names waiting is at its limit, or when all are out.
-    pub fn next(&mut self) -> Option<(Arc<str>, ZoneEntry)> {
+    /// The next entry whose operator has room, with that operator's key (empty: unknown) and
+    /// whether the operator is broken (none of its first names or more resolved); none while
+    /// every operator with names waiting is at its limit, or when all are out.
+    pub fn next(&mut self) -> Option<(Arc<str>, ZoneEntry, bool)> {
         self.fill();
         loop {
             let key = self.ring.pop_front()?;
@@ -107,25 +121,29 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
             let e = op.queue.pop_front().expect("a ring key has names waiting");
             op.in_flight += 1;
             self.waiting -= 1;
+            let broken = op.broken();
             if !op.queue.is_empty() && op.has_room() {
                 op.in_ring = true;
                 self.ring.push_back(key.clone());
             }
-            return Some((key, e));
+            return Some((key, e, broken));
         }
     }
 
-    /// A name of `key` finished; `failed`: one of its own lookups failed.
-    pub fn done(&mut self, key: &Arc<str>, failed: bool) {
+    /// A name of `key` finished; `too_much`: one of its own lookups failed with an answer
+    /// (not silence alone); `resolved`: all of them settled.
+    pub fn done(&mut self, key: &Arc<str>, too_much: bool, resolved: bool) {
         let cap = f64::from(self.cap);
         let Some(op) = self.ops.get_mut(key) else {
             return;
         };
         op.in_flight -= 1;
+        op.finished += 1;
+        op.resolved += u32::from(resolved);
         if &**key != UNKNOWN {
             // Down to a quarter of the room, not one: a dead operator's names each wait out
             // their timeouts, and one at a time they would hold the run past its end.
-            op.allowed = match failed {
+            op.allowed = match too_much {
                 true => (op.allowed / 2.0).max((cap / 4.0).max(1.0)),
                 false => (op.allowed + 1.0 / op.allowed).min(cap),
             };
@@ -172,7 +190,7 @@ mod tests {
         list.extend((0..10).map(|i| entry(&format!("b{i}.jp"), "ns.small.co.jp")));
         let mut s = Scheduler::new(list.into_iter(), 0, 1000, 4);
         let mut out = Vec::new();
-        while let Some((k, e)) = s.next() {
+        while let Some((k, e, _)) = s.next() {
             out.push((k, e.name));
         }
         assert_eq!(out.len(), 8, "four of each, then both at their room");
@@ -180,13 +198,31 @@ mod tests {
         assert_eq!(s.in_flight("small.co.jp"), 4);
         // One of big's names answered: room for one more of big (AIMD grows by 1/4).
         let big: Arc<str> = "big.ne.jp".into();
-        s.done(&big, false);
-        assert_eq!(s.next().map(|(k, _)| k), Some(big.clone()));
+        s.done(&big, false, true);
+        assert_eq!(s.next().map(|(k, _, _)| k), Some(big.clone()));
         // Failures halve big's room: after two, one in flight at most.
-        s.done(&big, true);
-        s.done(&big, true);
+        s.done(&big, true, false);
+        s.done(&big, true, false);
         assert_eq!(s.in_flight("big.ne.jp"), 2);
         assert!(s.next().is_none());
+    }
+
+    /// An operator none of whose first eight names resolved is handed out as broken; one
+    /// resolved name among them, and it is not.
+    #[test]
+    fn an_operator_that_resolves_nothing_is_broken() {
+        for resolved_one in [false, true] {
+            let list = (0..20).map(|i| entry(&format!("d{i}.jp"), "ns1.gone-dns.jp"));
+            let mut s = Scheduler::new(list, 0, 1000, 8);
+            let op: Arc<str> = "gone-dns.jp".into();
+            let first: Vec<bool> = std::iter::from_fn(|| s.next()).map(|(_, _, b)| b).collect();
+            assert_eq!(first, [false; 8]);
+            for i in 0..8 {
+                s.done(&op, false, resolved_one && i == 3);
+            }
+            let (_, _, broken) = s.next().unwrap();
+            assert_eq!(broken, !resolved_one);
+        }
     }
 
     #[test]

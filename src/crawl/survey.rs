@@ -106,7 +106,12 @@ pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), Sur
     }
     let n = todo.len() as u64;
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
-    let crawler = Crawler::new(client, cfg.crawl.clone())
+    // No last pass after this one: every name gets all its retries.
+    let opts = CrawlOptions {
+        last_pass: None,
+        ..cfg.crawl.clone()
+    };
+    let crawler = Crawler::new(client, opts)
         .with_operators(crate::record::ns_column(&manifest.extra_columns));
     let crawler = Arc::new(crawler);
     let mut journal = RunWriter::new(Some(JournalWriter::open(&run)?), None);

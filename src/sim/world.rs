@@ -138,6 +138,8 @@ struct WorldHandler {
     limiter: governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
     /// Questions refused or dropped by the rate limit.
     over_limit: Arc<AtomicU64>,
+    /// Questions received by any server of the world.
+    questions: Arc<AtomicU64>,
 }
 
 /// The zone of the world that holds `qname`: the nearest enclosing name of the population.
@@ -291,6 +293,7 @@ impl RequestHandler for WorldHandler {
         request: &Request,
         response_handle: R,
     ) -> ResponseInfo {
+        self.questions.fetch_add(1, Ordering::Relaxed);
         let Some((qname, qtype)) = question(request) else {
             return no_response(request);
         };
@@ -316,11 +319,12 @@ impl RequestHandler for WorldHandler {
     }
 }
 
-/// The world being served: every server, and the count of questions its rate-limited
-/// operators refused.
+/// The world being served: every server, the count of questions it received and of those
+/// its rate-limited operators refused.
 pub struct SimWorld {
     servers: Vec<Server<WorldHandler>>,
     over_limit: Arc<AtomicU64>,
+    questions: Arc<AtomicU64>,
 }
 
 impl SimWorld {
@@ -328,6 +332,7 @@ impl SimWorld {
     /// that reads root hints).
     pub async fn start(pop: Arc<Population>, port: u16) -> Result<SimWorld, SimError> {
         let over_limit = Arc::new(AtomicU64::new(0));
+        let questions = Arc::new(AtomicU64::new(0));
         let mut roles = vec![(Role::Root, ROOT), (Role::Jp, JP)];
         for k in 0..OPERATORS {
             for i in 0..2 {
@@ -344,6 +349,7 @@ impl SimWorld {
                 counter: AtomicU64::new(0),
                 limiter: governor::RateLimiter::keyed(governor::Quota::per_second(qps)),
                 over_limit: Arc::clone(&over_limit),
+                questions: Arc::clone(&questions),
             };
             let mut server = Server::new(handler);
             server.register_socket(udp);
@@ -353,7 +359,13 @@ impl SimWorld {
         Ok(SimWorld {
             servers,
             over_limit,
+            questions,
         })
+    }
+
+    /// Questions received so far by any server of the world.
+    pub fn questions(&self) -> u64 {
+        self.questions.load(Ordering::Relaxed)
     }
 
     /// Questions the rate-limited operators refused so far.

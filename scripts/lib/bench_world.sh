@@ -1,0 +1,130 @@
+# `scripts/bench --world`: clients side by side through the same recursive resolver over the
+# simulated .jp of `mailcensus sim world` (a root, `jp.`, 133 DNS operators of Zipf sizes:
+# fast, slow, lossy, rate-limited at 20 questions a second per source, dead, half-dead, lame).
+# Each client gets a cold Unbound (started afresh from the root hints) on 127.0.0.3:53, the
+# one port adnshost talks to:
+#   mailcensus   `survey` at its defaults (the list's `ns` column schedules names per operator;
+#                the last pass asks the failures again), and at --concurrency 2048;
+#   adnshost     the same MX / TXT / _dmarc TXT questions, 768 outstanding (what mailcensus's
+#                256 names in flight ask), through scripts/lib/adns_driver.py;
+#   dnsperf      the same questions once each, 768 outstanding: no retries, a floor for
+#                unresolved and a ceiling for speed.
+# Per client: names/s, names unresolved (reachable ones apart: the dead and lame operators'
+# names cannot resolve), the questions the world received, and those its rate-limited operators
+# refused (read from `sim world --stats` before and after). Sourced by scripts/bench with $bin,
+# $work, $names and the helpers timed/record.
+
+want=$names
+[ "$want" -gt 0 ] || want=20000
+scale=$(( (1485224 + want - 1) / want ))  # the world is the 2018 population divided
+"$bin" sim world --scale "$scale" --parts types --hints "$work/root.hints" --list "$work/world.csv" \
+  --stats "$work/world.stats" > "$work/world.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$work/world.stats" ] && break; sleep 0.2; done
+[ -s "$work/world.stats" ] || { echo "bench --world: the world did not start:" >&2; cat "$work/world.log" >&2; exit 1; }
+echo "world: $(head -1 "$work/world.log")"
+tail -n +2 "$work/world.csv" | cut -d, -f1 > "$work/names.txt"
+awk -F, 'NR > 1 && $NF != "1" {print $1}' "$work/world.csv" > "$work/unreachable.txt"
+n=$(wc -l < "$work/names.txt")
+awk '{print $1" MX"; print $1" TXT"; print "_dmarc."$1" TXT"}' "$work/names.txt" > "$work/queries.txt"
+echo "names: $n ($(wc -l < "$work/unreachable.txt") at dead or lame operators), queries: $((n * 3))"
+
+resolver=127.0.0.3
+cat > "$work/unbound.conf" <<CONF
+server:
+    interface: $resolver@53
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: "$work"
+    pidfile: "$work/unbound.pid"
+    use-syslog: no
+    verbosity: 0
+    access-control: 127.0.0.0/8 allow
+    do-not-query-localhost: no
+    module-config: "iterator"
+    root-hints: "$work/root.hints"
+    num-threads: 2
+    so-rcvbuf: 4m
+    num-queries-per-thread: 4096
+    outgoing-range: 8192
+    qname-minimisation: no
+remote-control:
+    control-enable: no
+CONF
+stat_of() { awk -v k="$1" '$1 == k {print $2}' "$work/world.stats"; }
+# One line per client: label seconds unresolved unresolved_reachable questions refused cpu kib
+rows=$work/world.tsv
+through_cold_unbound() { # command...: run it through a cold Unbound; sets secs cpu kib asked refused
+  unbound -c "$work/unbound.conf" 2>>"$work/unbound.log" &
+  local ub=$!
+  for _ in $(seq 1 50); do
+    kdig +short +time=1 +retry=0 @$resolver . NS 2>/dev/null | grep -q . && break
+    sleep 0.2
+  done
+  sleep 0.3  # the stats file is rewritten four times a second
+  local q0 r0 usr sys; q0=$(stat_of questions); r0=$(stat_of over_limit)
+  /usr/bin/time -f '%e %U %S %M' -o "$work/t-world" "$@" > "$work/client.out" 2>&1 || true
+  sleep 0.5
+  asked=$(( $(stat_of questions) - q0 )); refused=$(( $(stat_of over_limit) - r0 ))
+  kill "$ub" 2>/dev/null || true; wait "$ub" 2>/dev/null || true
+  read -r secs usr sys kib < <(tail -1 "$work/t-world")
+  cpu=$(echo "$usr $sys" | awk '{print $1 + $2}')
+}
+row() { # label failed_names_file: the client's line, from through_cold_unbound's figures
+  local bad reach
+  bad=$(sort -u "$2" | wc -l)
+  reach=$(sort -u "$2" | comm -23 - <(sort -u "$work/unreachable.txt") | wc -l)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$secs" "$bad" "$reach" "$asked" "$refused" "$cpu" "$kib" >> "$rows"
+  echo "$1: $secs s, $bad names unresolved ($reach of them reachable), $refused questions refused by rate-limited operators"
+}
+settled="('answer','nxdomain','nodata')"
+mailcensus_world() { # label [survey options]
+  local label=$1; shift
+  rm -rf "$work/run"
+  through_cold_unbound "$bin" survey "$work/world.csv" --resolver "$resolver:53" --out "$work/run" --quiet "$@"
+  "$bin" query "SELECT name FROM results WHERE NOT (mx_outcome IN $settled AND txt_outcome IN $settled AND dmarc_outcome IN $settled)" \
+    "$work/run" --format csv | tail -n +2 > "$work/failed"
+  row "$label" "$work/failed"
+}
+
+echo "== mailcensus (defaults)"
+mailcensus_world "mailcensus survey"
+echo "== mailcensus (--concurrency 2048)"
+mailcensus_world "mailcensus survey --concurrency 2048" --concurrency 2048
+echo "== adnshost (768 outstanding)"
+through_cold_unbound python3 scripts/lib/adns_driver.py "$work/names.txt" "$resolver" 768 "$work/t-adns" "$work/failed"
+row "adnshost" "$work/failed"
+echo "== dnsperf (each question once, 768 outstanding)"
+through_cold_unbound dnsperf -s "$resolver" -p 53 -d "$work/queries.txt" -n 1 -q 768 -t 5 -v
+# dnsperf -v prints one line per answer (`> RCODE name type ...`); a question never answered,
+# or answered anything but NOERROR or NXDOMAIN, leaves its name unresolved.
+python3 - "$work/client.out" "$work/queries.txt" > "$work/failed" <<'PY'
+import sys
+ok = set()
+for line in open(sys.argv[1], errors="replace"):
+    p = line.split()
+    if len(p) >= 4 and p[0] == ">" and p[1] in ("NOERROR", "NXDOMAIN"):
+        ok.add((p[2].rstrip(".").lower(), p[3].upper()))
+for q in open(sys.argv[2]):
+    name, qtype = q.split()
+    if (name.lower(), qtype.upper()) not in ok:
+        print(name.removeprefix("_dmarc."))
+PY
+row "dnsperf" "$work/failed"
+
+echo "== results (world of $n names, Unbound $(unbound -V | awk 'NR==1 {print $2}'), $(nproc) cores, $(date -u +%F))"
+python3 - "$rows" "$n" <<'PY'
+import sys
+n = int(sys.argv[2])
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+print(f"{'client':38} {'seconds':>8} {'names/s':>8} {'unresolved':>10} {'reachable':>9} {'questions':>10} {'refused':>8} {'CPU s':>6} {'peak RSS':>9}")
+rate = {}
+for label, secs, bad, reach, qs, refused, cpu, kib in rows:
+    rate[label] = (n / float(secs), int(reach))
+    print(f"{label:38} {float(secs):>8.1f} {n / float(secs):>8.0f} {int(bad):>10} {int(reach):>9} {int(qs):>10} {int(refused):>8} {float(cpu):>6.1f} {int(kib) / 1024:>6.0f} MiB")
+m, a = rate["mailcensus survey"], rate["adnshost"]
+print()
+print(f"{'names/s, mailcensus / adnshost:':37} {m[0] / a[0]:.2f}")
+print(f"{'reachable unresolved, mailcensus / adnshost:':37} {m[1]} / {a[1]}")
+PY
