@@ -12,7 +12,7 @@
 # Per client: names/s, names unresolved (reachable ones apart: the dead and lame operators'
 # names cannot resolve), the questions the world received, and those its rate-limited operators
 # refused (read from `sim world --stats` before and after). Sourced by scripts/bench with $bin,
-# $work, $names and the helpers timed/record.
+# $work, $names and $pids.
 
 want=$names
 [ "$want" -gt 0 ] || want=20000

@@ -159,11 +159,13 @@ pub async fn crawlers(
     // No pass after this one: every name gets the retries it is given.
     opts.last_pass = None;
     let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone())
-        .with_operators(ops.ns_column);
+        .with_operators(ops.ns_column)
+        .pacing_as(base);
     let mut once = opts;
     once.retries = 0;
-    let short =
-        Crawler::new(DnsClient::new(resolvers, client).await?, once).with_operators(ops.ns_column);
+    let short = Crawler::new(DnsClient::new(resolvers, client).await?, once)
+        .with_operators(ops.ns_column)
+        .pacing_as(base);
     Ok((Arc::new(full), Arc::new(short)))
 }
 

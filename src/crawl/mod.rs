@@ -78,7 +78,7 @@ pub struct Crawler {
     limiter: Option<DefaultDirectRateLimiter>,
     /// Each DNS operator's own rate (`--operator-qps`, lowered while its answers fail), for
     /// the names the list says it serves.
-    paces: Option<Paces>,
+    paces: Option<Arc<Paces>>,
     /// Where the zone list's `ns` column sits among its carried-through columns: names are
     /// then scheduled operator by operator ([`schedule::Scheduler`]).
     ns_column: Option<usize>,
@@ -206,7 +206,16 @@ impl Crawler {
         self.paces = ns_column
             .and(self.opts.operator_qps)
             .and_then(NonZeroU32::new)
-            .map(Paces::new);
+            .map(|qps| Arc::new(Paces::new(qps)));
+        self
+    }
+
+    /// Keep to `other`'s operator paces (the last pass: an operator slowed in the main pass
+    /// is not asked at the full rate again).
+    pub fn pacing_as(mut self, other: &Crawler) -> Crawler {
+        if self.paces.is_some() {
+            self.paces = other.paces.clone();
+        }
         self
     }
 
@@ -514,17 +523,19 @@ impl Crawler {
             let Some((op, r)) = running.next().await else {
                 return Ok(());
             };
-            // Room shrinks for answers that say "too much" (SERVFAIL, REFUSED) and for loss
-            // among answers, not for a name that met nothing but silence: a dead operator
-            // bears no load, and at a quarter of the room its names would each wait out
-            // their timeouts at the run's end.
+            // Room and rate shrink for answers that say "too much" (SERVFAIL, REFUSED) and
+            // for loss among answers, not for a name that met nothing but silence: a dead
+            // operator bears no load, and at a quarter of the room its names would each wait
+            // out their timeouts at the run's end.
             let own = [&r.mx, &r.txt, &r.dmarc];
             let failed = own.iter().any(|p| !p.outcome.is_resolved());
             let silent = own.iter().all(|p| p.outcome == Outcome::Timeout);
-            schedule.done(&op, failed && !silent, !failed);
-            if let Some(p) = self.paces.as_ref().filter(|_| !op.is_empty()) {
-                p.answered(&op, failed && !silent);
-            }
+            let too_much = failed && !silent;
+            let answering = match self.paces.as_ref().filter(|_| !op.is_empty()) {
+                Some(p) => p.answered(&op, too_much, !failed),
+                None => true,
+            };
+            schedule.done(&op, too_much && answering, !failed);
             sink(r)?;
         }
     }

@@ -130,8 +130,8 @@ impl<I: Iterator<Item = ZoneEntry>> Scheduler<I> {
         }
     }
 
-    /// A name of `key` finished; `too_much`: one of its own lookups failed with an answer
-    /// (not silence alone); `resolved`: all of them settled.
+    /// A name of `key` finished; `too_much`: its answers said the operator is overrun;
+    /// `resolved`: all its own lookups settled.
     pub fn done(&mut self, key: &Arc<str>, too_much: bool, resolved: bool) {
         let cap = f64::from(self.cap);
         let Some(op) = self.ops.get_mut(key) else {
