@@ -12,16 +12,13 @@
 # Per client: names/s, names unresolved (reachable ones apart: the dead and lame operators'
 # names cannot resolve), the questions the world received, and those its rate-limited operators
 # refused (read from `sim world --stats` before and after). Sourced by scripts/bench with $bin,
-# $work, $names and $pids.
+# $work, $names and $pids; the world and Unbound come from scripts/lib/world.sh.
 
 want=$names
 [ "$want" -gt 0 ] || want=20000
 scale=$(( (1485224 + want - 1) / want ))  # the world is the 2018 population divided
-"$bin" sim world --scale "$scale" --parts types --hints "$work/root.hints" --list "$work/world.csv" \
-  --stats "$work/world.stats" > "$work/world.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/world.stats" ] && break; sleep 0.2; done
-[ -s "$work/world.stats" ] || { echo "bench --world: the world did not start:" >&2; cat "$work/world.log" >&2; exit 1; }
+. scripts/lib/world.sh
+world_serve "$scale"
 echo "world: $(head -1 "$work/world.log")"
 tail -n +2 "$work/world.csv" | cut -d, -f1 > "$work/names.txt"
 awk -F, 'NR > 1 && $NF != "1" {print $1}' "$work/world.csv" > "$work/unreachable.txt"
@@ -30,44 +27,16 @@ awk '{print $1" MX"; print $1" TXT"; print "_dmarc."$1" TXT"}' "$work/names.txt"
 echo "names: $n ($(wc -l < "$work/unreachable.txt") at dead or lame operators), queries: $((n * 3))"
 
 resolver=127.0.0.3
-cat > "$work/unbound.conf" <<CONF
-server:
-    interface: $resolver@53
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$work"
-    pidfile: "$work/unbound.pid"
-    use-syslog: no
-    verbosity: 0
-    access-control: 127.0.0.0/8 allow
-    do-not-query-localhost: no
-    module-config: "iterator"
-    root-hints: "$work/root.hints"
-    num-threads: 2
-    so-rcvbuf: 4m
-    num-queries-per-thread: 4096
-    outgoing-range: 8192
-    qname-minimisation: no
-remote-control:
-    control-enable: no
-CONF
-stat_of() { awk -v k="$1" '$1 == k {print $2}' "$work/world.stats"; }
+world_unbound_conf "$resolver" 53
 # One line per client: label seconds unresolved unresolved_reachable questions refused cpu kib
 rows=$work/world.tsv
 through_cold_unbound() { # command...: run it through a cold Unbound; sets secs cpu kib asked refused
-  unbound -c "$work/unbound.conf" 2>>"$work/unbound.log" &
-  local ub=$!
-  for _ in $(seq 1 50); do
-    kdig +short +time=1 +retry=0 @$resolver . NS 2>/dev/null | grep -q . && break
-    sleep 0.2
-  done
-  sleep 0.3  # the stats file is rewritten four times a second
-  local q0 r0 usr sys; q0=$(stat_of questions); r0=$(stat_of over_limit)
+  world_unbound_start "$resolver" 53
+  local q0 r0 usr sys; q0=$(world_stat questions); r0=$(world_stat over_limit)
   /usr/bin/time -f '%e %U %S %M' -o "$work/t-world" "$@" > "$work/client.out" 2>&1 || true
   sleep 0.5
-  asked=$(( $(stat_of questions) - q0 )); refused=$(( $(stat_of over_limit) - r0 ))
-  kill "$ub" 2>/dev/null || true; wait "$ub" 2>/dev/null || true
+  asked=$(( $(world_stat questions) - q0 )); refused=$(( $(world_stat over_limit) - r0 ))
+  world_unbound_stop
   read -r secs usr sys kib < <(tail -1 "$work/t-world")
   cpu=$(echo "$usr $sys" | awk '{print $1 + $2}')
 }
