@@ -133,6 +133,7 @@ impl Crawler {
             &self
                 .probe_for(operator, self.opts.retries, name, rtype)
                 .await,
+            q,
         );
         if shared && got != Presence::Failed {
             self.host_cache.put(key, got);
@@ -141,10 +142,12 @@ impl Crawler {
     }
 }
 
-/// What a settled lookup says of its name's records; a failure is never void.
-fn presence(p: &Probe) -> Presence {
+/// What a settled lookup says of its name's records for an SPF term; a failure is never
+/// void.
+fn presence(p: &Probe, q: HostQuery) -> Presence {
     match p.settled() {
         Some([]) => Presence::Void,
+        Some(mx) if q == HostQuery::Mx && mx.len() > MAX_MX_HOSTS => Presence::OverTenMx,
         Some(_) => Presence::Found,
         None => Presence::Failed,
     }
@@ -170,7 +173,7 @@ impl PolicyDns for NameDns<'_> {
     }
 
     fn host(&self, name: &str, q: HostQuery) -> impl std::future::Future<Output = Presence> + Send {
-        let own_mx = (q == HostQuery::Mx && name == self.name).then(|| presence(self.mx));
+        let own_mx = (q == HostQuery::Mx && name == self.name).then(|| presence(self.mx, q));
         let shared = shared(name, self.registered_domain);
         let operator = self.operator.filter(|_| !shared);
         async move {

@@ -55,6 +55,10 @@ crate::codes! {
         Oversize => "oversize",
         /// The answer's CNAMEs point back to a name already in the chain.
         CnameLoop => "cname-loop",
+        /// A reply to the question came but cannot be read (a TXT record with no
+        /// character-string, RFC 1035 §3.3.14; RDATA past its length): the server's fault,
+        /// known at once, and not asked again, since it would answer the same.
+        Malformed => "malformed",
     }
 }
 
@@ -257,6 +261,7 @@ fn read(reply: Reply, rtype: RecordType) -> LookupResult {
             m.metadata.authentic_data,
             answer_of(&m.answers, rtype),
         ),
+        Reply::Malformed { detail, .. } => LookupResult::failed(Outcome::Malformed, detail),
     }
 }
 

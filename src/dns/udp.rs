@@ -48,6 +48,12 @@ pub(super) type Pending = Arc<std::sync::Mutex<HashMap<u16, Waiting>>>;
 pub enum Reply {
     Fast(wire::Reply),
     Full(Message),
+    /// A reply to the question (its ID and question section match) that neither reader can
+    /// read.
+    Malformed {
+        truncated: bool,
+        detail: String,
+    },
 }
 
 impl Reply {
@@ -56,6 +62,7 @@ impl Reply {
         match self {
             Reply::Fast(r) => r.truncated,
             Reply::Full(m) => m.metadata.truncation,
+            Reply::Malformed { truncated, .. } => *truncated,
         }
     }
 }
@@ -442,7 +449,8 @@ async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
         // waiting queries then time out).
         while let Ok(n) = socket.try_io(Interest::READABLE, || inbox.recvmmsg(socket.as_raw_fd())) {
             for i in 0..n {
-                deliver(inbox.datagram(i), &pending);
+                let datagram = inbox.datagram(i);
+                deliver(datagram, datagram.len() >= DATAGRAM, &pending);
             }
             if n < BATCH {
                 break;
@@ -451,9 +459,11 @@ async fn receive(socket: Arc<UdpSocket>, pending: Pending) {
     }
 }
 
-/// One reply to its query, read there: a message that cannot be read is dropped and its
-/// query goes on waiting.
-pub(super) fn deliver(datagram: &[u8], pending: &Pending) {
+/// One reply to its query, read there. A reply that answers the question but cannot be read
+/// ends its query at once as [`Reply::Malformed`]: waited on, it would read as a timeout.
+/// Only a datagram `cut` at the room of the receive buffer is dropped, its query left to its
+/// retries.
+pub(super) fn deliver(datagram: &[u8], cut: bool, pending: &Pending) {
     let Some(id) = wire::id(datagram) else {
         return;
     };
@@ -468,7 +478,11 @@ pub(super) fn deliver(datagram: &[u8], pending: &Pending) {
         Some(r) => Reply::Fast(r),
         None => match Message::from_vec(datagram) {
             Ok(m) => Reply::Full(m),
-            Err(_) => return,
+            Err(_) if cut => return,
+            Err(e) => Reply::Malformed {
+                truncated: wire::truncated(datagram),
+                detail: format!("unreadable reply: {e}"),
+            },
         },
     };
     if let Some(w) = map.remove(&id) {
@@ -503,5 +517,40 @@ mod tests {
         // A timeout raises it past what was waited, so slower replies get measured.
         rtt.timed_out(Duration::from_secs(1));
         assert!(rtt.rto().unwrap() >= Duration::from_secs(3));
+    }
+
+    /// A reply whose TXT record has no character-string at all (RDLENGTH 0, where RFC 1035
+    /// §3.3.14 wants one or more) ends its query at once, as malformed, and not as the
+    /// timeout that dropping it made of it; only a datagram cut at the receive buffer's room
+    /// is still dropped, for its query's retries.
+    #[test]
+    fn an_unreadable_reply_to_the_question_ends_its_query_at_once() {
+        let qname = WireName::parse("bad-txt.jp").unwrap();
+        let mut m = Vec::new();
+        wire::write_query(&mut m, 0, &qname, RecordType::TXT, true);
+        m.truncate(m.len() - 11); // the OPT record
+        m[2..4].copy_from_slice(&0x8180u16.to_be_bytes()); // QR RD RA, NOERROR
+        m[6..8].copy_from_slice(&1u16.to_be_bytes()); // ANCOUNT
+        m[10..12].copy_from_slice(&0u16.to_be_bytes()); // ARCOUNT
+        // bad-txt.jp (a pointer to the question's name) TXT IN, TTL 300, RDLENGTH 0.
+        m.extend_from_slice(&[0xc0, 12, 0, 16, 0, 1, 0, 0, 1, 44, 0, 0]);
+        for cut in [false, true] {
+            let pending: Pending = Arc::default();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let (id, mut rx) = register(&pending, &qname, RecordType::TXT, deadline).unwrap();
+            m[..2].copy_from_slice(&id.to_be_bytes());
+            deliver(&m, cut, &pending);
+            match (cut, rx.try_recv()) {
+                (false, Ok(reply @ Reply::Malformed { .. })) => {
+                    let got = super::super::read(reply, RecordType::TXT);
+                    assert_eq!(got.outcome, super::super::Outcome::Malformed);
+                    assert!(got.detail.unwrap().starts_with("unreadable reply"));
+                    // A failure, never absence, and not asked again: it would read the same.
+                    assert!(!got.outcome.is_resolved() && !got.outcome.is_retryable());
+                }
+                (true, Err(oneshot::error::TryRecvError::Empty)) => {}
+                (_, got) => panic!("cut {cut}: {:?}", got.map(|r| r.truncated())),
+            }
+        }
     }
 }

@@ -89,6 +89,11 @@ fn u16_at(m: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(m.get(at..at + 2)?.try_into().ok()?))
 }
 
+/// The TC bit of a message's header.
+pub fn truncated(m: &[u8]) -> bool {
+    u16_at(m, 2).is_some_and(|flags| flags & TC != 0)
+}
+
 /// The message ID of a datagram.
 pub fn id(m: &[u8]) -> Option<u16> {
     u16_at(m, 0)

@@ -82,6 +82,11 @@ pub enum Presence {
     Void,
     /// The lookup failed (timeout, SERVFAIL): a temperror, never void.
     Failed,
+    /// An `mx` target with more than 10 MX records: RFC 7208 §4.6.4, "the evaluation of
+    /// each "MX" record MUST NOT result in querying more than 10 address records [...] If
+    /// this limit is exceeded, the "mx" mechanism MUST produce a "permerror" result" (the
+    /// test suite's `mx-limit`). The answer in hand says so; no address is asked.
+    OverTenMx,
 }
 
 /// The DNS that policy evaluation needs, supplied by the crawler (rate-limited, cached).

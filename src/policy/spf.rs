@@ -256,8 +256,8 @@ fn parse_term(term: &str) -> Result<Term, SpfError> {
         "a" | "mx" => {
             let (domain, cidr) = match arg {
                 Some(a) => {
-                    let cut = a.find('/').unwrap_or(a.len());
-                    (Some(domain_spec(term, &a[..cut])?), &a[cut..])
+                    let (spec, cidr) = split_dual_cidr(a);
+                    (Some(domain_spec(term, spec)?), cidr)
                 }
                 None => (None, rest),
             };
@@ -333,6 +333,26 @@ fn cidr(term: &str, digits: &str, max: u8) -> Result<u8, SpfError> {
     }
 }
 
+/// `a:` and `mx:`'s argument split into its domain-spec and its dual-cidr-length, which is
+/// only a final `/digits`, `//digits` or `/digits//digits`: a macro-literal takes `/` and `:`
+/// (%x21-24 / %x26-7E), so in `a:foo:bar/baz.example.com` all is domain-spec (§12).
+fn split_dual_cidr(arg: &str) -> (&str, &str) {
+    // Where `/DIGITS` ends `s`, the index of its slash.
+    let slash_digits = |s: &str| {
+        let t = s.trim_end_matches(|c: char| c.is_ascii_digit());
+        (t.len() < s.len() && t.ends_with('/')).then(|| t.len() - 1)
+    };
+    let Some(i) = slash_digits(arg) else {
+        return (arg, "");
+    };
+    let cut = match arg[..i].strip_suffix('/') {
+        // `//ip6`, with an `/ip4` before it or not.
+        Some(before) => slash_digits(before).unwrap_or(before.len()),
+        None => i,
+    };
+    arg.split_at(cut)
+}
+
 /// `dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]`: `/24`, `//64`, `/24//64`.
 fn dual_cidr(term: &str, s: &str) -> Result<(Option<u8>, Option<u8>), SpfError> {
     if s.is_empty() {
@@ -354,6 +374,24 @@ fn dual_cidr(term: &str, s: &str) -> Result<(Option<u8>, Option<u8>), SpfError> 
 /// macro-expand`.
 fn domain_spec(term: &str, spec: &str) -> Result<String, SpfError> {
     macro_string(term, spec, false)?;
+    // §4.3 and RFC 1035 §2.3.4: a zero-length label (but the root's, a final dot) or one over
+    // 63 octets makes a name no query can carry. The ABNF lets `mail.example...com` through,
+    // and the RFC 7208 test suite takes permerror or a no-match (`invalid-domain-empty-label`,
+    // `invalid-domain-long`); it is the record's fault either way, never the DNS's, so it is
+    // a syntax error here. Labels made by macros are the sender's and are not judged.
+    let name = spec.strip_suffix('.').unwrap_or(spec);
+    if let Some(bad) = literal_labels(name).find(|l| l.is_empty() || l.len() > 63) {
+        return Err(syntax(
+            term,
+            match bad.is_empty() {
+                true => "an empty label".to_string(),
+                false => format!("a label of {} octets (63 at most)", bad.len()),
+            },
+        ));
+    }
+    if !spec.contains('%') && name.len() > 253 {
+        return Err(syntax(term, "a name over 253 octets"));
+    }
     if spec.ends_with('}') || spec.ends_with("%%") || spec.ends_with("%_") || spec.ends_with("%-") {
         return Ok(spec.to_string());
     }
@@ -372,6 +410,23 @@ fn domain_spec(term: &str, spec: &str) -> Result<String, SpfError> {
         return Err(syntax(term, format!("bad top label {top:?}")));
     }
     Ok(spec.to_string())
+}
+
+/// The labels of a domain-spec that hold no macro (a macro's delimiters may be dots: the
+/// labels are cut outside `%{...}` only).
+fn literal_labels(name: &str) -> impl Iterator<Item = &str> {
+    let (mut in_macro, mut after_percent) = (false, false);
+    name.split(move |c| {
+        match c {
+            '{' if after_percent => in_macro = true,
+            '}' => in_macro = false,
+            _ => {}
+        }
+        // `%%` is a literal percent sign, not the start of a macro.
+        after_percent = c == '%' && !after_percent;
+        c == '.' && !in_macro
+    })
+    .filter(|l| !l.contains('%'))
 }
 
 /// §7.1 macro-string; `c`, `r`, `t` are only allowed in explanation text (§7.3), which is
@@ -567,6 +622,274 @@ mod tests {
         ok("v=spf1 foo=bar foo=baz -all");
     }
 
+    /// The RFC 7208 test suite's `a-colon-domain`: a macro-literal takes `:` and `/`, and a
+    /// dual-cidr-length is only a final `/digits` (§12), so all of it is the domain-spec.
+    #[test]
+    fn a_domain_spec_may_hold_colons_and_slashes() {
+        for m in ["a", "mx"] {
+            let r = ok(&format!("v=spf1 {m}:foo:bar/baz.example.com -all"));
+            let (domain, cidr4, cidr6) = match &r.directives[0].mechanism {
+                Mechanism::A {
+                    domain,
+                    cidr4,
+                    cidr6,
+                }
+                | Mechanism::Mx {
+                    domain,
+                    cidr4,
+                    cidr6,
+                } => (domain.as_deref(), *cidr4, *cidr6),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                (domain, cidr4, cidr6),
+                (Some("foo:bar/baz.example.com"), None, None)
+            );
+        }
+        let r = ok("v=spf1 mx:foo:bar/baz.example.com/24//64 -all");
+        assert_eq!(
+            r.directives[0].mechanism,
+            Mechanism::Mx {
+                domain: Some("foo:bar/baz.example.com".into()),
+                cidr4: Some(24),
+                cidr6: Some(64)
+            }
+        );
+        assert_eq!(split_dual_cidr("x.example//64"), ("x.example", "//64"));
+        assert_eq!(split_dual_cidr("x.example/8"), ("x.example", "/8"));
+        assert_eq!(split_dual_cidr("x.example/"), ("x.example/", ""));
+    }
+
+    /// The suite's `invalid-domain-empty-label` and `invalid-domain-long`: a name no query can
+    /// carry is the record's error (permerror), not a temperror of the DNS.
+    #[test]
+    fn a_target_that_cannot_be_a_domain_name_is_a_syntax_error() {
+        let err = |r: &str| parse(r).map(|_| ()).map_err(|e| e.code());
+        let long = "a".repeat(64);
+        assert_eq!(err("v=spf1 a:mail.example...com -all"), Err("syntax"));
+        assert_eq!(err(&format!("v=spf1 a:{long}.example.com")), Err("syntax"));
+        assert_eq!(err("v=spf1 include:.example.com"), Err("syntax"));
+        let name_261 = format!("{}.example.com", ["abcdefghi"; 25].join("."));
+        assert_eq!(err(&format!("v=spf1 a:{name_261}")), Err("syntax"));
+        // 63 octets is a label; a final dot is the root's; a macro's label is the sender's.
+        ok(&format!("v=spf1 a:{}.example.com. -all", &long[1..]));
+        ok("v=spf1 exists:%{l}.%{ir..}.example.com -all");
+    }
+
+    /// RFC 7208 §12, production by production: terms that must parse, and terms that must
+    /// not (each in `v=spf1 TERM`), written for the production each one exercises.
+    #[test]
+    fn section_12_productions() {
+        let long = "a".repeat(63);
+        let label_64 = format!("a:{long}b.example.com");
+        let label_63 = format!("a:{long}.example.com");
+        let productions: [(&str, Vec<&str>, Vec<&str>); 9] = [
+            (
+                "domain-spec",
+                vec![
+                    "a:example.com",
+                    "a:example.com.",
+                    "a:foo:bar/baz.example.com",
+                    "mx:foo:bar/baz.example.com",
+                    "include:_spf.example.com",
+                    "a:a{b}.example.com",
+                    "exists:%{i}._spf.example.com",
+                    "a:%{d}",
+                    "ptr:example.com",
+                    &label_63,
+                ],
+                vec![
+                    "a:",
+                    "include:",
+                    "ptr:",
+                    "a:example",
+                    "a:mail.example...com",
+                    "a:.example.com",
+                    &label_64,
+                    "a:example.com/",
+                    "mx:example.jp:25",
+                    "exists:ex%ample.com",
+                ],
+            ),
+            (
+                "macro-string",
+                vec![
+                    "exists:%{i}.%{l1r+-}._spf.%{d}",
+                    "exists:%{ir}.%{v}.arpa._spf.%{d2}",
+                    "a:%%.example.com",
+                    "a:%_x.example.com",
+                    "a:%-x.example.com",
+                    "exists:%{S}.%{H}.%{O}.%{P}.example.com",
+                ],
+                vec![
+                    "a:50%.example.com",
+                    "exists:%z.example.com",
+                    "exists:%{i.example.com",
+                    "exists:example.com%",
+                    "a:ex\u{7f}ample.com",
+                ],
+            ),
+            (
+                "macro-expand",
+                vec![
+                    "exists:%{d10}.example.com",
+                    "exists:%{l-}.example.com",
+                    "exists:%{ir.-+,/_=}.example.com",
+                    "exists:%{d2r}.example.com",
+                    "foo=%{c}.%{r}.%{t}",
+                ],
+                vec![
+                    "exists:%{x}.example.com",
+                    "exists:%{c}.example.com",
+                    "exists:%{r}.example.com",
+                    "exists:%{t}.example.com",
+                    "exists:%{d0}.example.com",
+                    "exists:%{dr2}.example.com",
+                    "exists:%{d2rr}.example.com",
+                    "exists:%{d*}.example.com",
+                    "exists:%{}.example.com",
+                ],
+            ),
+            (
+                "toplabel",
+                vec![
+                    "a:example.xn--zckzah",
+                    "a:example.c0m",
+                    "a:example.123a",
+                    "a:example.1-2",
+                    "a:example.a",
+                    "a:example.com.",
+                ],
+                vec![
+                    "a:example.123",
+                    "a:111.222.33.44",
+                    "a:example.-com",
+                    "a:example.com-",
+                    "a:example.co_m",
+                    "a:example",
+                    "a:example.",
+                ],
+            ),
+            (
+                "ip4-cidr-length",
+                vec![
+                    "ip4:192.0.2.0/0",
+                    "ip4:192.0.2.0/9",
+                    "ip4:192.0.2.1/32",
+                    "ip4:192.0.2.1",
+                    "a/24",
+                    "mx:example.org/30",
+                ],
+                vec![
+                    "ip4:192.0.2.0/33",
+                    "ip4:192.0.2.0/024",
+                    "ip4:192.0.2.0/00",
+                    "ip4:192.0.2.0/",
+                    "ip4:192.0.2.0/-1",
+                    "ip4:192.0.2.0/1a",
+                    "a/",
+                    "ip4:192.0.2",
+                ],
+            ),
+            (
+                "ip6-cidr-length",
+                vec![
+                    "ip6:2001:db8::/0",
+                    "ip6:2001:db8::/32",
+                    "ip6:2001:db8::1/128",
+                    "ip6:::1",
+                    "a//64",
+                    "mx:example.org//126",
+                ],
+                vec![
+                    "ip6:2001:db8::/129",
+                    "ip6:2001:db8::/064",
+                    "ip6:2001:db8::/",
+                    "a//",
+                    "a//1234",
+                    "ip6:2001:db8::g",
+                    "ip6:192.0.2.1",
+                ],
+            ),
+            (
+                "dual-cidr-length",
+                vec![
+                    "a/24//64",
+                    "mx:example.org/30//126",
+                    "a//0",
+                    "a:foo:bar/baz.example.com/24",
+                    "a:x.example.com/0//0",
+                ],
+                vec![
+                    "a/24/64",
+                    "a//64/24",
+                    "a/24//64//64",
+                    "a:example.com/24/",
+                    "a:example.com//64/24",
+                    "a///64",
+                    "ptr/24",
+                ],
+            ),
+            (
+                "modifier name",
+                vec![
+                    "foo=bar",
+                    "f-o_o.bar9=x",
+                    "x1=",
+                    "Redirect=_spf.example.com",
+                    "exp=explain.example.com",
+                    "foo=bar foo=baz",
+                ],
+                vec![
+                    "1foo=bar",
+                    "-foo=bar",
+                    "fo@o=bar",
+                    "redirect=",
+                    "exp=",
+                    "redirect=a.example.com redirect=b.example.com",
+                    "moo.cow/far_out=man:dog/cat",
+                    "foo=%{x}",
+                ],
+            ),
+            (
+                "qualifier",
+                vec![
+                    "+all",
+                    "-all",
+                    "~all",
+                    "?all",
+                    "+a",
+                    "-mx",
+                    "~include:x.example.com",
+                    "?ip4:192.0.2.1",
+                ],
+                vec![
+                    "!all",
+                    "++all",
+                    "+-all",
+                    "-redirect=x.example.com",
+                    "+",
+                    "~",
+                ],
+            ),
+        ];
+        for (production, valid, invalid) in &productions {
+            for t in valid {
+                let r = format!("v=spf1 {t}");
+                assert!(
+                    parse(&r).is_ok(),
+                    "{production}: {r:?} is valid: {:?}",
+                    parse(&r)
+                );
+            }
+            for t in invalid {
+                let r = format!("v=spf1 {t}");
+                assert!(parse(&r).is_err(), "{production}: {r:?} is not valid");
+            }
+            assert!(valid.len() >= 5 && invalid.len() >= 5, "{production}");
+        }
+    }
+
     #[test]
     fn selection_and_warnings() {
         assert_eq!(select(&v(&["x", "v=spf1 -all"])).unwrap(), "v=spf1 -all");
@@ -594,7 +917,8 @@ crate::codes! {
         /// Several records, a syntax error, a loop, or a broken include/redirect target:
         /// permerror.
         Invalid => "invalid",
-        /// Over the 10 DNS-querying terms or 2 void lookups of §4.6.4: permerror.
+        /// Over the 10 DNS-querying terms, the 2 void lookups or an `mx` target's 10 MX
+        /// records of §4.6.4: permerror.
         LookupLimit => "lookup-limit",
         /// A lookup on the way failed.
         TempError => "temperror",
@@ -608,9 +932,10 @@ impl SpfVerdict {
         match (parsed, tree.map(|t| t.verdict)) {
             (Err(SpfError::NoRecord), _) => SpfVerdict::Absent,
             (Err(_), _) => SpfVerdict::Invalid,
-            (Ok(_), Some(TreeVerdict::LookupLimit | TreeVerdict::VoidLimit)) => {
-                SpfVerdict::LookupLimit
-            }
+            (
+                Ok(_),
+                Some(TreeVerdict::LookupLimit | TreeVerdict::VoidLimit | TreeVerdict::MxLimit),
+            ) => SpfVerdict::LookupLimit,
             (Ok(_), Some(TreeVerdict::Loop | TreeVerdict::BrokenTarget)) => SpfVerdict::Invalid,
             (Ok(_), Some(TreeVerdict::TempError)) => SpfVerdict::TempError,
             (Ok(r), _) => match tree.map_or(r.all(), |t| t.final_all) {
@@ -637,6 +962,8 @@ crate::codes! {
         BrokenTarget => "broken-target",
         /// A lookup on the way failed: temperror.
         TempError => "temperror",
+        /// An `mx` target with more than 10 MX records (§4.6.4): permerror.
+        MxLimit => "mx-limit",
     }
 }
 
@@ -795,6 +1122,10 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
                     cost.verdict = TreeVerdict::TempError;
                     return cost;
                 }
+                Presence::OverTenMx => {
+                    cost.verdict = TreeVerdict::MxLimit;
+                    return cost;
+                }
             }
         }
     }
@@ -895,6 +1226,16 @@ mod tree_tests {
         let r = parse("v=spf1 exists:%{i}.x.example a:down.example -all").unwrap();
         let c = futures::executor::block_on(tree_cost("example.jp", &r, &src));
         assert_eq!((c.void_lookups, c.verdict), (0, TreeVerdict::TempError));
+        // An `mx` target of eleven MX hosts (the suite's `mx-limit`) is a permerror, which no
+        // later term undoes.
+        let (c, v) = with(
+            "v=spf1 mx a:gone.example -all",
+            vec![("example.jp", HostQuery::Mx, Presence::OverTenMx)],
+        );
+        assert_eq!(
+            (c.verdict, v),
+            (TreeVerdict::MxLimit, SpfVerdict::LookupLimit)
+        );
     }
 
     #[test]

@@ -408,8 +408,8 @@ pub enum Hostile {
     Txt(Vec<Vec<Vec<u8>>>),
     /// A chain of CNAMEs from the query name, then TXT at the end (if any).
     Chain(Vec<String>, Option<Vec<Vec<u8>>>),
-    /// MX records whose exchange has these raw labels.
-    MxLabels(Vec<Vec<Vec<u8>>>),
+    /// MX records whose exchange has these raw labels, and TXT records beside them.
+    Mx(Vec<Vec<Vec<u8>>>, Vec<Vec<Vec<u8>>>),
 }
 
 /// The hostile records at `qname`, if it is one of the hostile names.
@@ -442,11 +442,34 @@ pub fn hostile(qname: &str) -> Option<Hostile> {
             vec![b"v=spf1 -all".to_vec()],
             vec![vec![0x00, 0xff, b'"', b'\\', 0x7f, 0xc3, 0x28]],
         ]),
-        "odd-mx" => Hostile::MxLabels(vec![vec![
-            vec![0x00, 0xff, b'.', b' '],
-            b"hostile-sim".to_vec(),
-            b"net".to_vec(),
+        "odd-mx" => Hostile::Mx(
+            vec![vec![
+                vec![0x00, 0xff, b'.', b' '],
+                b"hostile-sim".to_vec(),
+                b"net".to_vec(),
+            ]],
+            vec![],
+        ),
+        // Eleven MX hosts under an SPF record whose `mx` must look at them all: RFC 7208
+        // §4.6.4 caps an `mx` mechanism at ten (permerror), here and through `mx:`.
+        "many-mx" => Hostile::Mx(
+            (1..=11)
+                .map(|i| {
+                    vec![
+                        format!("mx{i}").into_bytes(),
+                        b"hostile-sim".to_vec(),
+                        b"net".to_vec(),
+                    ]
+                })
+                .collect(),
+            vec![vec![b"v=spf1 mx -all".to_vec()]],
+        ),
+        "spf-many-mx" => Hostile::Txt(vec![vec![
+            format!("v=spf1 mx:many-mx.{z} -all").into_bytes(),
         ]]),
+        // A TXT record with no character-string at all (RFC 1035 §3.3.14 wants one or more):
+        // RDLENGTH 0, which no reader takes.
+        "empty-txt" => Hostile::Txt(vec![vec![]]),
         // An SPF record that includes itself.
         "spf-loop" => Hostile::Txt(vec![vec![
             format!("v=spf1 include:spf-loop.{z} -all").into_bytes(),

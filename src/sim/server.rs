@@ -447,11 +447,14 @@ fn hostile_records(owner: &Name, qtype: RecordType, h: Hostile) -> Vec<Record> {
             }
             out
         }
-        Hostile::MxLabels(exchanges) if qtype == RecordType::MX => exchanges
+        Hostile::Mx(exchanges, _) if qtype == RecordType::MX => exchanges
             .into_iter()
             .filter_map(|labels| Name::from_labels(labels).ok())
             .map(|x| Record::from_rdata(owner.clone(), TTL, RData::MX(MX::new(10, x))))
             .collect(),
+        Hostile::Mx(_, records) if qtype == RecordType::TXT => {
+            records.into_iter().map(|r| txt(owner, r)).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -33,6 +33,9 @@ fn hostile_records_are_bounded_and_named() {
         "odd-mx",
         "spf-loop",
         "fan0",
+        "many-mx",
+        "spf-many-mx",
+        "empty-txt",
     ]
     .map(|n| format!("{n}.hostile-sim.net"));
     let dir = common::tempdir().unwrap();
@@ -52,7 +55,7 @@ fn hostile_records_are_bounded_and_named() {
         let mut cfg = config(&list, &out, server.addr());
         cfg.format = ZoneFormat::Text;
         let m = survey(&cfg).await.unwrap();
-        assert_eq!(m.names, 9);
+        assert_eq!(m.names, 12);
         server.shutdown().await;
     });
     let run = RunDir::open(&out).unwrap();
@@ -96,6 +99,26 @@ fn hostile_records_are_bounded_and_named() {
         Some(TreeVerdict::LookupLimit)
     );
     assert!(row("fan0").spf_tree.unwrap().dns_terms <= 12);
+    // RFC 7208 §4.6.4: an `mx` over eleven MX hosts is a permerror, from the name's own MX
+    // answer and from a target's alike.
+    use mailcensus::policy::spf::SpfVerdict;
+    for n in ["many-mx", "spf-many-mx"] {
+        assert_eq!(
+            row(n).spf_tree.map(|t| t.verdict),
+            Some(TreeVerdict::MxLimit),
+            "{n}"
+        );
+        assert_eq!(
+            row(n).judgement.spf_verdict,
+            Some(SpfVerdict::LookupLimit),
+            "{n}"
+        );
+    }
+    assert_eq!(row("many-mx").mx.records.len(), 11);
+    // A reply that cannot be read ends at once, named, and is not waited on as silence.
+    assert_eq!(row("empty-txt").txt.outcome, Outcome::Malformed);
+    assert_eq!(row("empty-txt").txt.attempts, 1);
+    assert_eq!(row("empty-txt").judgement.has_spf, None);
     // A 253-octet name can be asked at its apex, but `_dmarc.` makes it too long to ask.
     assert_eq!(rows[&long].mx.outcome, Outcome::NxDomain);
     assert_eq!(rows[&long].dmarc.outcome, Outcome::BadName);
