@@ -179,10 +179,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             "last pass: {} of {} names asked again resolved{}{}",
             p.recovered,
             p.names,
-            match p.asked_once {
+            match p.broken {
                 0 => String::new(),
                 n => format!(
-                    " ({n} asked once: their operator answered none of its names, and its first ones failed again)"
+                    "; {n} more not asked again: their operator resolved none of its names, nor did its scouts"
                 ),
             },
             match p.not_asked {

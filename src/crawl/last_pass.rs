@@ -1,6 +1,6 @@
 //! The survey's own last pass: the names the main pass left unresolved, held out of the
 //! results file, asked again after a pause with a longer wait; an operator that answered none
-//! of its names (dead or lame) is not waited on at full length twice.
+//! of its names (dead or lame) is asked again through two scouts only, once each.
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
@@ -22,8 +22,8 @@ pub const MAX_HELD: usize = 50_000;
 /// (`scripts/resolver-timeouts`).
 const CONCURRENCY: usize = 128;
 
-/// Names of a broken operator asked at the full last-pass wait before its others are given
-/// one short attempt.
+/// Names of a broken operator asked again (one attempt each, at the pass's wait) to tell
+/// whether it answers now; its other names are asked again only if one of them resolves.
 const SCOUTS: u32 = 2;
 
 /// What the main pass saw of one operator's names.
@@ -105,13 +105,14 @@ impl Held {
     }
 }
 
-/// The held names in the order they are to be asked: every name of a live operator and the
-/// first [`SCOUTS`] of each broken one (at the full wait), then the rest of each broken
-/// operator's names (asked once, at the first timeout, if its scouts failed again).
+/// The held names as they are to be asked: every name of a live operator (at the pass's wait,
+/// with the run's retries) beside the first [`SCOUTS`] of each broken one (one attempt each),
+/// then the rest of each broken operator's names: asked again where a scout of theirs
+/// resolved, else kept as the main pass ended them.
 pub struct Plan {
-    first: Vec<NameResult>,
-    /// Name of a scout → its broken operator.
-    scouts: HashMap<String, Arc<str>>,
+    live: Vec<NameResult>,
+    /// Each scout with its broken operator.
+    scouts: Vec<(Arc<str>, NameResult)>,
     rest: Vec<(Arc<str>, NameResult)>,
 }
 
@@ -119,30 +120,35 @@ impl Plan {
     pub fn of(held: Vec<NameResult>, ops: &mut Operators) -> Plan {
         let mut scouted: HashMap<Arc<str>, u32> = HashMap::new();
         let mut plan = Plan {
-            first: Vec::new(),
-            scouts: HashMap::new(),
+            live: Vec::new(),
+            scouts: Vec::new(),
             rest: Vec::new(),
         };
         for r in held {
             let Some(op) = ops.broken(&r) else {
-                plan.first.push(r);
+                plan.live.push(r);
                 continue;
             };
             let n = scouted.entry(op.clone()).or_default();
             *n += 1;
-            if *n <= SCOUTS {
-                plan.scouts.insert(r.name.clone(), op);
-                plan.first.push(r);
-            } else {
-                plan.rest.push((op, r));
+            match *n <= SCOUTS {
+                true => plan.scouts.push((op, r)),
+                false => plan.rest.push((op, r)),
             }
         }
         plan
     }
 }
 
-/// The two crawlers of the pass: one at the pass's longer wait with the run's retries, one
-/// that asks once at the run's own timeout.
+impl Plan {
+    /// Names of live operators, scouts of broken ones, and the broken ones' other names.
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (self.live.len(), self.scouts.len(), self.rest.len())
+    }
+}
+
+/// The two crawlers of the pass, both at its longer wait: one with the run's retries, one
+/// that asks once (the scouts).
 pub async fn crawlers(
     resolvers: &[std::net::SocketAddr],
     client: &ClientOptions,
@@ -163,54 +169,67 @@ pub async fn crawlers(
         .pacing_as(base);
     let mut once = opts;
     once.retries = 0;
-    let short = Crawler::new(DnsClient::new(resolvers, client).await?, once)
+    let scout = Crawler::new(DnsClient::new(resolvers, &long).await?, once)
         .with_operators(ops.ns_column)
         .pacing_as(base);
-    Ok((Arc::new(full), Arc::new(short)))
+    Ok((Arc::new(full), Arc::new(scout)))
 }
 
-/// Ask the plan's names again, handing each new row to `sink`: first the live operators'
-/// names and the broken ones' scouts, then the rest, once only where the scouts of their
-/// operator failed again.
+/// Ask the plan's names again, handing each row to `sink`: the live operators' names beside
+/// the broken ones' scouts, then the rest of a broken operator's names, asked again where a
+/// scout of theirs resolved and handed on as they were where none did. A dead operator's
+/// names then cost the pass one wait of its scouts, not a wait each: they had the run's
+/// retries in the main pass (its first names) and nothing in between says it came back.
 pub async fn ask<E>(
     plan: Plan,
     full: &Arc<Crawler>,
-    short: &Arc<Crawler>,
+    scout: &Arc<Crawler>,
     mut sink: impl FnMut(NameResult) -> Result<(), E>,
 ) -> Result<LastPassCounts, E> {
     let mut counts = LastPassCounts::default();
-    let mut count = |r: &NameResult, once: bool| {
+    let mut count = |r: &NameResult| {
         counts.names += 1;
         counts.recovered += u64::from(r.is_resolved());
-        counts.asked_once += u64::from(once);
     };
-    let (mut failed, mut answered) = (HashSet::new(), HashSet::new());
-    let entries = plan.first.iter().map(NameResult::entry);
-    full.run(entries, |r| {
-        if let Some(op) = plan.scouts.get(&r.name) {
-            match r.is_resolved() {
-                false => failed.insert(op.clone()),
-                true => answered.insert(op.clone()),
-            };
+    // The scouts are few (two an operator): their rows wait for the live names' run to end.
+    let mut scouted = Vec::with_capacity(plan.scouts.len());
+    let (live, scouts) = tokio::join!(
+        full.run(plan.live.iter().map(NameResult::entry), |r| {
+            count(&r);
+            sink(r)
+        }),
+        scout.run(plan.scouts.iter().map(|(_, r)| r.entry()), |r| {
+            scouted.push(r);
+            Ok::<(), E>(())
+        }),
+    );
+    live?;
+    scouts?;
+    let operator: HashMap<&str, &Arc<str>> = plan
+        .scouts
+        .iter()
+        .map(|(op, r)| (r.name.as_str(), op))
+        .collect();
+    let mut answering = HashSet::new();
+    for r in scouted {
+        if r.is_resolved() {
+            answering.insert(Arc::clone(operator[r.name.as_str()]));
         }
-        count(&r, false);
-        sink(r)
-    })
-    .await?;
-    let (once, again): (Vec<_>, Vec<_>) = plan
+        count(&r);
+        sink(r)?;
+    }
+    let (again, kept): (Vec<_>, Vec<_>) = plan
         .rest
         .into_iter()
-        .partition(|(op, _)| failed.contains(op) && !answered.contains(op));
+        .partition(|(op, _)| answering.contains(op));
     full.run(again.iter().map(|(_, r)| r.entry()), |r| {
-        count(&r, false);
+        count(&r);
         sink(r)
     })
     .await?;
-    short
-        .run(once.iter().map(|(_, r)| r.entry()), |r| {
-            count(&r, true);
-            sink(r)
-        })
-        .await?;
+    for (_, r) in kept {
+        counts.broken += 1;
+        sink(r)?;
+    }
     Ok(counts)
 }

@@ -507,8 +507,8 @@ impl Crawler {
                 let Some((op, e, broken)) = schedule.next() else {
                     break;
                 };
-                // A broken operator's names are asked once where the last pass asks them
-                // again (scouting whether it is broken still): their retries would each
+                // A broken operator's names are asked once where a last pass follows (its
+                // scouts tell whether the operator answers again): their retries would each
                 // wait out the timeouts of a dead operator, at its room, at the run's end.
                 let retries = match broken && self.opts.last_pass.is_some() {
                     true => 0,

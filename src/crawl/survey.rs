@@ -326,19 +326,27 @@ async fn last(
         manifest.uncount(r);
     }
     let n = held.rows.len() as u64;
+    let plan = Plan::of(held.rows, operators);
     if cfg.progress {
+        let (live, scouts, rest) = plan.sizes();
         eprintln!(
-            "mailcensus: last pass: {n} unresolved names asked again in {:.1} s, each attempt waiting {:.1} s",
+            "mailcensus: last pass: {} unresolved names asked again in {:.1} s, each attempt waiting {:.1} s{}",
+            live + scouts,
             pass.pause_ms as f64 / 1000.0,
-            pass.timeout_ms as f64 / 1000.0
+            pass.timeout_ms as f64 / 1000.0,
+            match rest {
+                0 => String::new(),
+                _ => format!(
+                    "; {rest} more of operators that resolved none of their names only if one of their {scouts} scouts resolves"
+                ),
+            }
         );
     }
     tokio::time::sleep(Duration::from_millis(pass.pause_ms)).await;
-    let (full, short) =
+    let (full, scout) =
         last_pass::crawlers(&cfg.resolvers, &cfg.client, crawler, pass, operators).await?;
     let mut progress = Progress::new(cfg.progress, Some(n));
-    let plan = Plan::of(held.rows, operators);
-    let counts = last_pass::ask(plan, &full, &short, |r| {
+    let counts = last_pass::ask(plan, &full, &scout, |r| {
         manifest.count(&r);
         progress.tick(&r);
         out.push(r)

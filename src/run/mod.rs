@@ -165,14 +165,15 @@ impl Manifest {
 
 /// The survey's last pass: the names that ended unresolved, asked again at the end.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LastPassCounts {
     /// Names asked again.
     pub names: u64,
     /// Of them, names whose every lookup then settled.
     pub recovered: u64,
-    /// Of them, names asked only once more, at the first timeout: their operator met every
-    /// question of the main pass with silence, and so did the first of its names asked again.
-    pub asked_once: u64,
+    /// Unresolved names not asked again: their operator resolved none of its names in the
+    /// main pass (dead or lame), and its scouts, asked again, resolved none either.
+    pub broken: u64,
     /// Unresolved names left to `--retry-unresolved`: past the most the pass holds.
     pub not_asked: u64,
 }
