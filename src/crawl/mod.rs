@@ -14,6 +14,7 @@ pub use crate::record::{
 pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use foldhash::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -27,6 +28,7 @@ use rand::Rng;
 use crate::dns::{DnsClient, Outcome, Patience};
 use crate::policy::dmarc::{self, Standard};
 use crate::policy::mailhost;
+use crate::policy::space::Addresses;
 use crate::policy::spf;
 use crate::policy::{HostQuery, PolicyDns, Presence, TxtLookup, bimi, mta_sts, tls_rpt};
 use crate::zone::ZoneEntry;
@@ -85,6 +87,8 @@ pub struct Crawler {
     opts: CrawlOptions,
     txt_cache: Memo<TxtLookup>,
     host_cache: Memo<Presence>,
+    /// MX hosts' addresses, for the space an SPF `mx` term lets in.
+    addr_cache: Memo<Addresses>,
     ns_cache: Memo<Probe>,
     mx_host_cache: Memo<MxHost>,
 }
@@ -110,7 +114,8 @@ impl Crawler {
         got
     }
 
-    /// Whether an SPF term's target has records, remembered for the run when it settled.
+    /// What an SPF term's target has (records, and for `a` and `mx` the addresses the term
+    /// lets in), remembered for the run when it settled whole.
     async fn host_lookup(
         &self,
         name: &str,
@@ -121,34 +126,87 @@ impl Crawler {
         let key = match q {
             HostQuery::A => format!("A {name}"),
             HostQuery::Mx => format!("MX {name}"),
+            HostQuery::Exists => format!("E {name}"),
         };
         if let Some(hit) = self.host_cache.get(&key) {
             return hit;
         }
-        let rtype = match q {
-            HostQuery::A => RecordType::A,
-            HostQuery::Mx => RecordType::MX,
+        let ask = |rtype| self.probe_for(operator, self.opts.retries, name, rtype);
+        let got = match q {
+            HostQuery::Exists => presence(&ask(RecordType::A).await, q),
+            HostQuery::A => {
+                let (a, aaaa) = tokio::join!(ask(RecordType::A), ask(RecordType::AAAA));
+                match presence(&a, q) {
+                    Presence::Found(_) => Presence::Found(
+                        aaaa.settled()
+                            .map(|v6| addresses([a.records.as_slice(), v6]).into()),
+                    ),
+                    other => other,
+                }
+            }
+            HostQuery::Mx => {
+                self.mx_presence(&ask(RecordType::MX).await, shared, operator)
+                    .await
+            }
         };
-        let got = presence(
-            &self
-                .probe_for(operator, self.opts.retries, name, rtype)
-                .await,
-            q,
-        );
-        if shared && got != Presence::Failed {
-            self.host_cache.put(key, got);
+        if shared && got.is_whole() {
+            self.host_cache.put(key, got.clone());
         }
         got
     }
+
+    /// An `mx` term's answer with its hosts' addresses (the first [`MAX_MX_HOSTS`] in
+    /// preference order; §4.6.4 makes more a permerror).
+    async fn mx_presence(&self, mx: &Probe, shared: bool, operator: Option<&Arc<str>>) -> Presence {
+        let Presence::Found(_) = presence(mx, HostQuery::Mx) else {
+            return presence(mx, HostQuery::Mx);
+        };
+        let mut hosts = mailhost::exchanges(&mx.records);
+        hosts.truncate(MAX_MX_HOSTS);
+        let asks = hosts
+            .iter()
+            .map(|h| self.host_addresses(h, shared, operator));
+        let each: Option<Vec<Addresses>> =
+            futures::future::join_all(asks).await.into_iter().collect();
+        Presence::Found(each.map(|e| e.iter().flat_map(|a| a.iter().copied()).collect()))
+    }
+
+    /// A host's A and AAAA addresses; `None` where either lookup failed.
+    async fn host_addresses(
+        &self,
+        host: &str,
+        shared: bool,
+        operator: Option<&Arc<str>>,
+    ) -> Option<Addresses> {
+        if let Some(hit) = self.addr_cache.get(host) {
+            return Some(hit);
+        }
+        let ask = |rtype| self.probe_for(operator, self.opts.retries, host, rtype);
+        let (a, aaaa) = tokio::join!(ask(RecordType::A), ask(RecordType::AAAA));
+        let got: Addresses = addresses([a.settled()?, aaaa.settled()?]).into();
+        if shared {
+            self.addr_cache.put(host.to_string(), Arc::clone(&got));
+        }
+        Some(got)
+    }
 }
 
-/// What a settled lookup says of its name's records for an SPF term; a failure is never
-/// void.
+/// The addresses among A and AAAA records (a record that does not read as one is left out).
+fn addresses<const N: usize>(records: [&[String]; N]) -> Vec<IpAddr> {
+    records
+        .iter()
+        .flat_map(|r| r.iter())
+        .filter_map(|r| r.parse().ok())
+        .collect()
+}
+
+/// What a settled lookup says of its name's records for an SPF term (the addresses apart);
+/// a failure is never void.
 fn presence(p: &Probe, q: HostQuery) -> Presence {
     match p.settled() {
         Some([]) => Presence::Void,
         Some(mx) if q == HostQuery::Mx && mx.len() > MAX_MX_HOSTS => Presence::OverTenMx,
-        Some(_) => Presence::Found,
+        Some(_) => Presence::Found(None),
         None => Presence::Failed,
     }
 }
@@ -173,13 +231,13 @@ impl PolicyDns for NameDns<'_> {
     }
 
     fn host(&self, name: &str, q: HostQuery) -> impl std::future::Future<Output = Presence> + Send {
-        let own_mx = (q == HostQuery::Mx && name == self.name).then(|| presence(self.mx, q));
+        let own_mx = q == HostQuery::Mx && name == self.name;
         let shared = shared(name, self.registered_domain);
         let operator = self.operator.filter(|_| !shared);
         async move {
             match own_mx {
-                Some(p) => p,
-                None => self.crawler.host_lookup(name, q, shared, operator).await,
+                true => self.crawler.mx_presence(self.mx, shared, operator).await,
+                false => self.crawler.host_lookup(name, q, shared, operator).await,
             }
         }
     }
@@ -196,6 +254,7 @@ impl Crawler {
             opts,
             txt_cache: Memo::new(),
             host_cache: Memo::new(),
+            addr_cache: Memo::new(),
             ns_cache: Memo::new(),
             mx_host_cache: Memo::new(),
         }

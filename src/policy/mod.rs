@@ -8,6 +8,7 @@ pub mod dmarc;
 pub mod judgement;
 pub mod mailhost;
 pub mod mta_sts;
+pub mod space;
 pub mod spf;
 pub mod tags;
 pub mod tls_rpt;
@@ -67,17 +68,22 @@ impl Eq for TxtRecords {}
 /// The question an SPF `a`, `mx` or `exists` term asks of its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HostQuery {
-    /// `a` and `exists`: the target's address records. A survey has no sender, so no address
-    /// family to follow: it asks A, the family of nearly all mail.
+    /// `a`: the target's address records. A survey has no sender, so no address family to
+    /// follow: A decides whether the lookup is void (the family of nearly all mail); AAAA is
+    /// asked beside it for the address space the term lets in.
     A,
-    /// `mx`: the target's MX records.
+    /// `mx`: the target's MX records, then (for the address space) their hosts' addresses.
     Mx,
+    /// `exists`: whether the target has an A record.
+    Exists,
 }
 
-/// What a [`HostQuery`] found: without a sender address only whether it found records matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a [`HostQuery`] found: whether it found records (which void-lookup counting needs),
+/// and for `a` and `mx` the addresses the term lets in (its A and AAAA records, or its MX
+/// hosts'), `None` where they could not all be had (a lookup failed) or were not asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presence {
-    Found,
+    Found(Option<space::Addresses>),
     /// NXDOMAIN or NODATA: a void lookup (RFC 7208 §4.6.4).
     Void,
     /// The lookup failed (timeout, SERVFAIL): a temperror, never void.
@@ -87,6 +93,13 @@ pub enum Presence {
     /// this limit is exceeded, the "mx" mechanism MUST produce a "permerror" result" (the
     /// test suite's `mx-limit`). The answer in hand says so; no address is asked.
     OverTenMx,
+}
+
+impl Presence {
+    /// Settled, with the addresses asked for in hand: worth keeping for the run.
+    pub fn is_whole(&self) -> bool {
+        !matches!(self, Presence::Failed | Presence::Found(None))
+    }
 }
 
 /// The DNS that policy evaluation needs, supplied by the crawler (rate-limited, cached).
@@ -222,7 +235,7 @@ pub(crate) mod fake {
             let r = self
                 .1
                 .get(&(name.to_string(), q))
-                .copied()
+                .cloned()
                 .unwrap_or(Presence::Void);
             async move { r }
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::space::{Fetched, pass_space};
 use super::{HostQuery, PolicyDns, Presence, TxtLookup, is_spf_record, only_one};
 
 crate::codes! {
@@ -967,7 +968,50 @@ crate::codes! {
     }
 }
 
-/// The DNS cost of a record's tree: terms counted and the verdict.
+crate::codes! {
+    /// How an SPF record lets in more than its own senders, as measurement research counts
+    /// it (e.g. "Lazy Gatekeepers", IMC 2023).
+    pub enum Permissive {
+        /// Evaluation ends in `+all`: anyone passes.
+        PassAll => "pass-all",
+        /// Ends in `?all`: no verdict on anyone else.
+        NeutralAll => "neutral-all",
+        /// No `all` and no `redirect`: the default result is neutral (§4.7).
+        NoAll => "no-all",
+        /// A `ptr` mechanism (§5.5: "SHOULD NOT be used").
+        Ptr => "ptr",
+        /// A run of more than a /8 of IPv4 addresses passes.
+        WideIp4 => "wide-ip4",
+        /// More than 65,536 IPv4 addresses (a /16) pass.
+        Over65536 => "over-65536",
+        /// More than 16,777,216 IPv4 addresses (a /8) pass.
+        Over16m => "over-16m",
+    }
+}
+
+impl TreeCost {
+    /// The ways the record is permissive; the address counts only where they are known.
+    pub fn permissive(&self) -> Vec<Permissive> {
+        let ipv4 = self.ipv4_addresses.unwrap_or(0);
+        [
+            (self.final_all == Some(Qualifier::Pass), Permissive::PassAll),
+            (
+                self.final_all == Some(Qualifier::Neutral),
+                Permissive::NeutralAll,
+            ),
+            (self.final_all.is_none(), Permissive::NoAll),
+            (self.ptr, Permissive::Ptr),
+            (self.wide_ip4, Permissive::WideIp4),
+            (ipv4 > 1 << 16, Permissive::Over65536),
+            (ipv4 > 1 << 24, Permissive::Over16m),
+        ]
+        .into_iter()
+        .filter_map(|(on, code)| on.then_some(code))
+        .collect()
+    }
+}
+
+/// The DNS cost of a record's tree: terms counted, the verdict, and what the tree lets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreeCost {
     pub dns_terms: u32,
@@ -976,6 +1020,15 @@ pub struct TreeCost {
     /// The `all` that ends evaluation for a sender no mechanism matches: the record's own, or
     /// the one its `redirect=` chain reaches (§6.1).
     pub final_all: Option<Qualifier>,
+    /// IPv4 addresses and IPv6 /64s for which the record's evaluation passes
+    /// ([`crate::policy::space`]); `None` unless the tree came out `ok` with every target's
+    /// addresses in hand.
+    pub ipv4_addresses: Option<u64>,
+    pub ipv6_64s: Option<u64>,
+    /// A `ptr` mechanism is evaluated somewhere in the tree (§5.5: SHOULD NOT be used).
+    pub ptr: bool,
+    /// A run of more than [`WIDE_IP4`] IPv4 addresses passes.
+    pub wide_ip4: bool,
 }
 
 /// Lookups made in one evaluation at most: each answers one DNS-querying term (an include or
@@ -1006,7 +1059,7 @@ fn steps<'a>(rec: &'a SpfRecord, here: &'a str) -> Vec<Step<'a>> {
             Mechanism::Mx { domain, .. } => {
                 Some(Step::Host(domain.as_deref().unwrap_or(here), HostQuery::Mx))
             }
-            Mechanism::Exists(t) => Some(Step::Host(t, HostQuery::A)),
+            Mechanism::Exists(t) => Some(Step::Host(t, HostQuery::Exists)),
             _ => None,
         })
         .collect();
@@ -1032,33 +1085,102 @@ impl Held<'_> {
     }
 }
 
+/// A domain-spec with its macros expanded, where they need only `domain`, the domain whose
+/// record is being evaluated: `%{d}` with its transformers (§7.3: the value split at the
+/// delimiters, `.` by default, reversed with `r`, its rightmost DIGIT parts kept, joined with
+/// `.`; an upper-case letter URL-escapes the value) and the escapes `%%`, `%_`, `%-`. `None`
+/// where a macro needs the sender (`s`, `l`, `o`, `i`, `p`, `h`, `v`). An expansion over 253
+/// octets loses labels from the left until it fits (§7.3).
+pub fn expand_for_domain(spec: &str, domain: &str) -> Option<String> {
+    let mut out = String::with_capacity(spec.len() + domain.len());
+    let mut rest = spec;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        rest = match after.as_bytes().first()? {
+            b'%' => (out.push('%'), &after[1..]).1,
+            b'_' => (out.push(' '), &after[1..]).1,
+            b'-' => (out.push_str("%20"), &after[1..]).1,
+            b'{' => {
+                let close = after.find('}')?;
+                let mut body = after[1..close].chars();
+                let letter = body.next()?;
+                if !letter.eq_ignore_ascii_case(&'d') {
+                    return None;
+                }
+                let t = body.as_str();
+                let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let keep = (digits > 0).then(|| t[..digits].parse().unwrap_or(usize::MAX));
+                let (reverse, delimiters) = match t[digits..].strip_prefix(['r', 'R']) {
+                    Some(d) => (true, d),
+                    None => (false, &t[digits..]),
+                };
+                let delimiters = if delimiters.is_empty() {
+                    "."
+                } else {
+                    delimiters
+                };
+                let mut parts: Vec<&str> = domain.split(|c| delimiters.contains(c)).collect();
+                if reverse {
+                    parts.reverse();
+                }
+                if let Some(n) = keep {
+                    parts.drain(..parts.len().saturating_sub(n));
+                }
+                let value = parts.join(".");
+                match letter.is_ascii_uppercase() {
+                    true => value.bytes().for_each(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                            out.push(char::from(b))
+                        }
+                        _ => out.push_str(&format!("%{b:02X}")),
+                    }),
+                    false => out.push_str(&value),
+                }
+                &after[close + 1..]
+            }
+            _ => return None,
+        };
+    }
+    out.push_str(rest);
+    while out.trim_end_matches('.').len() > 253 {
+        let cut = out.find('.')?;
+        out.drain(..=cut);
+    }
+    Some(out)
+}
+
 /// Follow `include:` and `redirect=`, and look up the targets of `a`, `mx` and `exists`, from
 /// `record`, published at `domain`, counting what §4.6.4 limits: 10 DNS-querying terms and 2
-/// void lookups (an answer with no records, or NXDOMAIN). Targets with macros are skipped:
-/// they need a sender. At most [`MAX_TREE_LOOKUPS`] lookups.
+/// void lookups (an answer with no records, or NXDOMAIN). Targets whose macros need only the
+/// domain (`%{d}`) are expanded; those that need a sender are skipped. At most
+/// [`MAX_TREE_LOOKUPS`] lookups.
 pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) -> TreeCost {
+    let domain = domain.to_ascii_lowercase();
     let mut cost = TreeCost {
         dns_terms: 0,
         void_lookups: 0,
         verdict: TreeVerdict::Ok,
         final_all: record.all(),
+        ipv4_addresses: None,
+        ipv6_64s: None,
+        ptr: false,
+        wide_ip4: false,
     };
-    let redirect_of = |r: &SpfRecord| {
-        r.all()
-            .is_none()
-            .then(|| {
-                r.redirect()
-                    .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
-            })
-            .flatten()
+    let redirect_of = |r: &SpfRecord, here: &str| {
+        let spec = r.redirect().filter(|_| r.all().is_none())?;
+        expand_for_domain(spec, here).map(|t| t.trim_end_matches('.').to_ascii_lowercase())
     };
-    let mut pending_redirect = redirect_of(record);
+    let mut pending_redirect = redirect_of(record, &domain);
     let mut lookups = 0;
+    let mut fetched = Fetched::default();
     // Depth-first with an explicit stack of (record, chain of names leading to it).
-    let mut stack: Vec<(Held, Vec<String>)> =
-        vec![(Held::Root(record), vec![domain.to_ascii_lowercase()])];
+    let mut stack: Vec<(Held, Vec<String>)> = vec![(Held::Root(record), vec![domain.clone()])];
     while let Some((held, chain)) = stack.pop() {
         let rec = held.record();
+        cost.ptr |= rec
+            .evaluated()
+            .any(|d| matches!(d.mechanism, Mechanism::Ptr(_)));
         cost.dns_terms += rec.dns_terms() as u32;
         if cost.dns_terms > 10 {
             cost.verdict = TreeVerdict::LookupLimit;
@@ -1069,9 +1191,9 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
             let target = match step {
                 Step::Record(t) | Step::Host(t, _) => t,
             };
-            if target.contains('%') {
+            let Some(target) = expand_for_domain(target, here) else {
                 continue;
-            }
+            };
             let t = target.trim_end_matches('.').to_ascii_lowercase();
             if matches!(step, Step::Record(_)) && chain.contains(&t) {
                 cost.verdict = TreeVerdict::Loop;
@@ -1083,22 +1205,33 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
                 return cost;
             }
             let found = match step {
-                Step::Host(_, q) => src.host(&t, q).await,
+                Step::Host(_, q) => {
+                    let found = src.host(&t, q).await;
+                    if let Presence::Found(Some(addrs)) = &found {
+                        match q {
+                            HostQuery::A => fetched.a.insert(t, Arc::clone(addrs)),
+                            HostQuery::Mx => fetched.mx.insert(t, Arc::clone(addrs)),
+                            HostQuery::Exists => None,
+                        };
+                    }
+                    found
+                }
                 Step::Record(_) => match src.txt(&t).await {
                     TxtLookup::Records(txts) => {
                         match txts.spf() {
                             Ok(next) => {
                                 if pending_redirect.as_deref() == Some(t.as_str()) {
                                     cost.final_all = next.all();
-                                    pending_redirect = redirect_of(next.as_ref());
+                                    pending_redirect = redirect_of(next.as_ref(), &t);
                                 }
+                                fetched.records.insert(t.clone(), Arc::clone(next));
                                 let mut c = chain.clone();
                                 c.push(t);
                                 stack.push((Held::Target(Arc::clone(next)), c));
                             }
                             Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
                         }
-                        Presence::Found
+                        Presence::Found(None)
                     }
                     TxtLookup::Void => {
                         // §5.2, §6.1: a target without a record is a permerror, and the
@@ -1110,7 +1243,7 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
                 },
             };
             match found {
-                Presence::Found => {}
+                Presence::Found(_) => {}
                 Presence::Void => {
                     cost.void_lookups += 1;
                     if cost.void_lookups > 2 {
@@ -1129,8 +1262,18 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
             }
         }
     }
+    if cost.verdict == TreeVerdict::Ok
+        && let Some(space) = pass_space(record, &domain, &fetched)
+    {
+        cost.ipv4_addresses = Some(space.ipv4_addresses());
+        cost.ipv6_64s = Some(space.ipv6_64s());
+        cost.wide_ip4 = space.v4.widest() > WIDE_IP4;
+    }
     cost
 }
+
+/// A run of IPv4 addresses let pass wider than this (a /8) is `wide-ip4`.
+pub const WIDE_IP4: u128 = 1 << 24;
 
 #[cfg(test)]
 mod tree_tests {
@@ -1183,7 +1326,7 @@ mod tree_tests {
     /// `mx` or `exists` target as well as an include or redirect target.
     #[test]
     fn void_lookups_of_a_mx_and_exists_targets_count() {
-        let host = |n: &'static str, q| (n, q, Presence::Found);
+        let host = |n: &'static str, q| (n, q, Presence::Found(None));
         let provider = ("_spf.provider.example", rec("v=spf1 ip4:192.0.2.0/24 -all"));
         let with = |record: &str, hosts| {
             let src = Fake::new(vec![provider.clone()]).with_hosts(hosts);
@@ -1216,7 +1359,7 @@ mod tree_tests {
             vec![
                 host("example.jp", HostQuery::A),
                 host("example.jp", HostQuery::Mx),
-                host("up.example", HostQuery::A),
+                host("up.example", HostQuery::Exists),
             ],
         );
         assert_eq!((c.void_lookups, c.verdict), (1, TreeVerdict::Ok));
@@ -1236,6 +1379,51 @@ mod tree_tests {
             (c.verdict, v),
             (TreeVerdict::MxLimit, SpfVerdict::LookupLimit)
         );
+    }
+
+    /// RFC 7208 §7.4's examples of `%{d}` (the domain being evaluated is known without a
+    /// sender); the sender's macros are not expanded.
+    #[test]
+    fn domain_macros_expand_as_section_7_shows() {
+        let d = "email.example.com";
+        for (spec, want) in [
+            ("%{d}", "email.example.com"),
+            ("%{d4}", "email.example.com"),
+            ("%{d3}", "email.example.com"),
+            ("%{d2}", "example.com"),
+            ("%{d1}", "com"),
+            ("%{dr}", "com.example.email"),
+            ("%{d2r}", "example.email"),
+            ("%{d}.x%%y%_z%-", "email.example.com.x%y z%20"),
+            ("%{D}", "email.example.com"),
+            ("_spf.%{d}.", "_spf.email.example.com."),
+        ] {
+            assert_eq!(expand_for_domain(spec, d).as_deref(), Some(want), "{spec}");
+        }
+        assert_eq!(
+            expand_for_domain("%{l-r}.x", "a-b.c").as_deref(),
+            None,
+            "l needs the sender"
+        );
+        assert_eq!(
+            expand_for_domain("%{dr-}", "a-b.c").as_deref(),
+            Some("b.c.a")
+        );
+        for spec in ["%{i}.bl.example", "%{s}", "%{o}", "%{h}.x", "%{p}", "%{v}"] {
+            assert_eq!(expand_for_domain(spec, d), None, "{spec}");
+        }
+        let long = format!("{}.example.com", ["abcdefghi"; 30].join("."));
+        let cut = expand_for_domain("%{d}", &long).unwrap();
+        assert!(cut.len() <= 253 && long.ends_with(&cut) && cut.starts_with("abc"));
+        // An include whose expanded target publishes no SPF is a permerror (§5.2), as pyspf
+        // reads the corpus's `include:%{d}.corpus-sim.jp`.
+        let c = cost("v=spf1 include:%{d}.x.example -all", vec![]);
+        assert_eq!(c.verdict, TreeVerdict::BrokenTarget);
+        let c = cost(
+            "v=spf1 include:%{d}.x.example -all",
+            vec![("example.jp.x.example", rec("v=spf1 ip4:192.0.2.1 -all"))],
+        );
+        assert_eq!((c.verdict, c.dns_terms), (TreeVerdict::Ok, 1));
     }
 
     #[test]

@@ -39,7 +39,9 @@ impl Builder {
             }
             Some(Fill::Flag(_)) => Builder::Flag(BooleanChunkedBuilder::new(name, rows)),
             Some(Fill::Count(_)) => Builder::Count(PrimitiveChunkedBuilder::new(name, rows)),
-            Some(Fill::Line(_)) => Builder::Line(PrimitiveChunkedBuilder::new(name, rows)),
+            Some(Fill::Size(_) | Fill::Line(_)) => {
+                Builder::Line(PrimitiveChunkedBuilder::new(name, rows))
+            }
             Some(Fill::List(_) | Fill::CodeList(..)) => {
                 Builder::List(ListStringChunkedBuilder::new(name, rows, rows * 2))
             }
@@ -55,6 +57,7 @@ impl Builder {
             (Builder::Text(b), Fill::Code(_, f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::Flag(b), Fill::Flag(f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::Count(b), Fill::Count(f)) => rows.for_each(|r| b.append_option(f(r))),
+            (Builder::Line(b), Fill::Size(f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::Line(b), Fill::Line(f)) => rows.for_each(|r| b.append_value(f(r))),
             (Builder::List(b), Fill::List(f)) => {
                 rows.for_each(|r| b.append_values_iter(f(r).into_iter()));

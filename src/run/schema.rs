@@ -11,14 +11,14 @@ use crate::policy::compliance::{Advice, Item, MailUse, Verdict};
 use crate::policy::dmarc::{Policy, ProblemKind, Protection, RuaVerdict, Source, Standard};
 use crate::policy::judgement::Dnssec;
 use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
-use crate::policy::spf::{Qualifier, SpfErrorKind, SpfVerdict, TreeVerdict};
+use crate::policy::spf::{Permissive, Qualifier, SpfErrorKind, SpfVerdict, TreeVerdict};
 use crate::policy::tags::{Published, Status};
 use crate::record::{NameResult, Probe};
 use crate::zone::{GeoForm, JpType, refdata};
 
 /// The schema version this build writes. Each column says which version added it; a results
 /// file holds every column up to its own version.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// How a column is filled from a name's record, which also fixes its type.
 #[derive(Clone, Copy)]
@@ -33,6 +33,8 @@ pub enum Fill {
     ),
     Flag(fn(&NameResult) -> Option<bool>),
     Count(fn(&NameResult) -> Option<u32>),
+    /// A count past u32 (address space).
+    Size(fn(&NameResult) -> Option<u64>),
     Line(fn(&NameResult) -> u64),
     /// A list of text; empty (not null) where there is nothing.
     List(for<'a> fn(&'a NameResult) -> Vec<&'a str>),
@@ -51,7 +53,7 @@ impl Fill {
             Fill::Code(..) => "code",
             Fill::Flag(_) => "bool",
             Fill::Count(_) => "u32",
-            Fill::Line(_) => "u64",
+            Fill::Size(_) | Fill::Line(_) => "u64",
             Fill::List(_) => "list of text",
             Fill::CodeList(..) => "list of codes",
         }
@@ -391,6 +393,26 @@ pub const SPF_TREE: Column = column!(
     Fill::Code(TreeVerdict::CODES, |r| code(r.spf_tree.map(|t| t.verdict))),
     "how the include/redirect tree came out (RFC 7208 §4.6.4, §5.2, §6.1)"
 );
+pub const SPF_IPV4_ADDRESSES: Column = column!(
+    "spf_ipv4_addresses",
+    8,
+    Fill::Size(|r| r.spf_tree.and_then(|t| t.ipv4_addresses)),
+    "IPv4 addresses the SPF record lets pass (the exact size of the union of its `ip4`, `a` and `mx` targets' addresses and its includes' and redirect's, the first match deciding, RFC 7208 §4.6.2); null unless the tree came out `ok` with every target's addresses in hand"
+);
+pub const SPF_IPV6_64S: Column = column!(
+    "spf_ipv6_64s",
+    8,
+    Fill::Size(|r| r.spf_tree.and_then(|t| t.ipv6_64s)),
+    "IPv6 /64s the SPF record lets pass (a block of /64 or longer counts as its /64; all 2^64 read 18446744073709551615); null as `spf_ipv4_addresses`"
+);
+pub const SPF_PERMISSIVE: Column = column!(
+    "spf_permissive",
+    8,
+    Fill::CodeList(Permissive::CODES, |r| {
+        r.spf_tree.map_or_else(Vec::new, |t| codes(&t.permissive()))
+    }),
+    "how the SPF record lets in more than its senders: `pass-all` (`+all`), `neutral-all` (`?all`), `no-all` (no `all` nor `redirect`: neutral, §4.7), `ptr` (§5.5: SHOULD NOT be used), `wide-ip4` (a run of more than 16,777,216 addresses, a /8), `over-65536` and `over-16m` (addresses in all); empty where the record is invalid or has no tree"
+);
 pub const SPF_VERDICT: Column = column!(
     "spf_verdict",
     2,
@@ -604,7 +626,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 64] = [
+pub const RESULT_COLUMNS: [&Column; 67] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -636,6 +658,9 @@ pub const RESULT_COLUMNS: [&Column; 64] = [
     &SPF_DNS_TERMS,
     &SPF_VOID_LOOKUPS,
     &SPF_TREE,
+    &SPF_IPV4_ADDRESSES,
+    &SPF_IPV6_64S,
+    &SPF_PERMISSIVE,
     &SPF_VERDICT,
     &SPF_RECORDS,
     &DMARC_RECORDS,

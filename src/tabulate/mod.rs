@@ -251,7 +251,7 @@ fn dtype(c: &Column) -> DataType {
         Fill::Text(_) | Fill::Made(_) | Fill::Code(..) => DataType::String,
         Fill::Flag(_) => DataType::Boolean,
         Fill::Count(_) => DataType::UInt32,
-        Fill::Line(_) => DataType::UInt64,
+        Fill::Size(_) | Fill::Line(_) => DataType::UInt64,
         Fill::List(_) | Fill::CodeList(..) => DataType::List(Box::new(DataType::String)),
     }
 }
