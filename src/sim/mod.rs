@@ -12,7 +12,7 @@ mod zonefile;
 
 pub use corpus::{Corpus, CorpusEntry};
 pub use population::{MxTruth, Population, SimName, Truth};
-pub use records::{MailTruth, mail_truth};
+pub use records::{MailTruth, SpfTruth, mail_truth, spf_truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};
 pub use spec::{Counts, JP_TYPES_2018, LG_REGIONS_2018, LgSpec, TypeSpec};
 pub use world::{

@@ -42,9 +42,15 @@ use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 /// RFC 9989 lets a public suffix operator publish). RFC 9989's DNS Tree Walk applies it to
 /// every Tokyo geographic name without a record of its own; RFC 7489 does not, since
 /// `tokyo.jp` is on the Public Suffix List and `x.tokyo.jp` is its own Organizational Domain.
-pub const SHARED_TXT: [(&str, &str); 4] = [
+pub const SHARED_TXT: [(&str, &str); 5] = [
     ("_dmarc.tokyo.jp", "v=DMARC1; p=reject; psd=y"),
     ("_spf.sim-provider-a.net", "v=spf1 ip4:198.51.100.0/24 -all"),
+    // A provider that authorises a whole /8 besides its relays, as the permissive includes
+    // that measurement research finds (one provider's range let in for every customer).
+    (
+        "_spf.sim-provider-wide.net",
+        "v=spf1 ip4:198.51.100.0/24 ip4:100.0.0.0/8 -all",
+    ),
     (
         "_spf.sim-provider-b.net",
         "v=spf1 ip4:203.0.113.0/24 include:_spf.sim-provider-a.net ~all",
@@ -89,7 +95,10 @@ pub fn apex_txt(name: &str, t: &Truth) -> Vec<Vec<String>> {
     }
     match v {
         0..=29 => vec![s("v=spf1 mx -all")],
-        30..=49 => vec![s("v=spf1 include:_spf.sim-provider-a.net ~all")],
+        30..=45 => vec![s("v=spf1 include:_spf.sim-provider-a.net ~all")],
+        46..=47 => vec![s("v=spf1 include:_spf.sim-provider-wide.net ~all")],
+        // No `all`: the default result is neutral (RFC 7208 §4.7).
+        48..=49 => vec![s("v=spf1 mx")],
         50..=59 => vec![vec![
             "v=spf1 ip4:192.0.2.0/24 include:_spf.sim-prov".to_string(),
             "ider-b.net -all".to_string(),
@@ -107,6 +116,56 @@ pub fn apex_txt(name: &str, t: &Truth) -> Vec<Vec<String>> {
         88..=91 => vec![long_spf(name)],
         92..=95 => vec![s("v=spf1 include:_spf.sim-provider-c.net -all")],
         _ => vec![s("v=spf1 ptr -all")],
+    }
+}
+
+/// What a correct survey measures of the address space a name's SPF record lets pass,
+/// from the choices that make its records (not from the records): `None` where the name
+/// publishes no SPF record or an invalid one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpfTruth {
+    pub ipv4_addresses: u64,
+    pub ipv6_64s: u64,
+    pub permissive: Vec<&'static str>,
+}
+
+pub fn spf_truth(t: &Truth) -> Option<SpfTruth> {
+    let of = |ipv4_addresses, ipv6_64s, permissive: &[&'static str]| {
+        Some(SpfTruth {
+            ipv4_addresses,
+            ipv6_64s,
+            permissive: permissive.to_vec(),
+        })
+    };
+    if !t.spf {
+        return None;
+    }
+    let Some(mail) = mail_truth(t) else {
+        return of(0, 0, &[]); // `v=spf1 -all`
+    };
+    // The MX hosts' addresses (`mx_records`, `own_hosts`, `provider_host`): one or two
+    // hosts of 192.0.2.x, the first without one where it dangles; every AAAA in
+    // 2001:db8::/64. The apex's A is 192.0.2.80, apart from them all.
+    let hosts = if t.variant % 5 == 1 { 2 } else { 1 };
+    let mx4 = hosts - u64::from(mail.mx_dangling);
+    let mx6 = u64::from(mail.mx_ipv6 != MxIpv6::None);
+    let (a, b) = (256, 512); // provider a's /24; b's own /24 and a's
+    match t.variant % 100 {
+        0..=29 => of(mx4, mx6, &[]),
+        30..=45 | 70..=77 => of(a, 0, &[]),
+        46..=47 => of(a + (1 << 24), 0, &["over-65536", "over-16m"]),
+        48..=49 => of(mx4, mx6, &["no-all"]),
+        50..=59 => of(256 + b, 0, &[]),
+        60..=69 => of(1 + mx4, mx6, &["neutral-all"]),
+        78..=85 => None,
+        86..=87 => of(
+            1 << 32,
+            u64::MAX,
+            &["pass-all", "wide-ip4", "over-65536", "over-16m"],
+        ),
+        88..=91 => of(1 + mx4 + 96, mx6, &[]),
+        92..=95 => of(b, 0, &[]),
+        _ => of(0, 0, &["ptr"]),
     }
 }
 

@@ -17,4 +17,5 @@ mod results_schema;
 mod resume;
 mod retry;
 mod shards;
+mod spf_space;
 mod zone_localgov;
