@@ -105,6 +105,9 @@ pub struct Judgement {
     pub spf_error: Option<SpfError>,
     /// The `all` qualifier of the one valid SPF record.
     pub spf_all: Option<Qualifier>,
+    /// The registered domains the valid SPF record includes or redirects to, its own apart
+    /// ([`spf::SpfRecord::providers`]).
+    pub spf_providers: Vec<String>,
     pub spf_verdict: Option<SpfVerdict>,
     /// The one DMARC record's `p`.
     pub dmarc_policy: Option<Policy>,
@@ -151,7 +154,10 @@ impl Judgement {
             j.has_spf = Some(!j.spf_records.is_empty());
             let parsed = spf::select(txt).and_then(spf::parse);
             match &parsed {
-                Ok(r) => j.spf_all = r.all(),
+                Ok(r) => {
+                    j.spf_all = r.all();
+                    j.spf_providers = r.providers(e.name);
+                }
                 Err(SpfError::NoRecord) => {}
                 Err(err) => j.spf_error = Some(err.clone()),
             }

@@ -525,6 +525,36 @@ impl SpfRecord {
         self.all().is_some() && self.redirect().is_some()
     }
 
+    /// Who else the record lets send for `domain`: the registered domains of its `include:`
+    /// targets and of the `redirect=` that applies (its `%{d}` expanded), apart from
+    /// `domain`'s own, in record order, once each. Targets whose macros need a sender are
+    /// left out.
+    pub fn providers(&self, domain: &str) -> Vec<String> {
+        let domain = domain.to_ascii_lowercase();
+        let own = crate::psl::domain_str(&domain)
+            .unwrap_or(&domain)
+            .to_string();
+        let includes = self.evaluated().filter_map(|d| match &d.mechanism {
+            Mechanism::Include(t) => Some(t.as_str()),
+            _ => None,
+        });
+        let redirect = self.redirect().filter(|_| self.all().is_none());
+        let mut out: Vec<String> = Vec::new();
+        for spec in includes.chain(redirect) {
+            let Some(t) = expand_for_domain(spec, &domain) else {
+                continue;
+            };
+            let t = t.trim_end_matches('.').to_ascii_lowercase();
+            let Some(registered) = crate::psl::domain_str(&t).map(str::to_string) else {
+                continue;
+            };
+            if registered != own && !out.contains(&registered) {
+                out.push(registered);
+            }
+        }
+        out
+    }
+
     pub fn uses_ptr(&self) -> bool {
         self.directives
             .iter()
@@ -901,6 +931,21 @@ mod tests {
         );
         let r = ok("v=spf1 ptr redirect=_spf.example.com -all");
         assert!(r.redirect_ignored() && r.uses_ptr());
+        // Providers: includes and the redirect that applies, by registered domain, the
+        // name's own left out.
+        let r = ok(
+            "v=spf1 include:_spf.google.com include:spf.protection.outlook.com \
+             include:_spf.example.co.jp include:%{d}.spf.mail.example.net \
+             include:%{i}.x.example.org include:_netblocks.google.com redirect=x.example.org",
+        );
+        assert_eq!(
+            r.providers("www.example.co.jp"),
+            ["google.com", "outlook.com", "example.net", "example.org"]
+        );
+        assert_eq!(
+            ok("v=spf1 mx redirect=_spf.sender.example.org").providers("a.jp"),
+            ["example.org"]
+        );
     }
 }
 

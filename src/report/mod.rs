@@ -141,6 +141,13 @@ fn text(lang: Lang) -> BTreeMap<&'static str, String> {
                 "Per DNS operator, as the list's ns column (or the ns check) names it. An operator with many failed lookups was down, or asked faster than it answers: ask it again with mailcensus survey --retry-unresolved.",
             ),
         ),
+        (
+            "spf_space_note",
+            t(
+                "SPFレコードが pass とする送信元アドレスの広さ(ip4・ip6、a・mx の宛先のアドレス、include・redirect 先を評価の順に)。exists・ptr と送信者に依存するマクロは数えられません。",
+                "The sender addresses an SPF record passes (its ip4 and ip6, its a and mx targets' addresses, its include and redirect targets, in evaluation order); exists, ptr and macros that need a sender cannot be counted.",
+            ),
+        ),
         ("trend", t("推移", "Trend")),
         ("tables", t("表", "Tables")),
         (
@@ -345,16 +352,19 @@ fn reading_charts(tab: &Tabulation, lang: Lang, charts: &mut BTreeMap<&'static s
             ),
         },
     );
+    // One a class of `spf_error_classes` (`ok` last, green), then "other".
     let spf_colors = [
         "#D55E00", "#E69F00", "#CC79A7", "#F0E442", "#0072B2", "#56B4E9", "#000000", "#999999",
-        "#BBBBBB", "#009E73", "#666666",
+        "#BBBBBB", "#882255", "#009E73", "#666666",
     ];
-    let mut spf_classes: Vec<(String, &str)> = spf_error_classes()
+    let classes = spf_error_classes();
+    debug_assert_eq!(classes.len() + 1, spf_colors.len());
+    let mut spf_classes: Vec<(String, &str)> = classes
         .iter()
         .map(|c| c.to_string())
         .zip(spf_colors)
         .collect();
-    spf_classes.push((t("その他", "other"), spf_colors[10]));
+    spf_classes.push((t("その他", "other"), spf_colors[spf_colors.len() - 1]));
     let spf_errors = &tab.spf_errors;
     charts.insert(
         "spf_errors",

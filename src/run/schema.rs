@@ -413,6 +413,12 @@ pub const SPF_PERMISSIVE: Column = column!(
     }),
     "how the SPF record lets in more than its senders: `pass-all` (`+all`), `neutral-all` (`?all`), `no-all` (no `all` nor `redirect`: neutral, §4.7), `ptr` (§5.5: SHOULD NOT be used), `wide-ip4` (a run of more than 16,777,216 addresses, a /8), `over-65536` and `over-16m` (addresses in all); empty where the record is invalid or has no tree"
 );
+pub const SPF_PROVIDERS: Column = column!(
+    "spf_providers",
+    8,
+    Fill::List(|r| strs(&r.judgement.spf_providers)),
+    "the registered domains the valid SPF record includes or redirects to (`%{d}` expanded), the name's own apart: who else may send for it"
+);
 pub const SPF_VERDICT: Column = column!(
     "spf_verdict",
     2,
@@ -626,7 +632,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 67] = [
+pub const RESULT_COLUMNS: [&Column; 68] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -661,6 +667,7 @@ pub const RESULT_COLUMNS: [&Column; 67] = [
     &SPF_IPV4_ADDRESSES,
     &SPF_IPV6_64S,
     &SPF_PERMISSIVE,
+    &SPF_PROVIDERS,
     &SPF_VERDICT,
     &SPF_RECORDS,
     &DMARC_RECORDS,

@@ -8,6 +8,7 @@ mod diff;
 mod groups;
 mod operators;
 mod render;
+mod spf_space;
 mod trend;
 
 pub use checks::{Guideline, OperatorRow, verdict_classes};
@@ -15,6 +16,7 @@ pub use diff::{Change, Changed, diff, diff_counts, diff_table};
 pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_tables};
 pub use operators::{OPERATORS_TABLE, OperatorHealth, operator_health};
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
+pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
 use std::collections::HashMap;
@@ -672,6 +674,10 @@ pub struct Tabulation {
     pub guideline: Option<Guideline>,
     /// The survey's health per DNS operator, where the run knows its names' operators.
     pub operators: Option<Vec<OperatorHealth>>,
+    /// What SPF records let in per type, and their include providers with the names with
+    /// MX that publish SPF; `None` where the run predates the columns.
+    pub spf_space: Option<Vec<(Option<JpType>, spf_space::SpaceRow)>>,
+    pub spf_providers: Option<(Vec<spf_space::ProviderRow>, u64)>,
     /// Tables left out because the run's results predate their columns: the table and the
     /// results schema version it needs.
     pub skipped: Vec<(&'static str, u32)>,
@@ -699,6 +705,11 @@ impl Tabulation {
         );
         skip(&checks::TABLES, GUIDELINE_SINCE);
         skip(&[checks::MAIL_HOSTS_TABLE], checks::MAIL_HOSTS_SINCE);
+        skip(
+            &[spf_space::SPF_SPACE_TABLE, spf_space::SPF_PROVIDERS_TABLE],
+            spf_space::SPF_SPACE_SINCE,
+        );
+        let space = r.version >= spf_space::SPF_SPACE_SINCE;
         let when = |on: bool, f: &dyn Fn() -> Result<ClassRows, TabulateError>| match on {
             true => f(),
             false => Ok(Vec::new()),
@@ -720,6 +731,8 @@ impl Tabulation {
                 false => None,
             },
             operators: operators::operator_health(r)?,
+            spf_space: space.then(|| spf_space::spf_space_rows(r)).transpose()?,
+            spf_providers: space.then(|| spf_space::provider_rows(r)).transpose()?,
             skipped,
         })
     }
@@ -747,6 +760,12 @@ impl Tabulation {
         }
         if let Some(g) = &self.guideline {
             out.extend(g.tables(lang));
+        }
+        if let Some(rows) = &self.spf_space {
+            out.push(spf_space::spf_space_table(rows, lang));
+        }
+        if let Some((rows, with_spf)) = &self.spf_providers {
+            out.push(spf_space::provider_table(rows, *with_spf, lang));
         }
         if let Some(ops) = &self.operators {
             out.push(operators::operator_table(ops, lang));

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use mailcensus::policy::spf::TreeVerdict;
 use mailcensus::run::{RunDir, latest_rows};
 use mailcensus::sim::{Faults, MxTruth, Population, TypeSpec, spf_truth};
+use mailcensus::tabulate::{Results, Tabulation};
 
 fn population() -> Population {
     Population::new(5, Some(&TypeSpec::jp_2018().scaled(300)), None).unwrap()
@@ -23,6 +24,9 @@ fn every_names_address_space_is_what_its_records_let_in() {
     let faults: Faults = "name:_spf.sim-provider-b.net=drop".parse().unwrap();
     let (_dir, out, _) = common::serve_and_survey(population(), faults, |_| {});
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    // What the tables must count: names with MX whose space was measured, those over 2^24,
+    // and the names that include the wide provider.
+    let (mut measured, mut over_16m, mut wide) = (0u64, 0u64, 0u64);
     for r in latest_rows(&RunDir::open(&out).unwrap()).unwrap() {
         let r = r.unwrap();
         let t = truth.lookup(&r.name).unwrap();
@@ -60,6 +64,11 @@ fn every_names_address_space_is_what_its_records_let_in() {
                     "{}",
                     r.name
                 );
+                if t.mx == MxTruth::Mx {
+                    measured += 1;
+                    over_16m += u64::from(want.ipv4_addresses > 1 << 24);
+                    wide += u64::from(matches!(t.variant % 100, 46..=47));
+                }
                 for code in got {
                     *seen.entry(code).or_default() += 1;
                 }
@@ -67,6 +76,18 @@ fn every_names_address_space_is_what_its_records_let_in() {
             }
         }
     }
+    // The tables: the all-.jp row of `spf_permissive`, and the wide provider's row of
+    // `spf_providers` with the /8 and /24 it lets in.
+    let tab = Tabulation::of(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
+    let rows = tab.spf_space.expect("schema 8 has the table");
+    let (_, all) = rows.iter().find(|(t, _)| t.is_none()).unwrap();
+    assert_eq!((all.names, all.over_16m), (measured, over_16m));
+    let (providers, _) = tab.spf_providers.expect("schema 8 has the table");
+    let p = providers
+        .iter()
+        .find(|p| p.provider == "sim-provider-wide.net")
+        .unwrap();
+    assert_eq!((p.names, p.median_ipv4), (wide, Some(256 + (1 << 24))));
     for kind in [
         "measured",
         "null: include timed out",
