@@ -43,6 +43,9 @@ enum Command {
     Report(cmd::report::Args),
     /// Polars SQL over the results of one or many runs.
     Query(cmd::query::Args),
+    /// Judge a finished run again with this version's rules (results, counts and tables
+    /// rebuilt from its journal).
+    Rejudge(cmd::rejudge::Args),
     /// The columns of results.parquet: name, type, schema version, meaning, codes.
     Columns(cmd::columns::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
@@ -65,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         Command::Trend(a) => cmd::trend::run(a),
         Command::Diff(a) => cmd::diff::run(a),
         Command::Query(a) => cmd::query::run(a),
+        Command::Rejudge(a) => cmd::rejudge::run(a),
         Command::Columns(a) => cmd::columns::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Sim(a) => cmd::sim::run(a),

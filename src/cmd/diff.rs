@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mailcensus::run::RunDir;
+use mailcensus::run::{RunDir, judgement_warning};
 use mailcensus::tabulate::{Lang, OutputFormat, Results, diff, diff_counts, diff_table, render};
 
 #[derive(clap::Args)]
@@ -23,10 +23,15 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let open = |p: &PathBuf| -> anyhow::Result<Results> {
-        Ok(Results::open(RunDir::open_finished(p)?.0.results())?)
-    };
-    let changes = diff(&open(&a.old)?, &open(&a.new)?)?;
+    let (old, new) = (
+        RunDir::open_finished(&a.old)?,
+        RunDir::open_finished(&a.new)?,
+    );
+    if let Some(w) = judgement_warning([(a.old.as_path(), &old.1), (a.new.as_path(), &new.1)]) {
+        eprintln!("{w}");
+    }
+    let open = |run: &RunDir| Results::open(run.results());
+    let changes = diff(&open(&old.0)?, &open(&new.0)?)?;
     let out = a.out.unwrap_or_else(|| a.new.join("diff.csv"));
     let file =
         std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;

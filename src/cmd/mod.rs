@@ -7,11 +7,20 @@ pub mod demo;
 pub mod diff;
 pub mod merge;
 pub mod query;
+pub mod rejudge;
 pub mod report;
 pub mod sim;
 pub mod survey;
 pub mod tabulate;
 pub mod trend;
+
+/// Say on standard error when runs were judged by older rules than this version's.
+pub fn warn_judgement(runs: &[mailcensus::run::OpenedRun]) {
+    let judged = runs.iter().map(|r| (r.dir.path.as_path(), &r.manifest));
+    if let Some(w) = mailcensus::run::judgement_warning(judged) {
+        eprintln!("{w}");
+    }
+}
 
 /// A multi-threaded runtime for the commands that do DNS.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -119,6 +119,7 @@ fn save(df: &mut DataFrame, headers: &[String], path: &Path) -> anyhow::Result<(
 pub fn run(a: Args) -> anyhow::Result<()> {
     let (sql, paths) = statement(&a)?;
     let runs = open_runs(&paths)?;
+    super::warn_judgement(&runs);
     let mut catalog = Catalog::new(&runs)?;
     let mut df = catalog.query(&sql)?;
     let headers: Vec<String> = df

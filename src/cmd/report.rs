@@ -34,6 +34,7 @@ pub fn write_report(
     let mut paths = older.to_vec();
     paths.push(run.clone());
     let mut runs = open_runs(&paths)?;
+    super::warn_judgement(&runs);
     // The reported run goes last whatever its date, the older ones stay in date order.
     let pos = runs
         .iter()

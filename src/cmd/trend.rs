@@ -18,6 +18,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let runs = open_runs(&a.runs)?;
+    super::warn_judgement(&runs);
     let cores = runs
         .iter()
         .map(|r| Core::of(&Results::open(r.dir.results())?))

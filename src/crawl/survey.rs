@@ -305,6 +305,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         shard: cfg.shard,
         psl: crate::psl::file().map(Path::to_path_buf),
         merged_from: Vec::new(),
+        judged_by: crate::policy::judgement::JUDGEMENT_RULES,
     }
 }
 

@@ -89,6 +89,13 @@ pub struct Evidence<'a> {
     pub mx_hosts: Option<&'a [HostSeen<'a>]>,
 }
 
+/// The rules a judgement is made by, numbered so that a run says which judged it and
+/// `mailcensus rejudge` can bring an older run to these: 1, every run before the number was
+/// kept; 2 (2026-12), SPF as the RFC 7208 test suite reads it (colons and slashes in a
+/// domain-spec, an empty or 64-octet label a syntax error, `%{d}` expanded, an `mx` target
+/// of more than ten hosts a permerror) and the address space a record lets in.
+pub const JUDGEMENT_RULES: u32 = 2;
+
 /// Every verdict on a name; each `None` (or empty) where a lookup it needs failed or its
 /// check did not run: unresolved is never absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::policy::judgement::JUDGEMENT_RULES;
 use crate::record::{CrawlOptions, NameResult};
 use crate::zone::{ZoneFormat, ZoneStats};
 
@@ -128,6 +129,47 @@ pub struct Manifest {
     /// The shard runs a `merge` joined into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,
+    /// The judgement rules (`JUDGEMENT_RULES`) its results were judged by: 1 for a run from
+    /// before the number was kept. `mailcensus rejudge` brings it to this version's.
+    #[serde(default = "first_rules")]
+    pub judged_by: u32,
+}
+
+fn first_rules() -> u32 {
+    1
+}
+
+/// A warning for runs judged by rules other than this version's (`None` where all are
+/// judged by them): their figures may differ by the rules, not by the DNS.
+pub fn judgement_warning<'a>(
+    runs: impl IntoIterator<Item = (&'a Path, &'a Manifest)>,
+) -> Option<String> {
+    let old: Vec<String> = runs
+        .into_iter()
+        .filter(|(_, m)| m.judged_by != JUDGEMENT_RULES)
+        .map(|(p, m)| format!("{} (rules {})", p.display(), m.judged_by))
+        .collect();
+    (!old.is_empty()).then(|| {
+        format!(
+            "warning: judged by older rules than this mailcensus's ({JUDGEMENT_RULES}): {}. A change between runs may be the rules', not the DNS's: judge each again with `mailcensus rejudge DIR`",
+            old.join(", ")
+        )
+    })
+}
+
+/// Judge a finished run's journal again with this version's rules: `results.parquet` and
+/// the manifest's counts rebuilt from what the DNS said, the manifest marked with the rules.
+/// What the journal does not hold (the SPF include tree's lookups) stays as the crawl saw it.
+pub fn rejudge(path: &Path) -> Result<Manifest, RunError> {
+    let (run, mut manifest) = RunDir::open_finished(path)?;
+    manifest.reset_counts();
+    for r in latest_rows(&run)? {
+        manifest.count(&r?);
+    }
+    write_results(&run, &manifest.extra_columns, true)?;
+    manifest.judged_by = JUDGEMENT_RULES;
+    run.write_manifest(&manifest)?;
+    Ok(manifest)
 }
 
 impl Manifest {

@@ -12,6 +12,7 @@ mod mail_hosts;
 mod pipeline;
 mod politeness;
 mod private_suffix;
+mod rejudge;
 mod research;
 mod results_schema;
 mod resume;
