@@ -74,6 +74,22 @@ const EXPLAINED: &[(&str, &str)] = &[
         "§12 ip4-cidr-length has no leading zero",
     ),
     (
+        "v=spf1 a:foo:bar/baz.corpus-sim.jp -all",
+        "RFC 7208 §12 macro-literal takes `:` and `/`; the dual-cidr-length is only a final `/digits` (the test suite's a-colon-domain: pass)",
+    ),
+    (
+        "v=spf1 mx:foo:bar/baz.corpus-sim.jp/24//64 -all",
+        "the same, with a dual-cidr-length at the end",
+    ),
+    (
+        "v=spf1 a:mail.corpus-sim...jp -all",
+        "RFC 7208 §4.3, RFC 1035 §2.3.4: an empty label is no domain name (the test suite's invalid-domain-empty-label takes permerror)",
+    ),
+    (
+        "v=spf1 a:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.corpus-sim.jp -all",
+        "a label of 64 octets is no domain name (invalid-domain-long)",
+    ),
+    (
         "v=DMARC1; p=reject;;",
         "RFC 7489 §6.4 dmarc-sep: no empty tag between separators",
     ),

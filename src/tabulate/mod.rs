@@ -677,6 +677,7 @@ pub struct Tabulation {
     /// What SPF records let in per type, and their include providers with the names with
     /// MX that publish SPF; `None` where the run predates the columns.
     pub spf_space: Option<Vec<(Option<JpType>, spf_space::SpaceRow)>>,
+    pub spf_space_regions: Option<Vec<(LgGroup, spf_space::SpaceRow)>>,
     pub spf_providers: Option<(Vec<spf_space::ProviderRow>, u64)>,
     /// Tables left out because the run's results predate their columns: the table and the
     /// results schema version it needs.
@@ -706,7 +707,11 @@ impl Tabulation {
         skip(&checks::TABLES, GUIDELINE_SINCE);
         skip(&[checks::MAIL_HOSTS_TABLE], checks::MAIL_HOSTS_SINCE);
         skip(
-            &[spf_space::SPF_SPACE_TABLE, spf_space::SPF_PROVIDERS_TABLE],
+            &[
+                spf_space::SPF_SPACE_TABLE,
+                spf_space::SPF_SPACE_REGIONS_TABLE,
+                spf_space::SPF_PROVIDERS_TABLE,
+            ],
             spf_space::SPF_SPACE_SINCE,
         );
         let space = r.version >= spf_space::SPF_SPACE_SINCE;
@@ -732,6 +737,9 @@ impl Tabulation {
             },
             operators: operators::operator_health(r)?,
             spf_space: space.then(|| spf_space::spf_space_rows(r)).transpose()?,
+            spf_space_regions: space
+                .then(|| spf_space::spf_space_region_rows(r))
+                .transpose()?,
             spf_providers: space.then(|| spf_space::provider_rows(r)).transpose()?,
             skipped,
         })
@@ -763,6 +771,9 @@ impl Tabulation {
         }
         if let Some(rows) = &self.spf_space {
             out.push(spf_space::spf_space_table(rows, lang));
+        }
+        if let Some(rows) = &self.spf_space_regions {
+            out.push(spf_space::spf_space_region_table(rows, lang));
         }
         if let Some((rows, with_spf)) = &self.spf_providers {
             out.push(spf_space::provider_table(rows, *with_spf, lang));

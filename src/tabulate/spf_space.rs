@@ -1,23 +1,25 @@
-//! What SPF records let in, tabulated: per JP type, how many records let over 65,536 and over
-//! 16,777,216 IPv4 addresses pass, the median, and the permissive endings and `ptr`; and the
-//! include providers, the registered domains the records hand their mail to, by names.
+//! What SPF records let in, tabulated: per JP type and per local-government region, how many
+//! records let over 65,536 and over 16,777,216 IPv4 addresses pass, the median, and the
+//! permissive endings and `ptr`; and the include providers, the registered domains the
+//! records hand their mail to, by names.
 
 use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::render::{Table, h, type_label};
-use super::{Lang, Results, TabulateError, flag, known, percent_half_up, rows_by_type};
+use super::render::{Table, h, lg_label, type_label};
+use super::{Lang, LgGroup, Results, TabulateError, flag, known, percent_half_up};
 use crate::code::Code;
 use crate::policy::spf::Permissive;
 use crate::run::schema::{
-    HAS_MX, HAS_SPF, JP_TYPE, SPF_IPV4_ADDRESSES, SPF_PERMISSIVE, SPF_PROVIDERS,
+    HAS_MX, HAS_SPF, JP_TYPE, LGCODE, REGION, SPF_IPV4_ADDRESSES, SPF_PERMISSIVE, SPF_PROVIDERS,
 };
-use crate::zone::JpType;
+use crate::zone::{JpType, Region};
 
 pub const SPF_SPACE_TABLE: &str = "spf_permissive";
+pub const SPF_SPACE_REGIONS_TABLE: &str = "spf_permissive_localgov_regions";
 pub const SPF_PROVIDERS_TABLE: &str = "spf_providers";
-/// The results schema whose columns the two tables need.
+/// The results schema whose columns the three tables need.
 pub const SPF_SPACE_SINCE: u32 = 8;
 
 /// One row: the names with MX whose SPF address space was measured, and what they let in.
@@ -44,80 +46,108 @@ fn u64s(df: &DataFrame, name: &str) -> Result<UInt64Chunked, TabulateError> {
     Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.clone())
 }
 
-/// The rows per JP type (then all of .jp, then names outside it).
+/// The measured names of `rows`, by the value of `key`: their IPv4 address counts, and
+/// their names per [`Permissive`] code.
+#[derive(Default)]
+struct Grouped {
+    values: HashMap<String, Vec<u64>>,
+    codes: HashMap<String, Vec<u64>>,
+}
+
+impl Grouped {
+    fn of(r: &Results, rows: Expr, key: &str) -> Result<Grouped, TabulateError> {
+        let measured = r.frame().filter(rows.and(known(&SPF_IPV4_ADDRESSES)));
+        let df = measured
+            .clone()
+            .select([col(key), col(SPF_IPV4_ADDRESSES.name)])
+            .collect()?;
+        let mut g = Grouped::default();
+        let keys = df.column(key)?.str()?.clone();
+        for (k, v) in keys.iter().zip(u64s(&df, SPF_IPV4_ADDRESSES.name)?.iter()) {
+            if let (Some(k), Some(v)) = (k, v) {
+                g.values.entry(k.to_string()).or_default().push(v);
+            }
+        }
+        let codes = measured
+            .select([col(key), col(SPF_PERMISSIVE.name)])
+            .explode(
+                by_name([SPF_PERMISSIVE.name], true, false),
+                ExplodeOptions {
+                    empty_as_null: true,
+                    keep_nulls: false,
+                },
+            )
+            .filter(col(SPF_PERMISSIVE.name).is_not_null())
+            .group_by([col(key), col(SPF_PERMISSIVE.name)])
+            .agg([len().alias("n")])
+            .collect()?;
+        let (ck, cc, cn) = (
+            codes.column(key)?.str()?.clone(),
+            codes.column(SPF_PERMISSIVE.name)?.str()?.clone(),
+            u64s(&codes, "n")?,
+        );
+        for ((k, c), n) in ck.iter().zip(cc.iter()).zip(cn.iter()) {
+            let (Some(k), Some(c), Some(n)) = (k, c, n) else {
+                continue;
+            };
+            let counts = g
+                .codes
+                .entry(k.to_string())
+                .or_insert_with(|| vec![0; Permissive::ALL.len()]);
+            if let Some(i) = Permissive::ALL.iter().position(|p| p.code() == c) {
+                counts[i] += n;
+            }
+        }
+        Ok(g)
+    }
+
+    /// The row of the keys `keep` takes, together (a median is of their values, not a sum).
+    fn row(&self, keep: impl Fn(&str) -> bool) -> SpaceRow {
+        let mut v: Vec<u64> = Vec::new();
+        let mut permissive = vec![0; Permissive::ALL.len()];
+        for (k, values) in self.values.iter().filter(|(k, _)| keep(k)) {
+            v.extend(values);
+            for (a, b) in permissive
+                .iter_mut()
+                .zip(self.codes.get(k).into_iter().flatten())
+            {
+                *a += b;
+            }
+        }
+        SpaceRow {
+            names: v.len() as u64,
+            over_65536: v.iter().filter(|&&x| x > 1 << 16).count() as u64,
+            over_16m: v.iter().filter(|&&x| x > 1 << 24).count() as u64,
+            median_ipv4: nearest_rank_median(&mut v),
+            permissive,
+        }
+    }
+}
+
+/// The rows per JP type of the names with MX, then all of .jp, then names outside it.
 pub fn spf_space_rows(r: &Results) -> Result<Vec<(Option<JpType>, SpaceRow)>, TabulateError> {
-    let measured = r
-        .frame()
-        .filter(flag(&HAS_MX).and(known(&SPF_IPV4_ADDRESSES)));
-    let df = measured
-        .clone()
-        .select([col(JP_TYPE.name), col(SPF_IPV4_ADDRESSES.name)])
-        .collect()?;
-    let mut values: HashMap<String, Vec<u64>> = HashMap::new();
-    let types = df.column(JP_TYPE.name)?.str()?.clone();
-    let ipv4 = u64s(&df, SPF_IPV4_ADDRESSES.name)?;
-    for (t, v) in types.iter().zip(ipv4.iter()) {
-        if let (Some(t), Some(v)) = (t, v) {
-            values.entry(t.to_string()).or_default().push(v);
-        }
-    }
-    let codes = measured
-        .select([col(JP_TYPE.name), col(SPF_PERMISSIVE.name)])
-        .explode(
-            by_name([SPF_PERMISSIVE.name], true, false),
-            ExplodeOptions {
-                empty_as_null: true,
-                keep_nulls: false,
-            },
-        )
-        .filter(col(SPF_PERMISSIVE.name).is_not_null())
-        .group_by([col(JP_TYPE.name), col(SPF_PERMISSIVE.name)])
-        .agg([len().alias("n")])
-        .collect()?;
-    let mut by_type: HashMap<String, SpaceRow> = HashMap::new();
-    let (ct, cc, cn) = (
-        codes.column(JP_TYPE.name)?.str()?.clone(),
-        codes.column(SPF_PERMISSIVE.name)?.str()?.clone(),
-        u64s(&codes, "n")?,
-    );
-    for ((t, c), n) in ct.iter().zip(cc.iter()).zip(cn.iter()) {
-        let (Some(t), Some(c), Some(n)) = (t, c, n) else {
-            continue;
-        };
-        let row = by_type.entry(t.to_string()).or_default();
-        row.permissive.resize(Permissive::ALL.len(), 0);
-        if let Some(i) = Permissive::ALL.iter().position(|p| p.code() == c) {
-            row.permissive[i] += n;
-        }
-    }
-    for (t, mut v) in values {
-        let row = by_type.entry(t).or_default();
-        row.permissive.resize(Permissive::ALL.len(), 0);
-        row.names = v.len() as u64;
-        row.over_65536 = v.iter().filter(|&&x| x > 1 << 16).count() as u64;
-        row.over_16m = v.iter().filter(|&&x| x > 1 << 24).count() as u64;
-        // Medians cannot be summed: each type's is its own, and the all-.jp row's is made
-        // from every value below.
-        row.median_ipv4 = nearest_rank_median(&mut v);
-    }
-    let mut rows = rows_by_type(by_type, SpaceRow::default(), |all, r| {
-        all.names += r.names;
-        all.over_65536 += r.over_65536;
-        all.over_16m += r.over_16m;
-        all.permissive.resize(Permissive::ALL.len(), 0);
-        for (a, b) in all.permissive.iter_mut().zip(&r.permissive) {
-            *a += b;
-        }
-    });
-    let mut jp: Vec<u64> = types
+    let g = Grouped::of(r, flag(&HAS_MX), JP_TYPE.name)?;
+    let jp = |k: &str| JpType::from_code(k).is_some_and(|t| t.is_jp());
+    let mut rows: Vec<(Option<JpType>, SpaceRow)> = JpType::ALL
         .iter()
-        .zip(ipv4.iter())
-        .filter(|(t, _)| t.is_some_and(|t| JpType::from_code(t).is_some_and(JpType::is_jp)))
-        .filter_map(|(_, v)| v)
+        .filter(|t| t.is_jp())
+        .map(|t| (Some(*t), g.row(|k| k == t.code())))
         .collect();
-    if let Some((_, all)) = rows.iter_mut().find(|(t, _)| t.is_none()) {
-        all.median_ipv4 = nearest_rank_median(&mut jp);
+    rows.push((None, g.row(jp)));
+    if g.values.contains_key(JpType::Other.code()) {
+        rows.push((Some(JpType::Other), g.row(|k| k == JpType::Other.code())));
     }
+    Ok(rows)
+}
+
+/// The rows per region of the local governments' names with MX, then all of them.
+pub fn spf_space_region_rows(r: &Results) -> Result<Vec<(LgGroup, SpaceRow)>, TabulateError> {
+    let g = Grouped::of(r, known(&LGCODE).and(flag(&HAS_MX)), REGION.name)?;
+    let mut rows: Vec<(LgGroup, SpaceRow)> = Region::ALL
+        .iter()
+        .map(|x| (LgGroup::Region(*x), g.row(|k| k == x.name_ja())))
+        .collect();
+    rows.push((LgGroup::All, g.row(|_| true)));
     Ok(rows)
 }
 
@@ -130,11 +160,49 @@ const CODE_COLUMNS: [(Permissive, &str, &str); 5] = [
     (Permissive::WideIp4, "/8を超える連続範囲(%)", "wide_ip4_pct"),
 ];
 
+/// The types' table ([`SPF_SPACE_TABLE`]).
 pub fn spf_space_table(rows: &[(Option<JpType>, SpaceRow)], lang: Lang) -> Table {
+    let labelled = rows.iter().map(|(t, r)| (type_label(*t, lang), r));
+    space_table(
+        SPF_SPACE_TABLE,
+        h(
+            lang,
+            "SPFレコードが許可する送信元の広さ(MXあり、SPFが有効で許可範囲を測れたドメイン名に対する割合。未解決は除く)",
+            "What SPF records let in (share of names with MX and a valid SPF record whose address space was measured; unresolved names kept apart)",
+        ),
+        h(lang, "種別", "type"),
+        labelled,
+        lang,
+    )
+}
+
+/// The local governments' table ([`SPF_SPACE_REGIONS_TABLE`]).
+pub fn spf_space_region_table(rows: &[(LgGroup, SpaceRow)], lang: Lang) -> Table {
+    let labelled = rows.iter().map(|(g, r)| (lg_label(*g, lang), r));
+    space_table(
+        SPF_SPACE_REGIONS_TABLE,
+        h(
+            lang,
+            "地方公共団体のSPFレコードが許可する送信元の広さ(地方別、MXあり、SPFが有効で許可範囲を測れたドメイン名に対する割合。未解決は除く)",
+            "What the SPF records of local governments let in, by region (share of names with MX and a valid SPF record whose address space was measured; unresolved names kept apart)",
+        ),
+        h(lang, "地方", "region"),
+        labelled,
+        lang,
+    )
+}
+
+fn space_table<'a>(
+    name: &str,
+    title: String,
+    first: String,
+    rows: impl Iterator<Item = (String, &'a SpaceRow)>,
+    lang: Lang,
+) -> Table {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     let pct = |n: u64, d: u64| percent_half_up(n, d, 1).unwrap_or_else(|| "-".to_string());
     let mut headers = vec![
-        t("種別", "type"),
+        first,
         t(
             "SPFの許可範囲を測れたドメイン名(MXあり)",
             "names with MX whose SPF address space was measured",
@@ -145,17 +213,13 @@ pub fn spf_space_table(rows: &[(Option<JpType>, SpaceRow)], lang: Lang) -> Table
     ];
     headers.extend(CODE_COLUMNS.iter().map(|(_, ja, en)| t(ja, en)));
     Table {
-        name: SPF_SPACE_TABLE.to_string(),
-        title: t(
-            "SPFレコードが許可する送信元の広さ(MXあり、SPFが有効で許可範囲を測れたドメイン名に対する割合。未解決は除く)",
-            "What SPF records let in (share of names with MX and a valid SPF record whose address space was measured; unresolved names kept apart)",
-        ),
+        name: name.to_string(),
+        title,
         headers,
         rows: rows
-            .iter()
-            .map(|(ty, r)| {
+            .map(|(label, r)| {
                 let mut row = vec![
-                    type_label(*ty, lang),
+                    label,
                     r.names.to_string(),
                     pct(r.over_65536, r.names),
                     pct(r.over_16m, r.names),
