@@ -323,9 +323,12 @@ pub fn provider_table(rows: &[ProviderRow], with_spf: u64, lang: Lang) -> Table 
             t("include・redirect 先", "provider"),
             t("利用するドメイン名数", "names"),
             t("利用率(%)", "share_pct"),
-            t("許可範囲を測れたドメイン名", "measured"),
-            t("許可するIPv4アドレス数の中央値", "median_ipv4_addresses"),
-            t("65,536超を許可(%)", "over_65536_pct"),
+            t("うち許可範囲を測れたドメイン名", "measured"),
+            t(
+                "それらのSPFが許可するIPv4アドレス数の中央値",
+                "median_ipv4_addresses_of_their_records",
+            ),
+            t("それらのうち65,536超を許可(%)", "over_65536_pct"),
         ],
         rows: rows
             .iter()
