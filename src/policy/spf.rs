@@ -555,6 +555,26 @@ impl SpfRecord {
         out
     }
 
+    /// The one provider the record hands everything to, if it does: every mechanism it
+    /// evaluates an `include:` of that registered domain, its `all` not `+all`, and a
+    /// `redirect=` that applies (if any) to it too. Such a record lets pass exactly what the
+    /// provider's records do, which is how the providers table learns a provider's own space.
+    pub fn sole_provider(&self, domain: &str) -> Option<String> {
+        let [provider] = <[String; 1]>::try_from(self.providers(domain)).ok()?;
+        let of = |spec: &str| {
+            let t = expand_for_domain(spec, &domain.to_ascii_lowercase())?;
+            let t = t.trim_end_matches('.').to_ascii_lowercase();
+            crate::psl::domain_str(&t).map(|d| d == provider)
+        };
+        let only_includes = self.evaluated().all(|d| match &d.mechanism {
+            Mechanism::Include(t) => d.qualifier == Qualifier::Pass && of(t) == Some(true),
+            Mechanism::All => d.qualifier != Qualifier::Pass,
+            _ => false,
+        });
+        let redirect = self.redirect().filter(|_| self.all().is_none());
+        (only_includes && redirect.is_none_or(|r| of(r) == Some(true))).then_some(provider)
+    }
+
     pub fn uses_ptr(&self) -> bool {
         self.directives
             .iter()
@@ -946,6 +966,26 @@ mod tests {
             ok("v=spf1 mx redirect=_spf.sender.example.org").providers("a.jp"),
             ["example.org"]
         );
+        // A sole provider: nothing but includes of it (and a redirect to it), no `+all`.
+        let sole = |r: &str| ok(r).sole_provider("a.jp");
+        assert_eq!(
+            sole("v=spf1 include:_spf.google.com include:_netblocks.google.com ~all").as_deref(),
+            Some("google.com")
+        );
+        assert_eq!(
+            sole("v=spf1 redirect=_spf.sender.example.org").as_deref(),
+            Some("example.org")
+        );
+        for r in [
+            "v=spf1 include:_spf.google.com +all",
+            "v=spf1 ip4:192.0.2.1 include:_spf.google.com -all",
+            "v=spf1 include:_spf.google.com include:spf.protection.outlook.com -all",
+            "v=spf1 include:_spf.a.jp include:_spf.google.com -all",
+            "v=spf1 -include:_spf.google.com -all",
+            "v=spf1 -all",
+        ] {
+            assert_eq!(sole(r), None, "{r}");
+        }
     }
 }
 

@@ -10,9 +10,10 @@ use polars::prelude::*;
 use super::render::{Table, h, lg_label, type_label};
 use super::{Lang, LgGroup, Results, TabulateError, flag, known, percent_half_up};
 use crate::code::Code;
-use crate::policy::spf::Permissive;
+use crate::policy::spf::{self, Permissive};
 use crate::run::schema::{
-    HAS_MX, HAS_SPF, JP_TYPE, LGCODE, REGION, SPF_IPV4_ADDRESSES, SPF_PERMISSIVE, SPF_PROVIDERS,
+    HAS_MX, HAS_SPF, JP_TYPE, LGCODE, NAME, REGION, SPF_IPV4_ADDRESSES, SPF_PERMISSIVE,
+    SPF_PROVIDERS, SPF_RECORDS,
 };
 use crate::zone::{JpType, Region};
 
@@ -248,6 +249,55 @@ pub struct ProviderRow {
     pub measured: u64,
     pub median_ipv4: Option<u64>,
     pub over_65536: u64,
+    /// The IPv4 addresses the provider's own records let pass: the most frequent space of
+    /// the names that include nothing else ([`crate::policy::spf::SpfRecord::sole_provider`]);
+    /// none where no name does.
+    pub own_ipv4: Option<u64>,
+}
+
+/// Each provider's own space, from the names whose record hands everything to it.
+fn own_spaces(r: &Results) -> Result<HashMap<String, u64>, TabulateError> {
+    let df = r
+        .frame()
+        .filter(flag(&HAS_MX).and(known(&SPF_IPV4_ADDRESSES)))
+        .select([
+            col(NAME.name),
+            col(SPF_RECORDS.name),
+            col(SPF_IPV4_ADDRESSES.name),
+        ])
+        .collect()?;
+    let names = df.column(NAME.name)?.str()?.clone();
+    let records = df.column(SPF_RECORDS.name)?.list()?.clone();
+    let ipv4 = u64s(&df, SPF_IPV4_ADDRESSES.name)?;
+    // Provider → space → names.
+    let mut seen: HashMap<String, HashMap<u64, u64>> = HashMap::new();
+    for i in 0..df.height() {
+        let (Some(name), Some(recs), Some(v)) =
+            (names.get(i), records.get_as_series(i), ipv4.get(i))
+        else {
+            continue;
+        };
+        let recs = recs.str()?.clone();
+        // One declared record: the tree was walked from it.
+        let (1, Some(text)) = (recs.len(), recs.get(0)) else {
+            continue;
+        };
+        if let Some(p) = spf::parse(text)
+            .ok()
+            .and_then(|rec| rec.sole_provider(name))
+        {
+            *seen.entry(p).or_default().entry(v).or_default() += 1;
+        }
+    }
+    Ok(seen
+        .into_iter()
+        .filter_map(|(p, counts)| {
+            let most = counts
+                .into_iter()
+                .max_by_key(|&(v, n)| (n, std::cmp::Reverse(v)))?;
+            Some((p, most.0))
+        })
+        .collect())
 }
 
 /// Providers given a row each at the most, by names.
@@ -283,9 +333,11 @@ pub fn provider_rows(r: &Results) -> Result<(Vec<ProviderRow>, u64), TabulateErr
         e.0 += 1;
         e.1.extend(v);
     }
+    let own = own_spaces(r)?;
     let mut all: Vec<(String, (u64, Vec<u64>))> = by.into_iter().collect();
     all.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
     let row = |provider: String, names: u64, mut v: Vec<u64>| ProviderRow {
+        own_ipv4: own.get(&provider).copied(),
         provider,
         folded: None,
         names,
@@ -323,6 +375,10 @@ pub fn provider_table(rows: &[ProviderRow], with_spf: u64, lang: Lang) -> Table 
             t("include・redirect 先", "provider"),
             t("利用するドメイン名数", "names"),
             t("利用率(%)", "share_pct"),
+            t(
+                "その事業者のSPFが許可するIPv4アドレス数",
+                "provider_ipv4_addresses",
+            ),
             t("うち許可範囲を測れたドメイン名", "measured"),
             t(
                 "それらのSPFが許可するIPv4アドレス数の中央値",
@@ -340,6 +396,7 @@ pub fn provider_table(rows: &[ProviderRow], with_spf: u64, lang: Lang) -> Table 
                     },
                     r.names.to_string(),
                     percent_half_up(r.names, with_spf, 1).unwrap_or_else(|| "-".into()),
+                    r.own_ipv4.map_or_else(|| "-".into(), |n| n.to_string()),
                     r.measured.to_string(),
                     r.median_ipv4.map_or_else(|| "-".into(), |m| m.to_string()),
                     percent_half_up(r.over_65536, r.measured, 1).unwrap_or_else(|| "-".into()),

@@ -88,6 +88,17 @@ fn every_names_address_space_is_what_its_records_let_in() {
         .find(|p| p.provider == "sim-provider-wide.net")
         .unwrap();
     assert_eq!((p.names, p.median_ipv4), (wide, Some(256 + (1 << 24))));
+    // A provider's own space, from the names that include nothing else: provider b is only
+    // ever included beside an ip4 block (and its includers' trees failed here), so unknown.
+    let own = |name: &str| {
+        providers
+            .iter()
+            .find(|p| p.provider == name)
+            .and_then(|p| p.own_ipv4)
+    };
+    assert_eq!(own("sim-provider-wide.net"), Some(256 + (1 << 24)));
+    assert_eq!(own("sim-provider-a.net"), Some(256));
+    assert_eq!(own("sim-provider-b.net"), None);
     for kind in [
         "measured",
         "null: include timed out",
