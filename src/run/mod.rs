@@ -67,7 +67,8 @@ pub enum RunError {
     #[error(
         "{path} was written by another version of mailcensus ({found}; this one reads journal \
          format {JOURNAL_FORMAT}): resume, retry or merge the run with the version that started it \
-         (its manifest names it), or survey again"
+         (its manifest names it), or survey again; `rejudge` reads journals of this version's \
+         format only"
     )]
     JournalFormat { path: PathBuf, found: String },
 }
