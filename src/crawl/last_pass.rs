@@ -160,19 +160,22 @@ pub async fn crawlers(
         timeout: Duration::from_millis(pass.timeout_ms),
         ..client.clone()
     };
+    let long = &long;
+    let crawler = |opts| async move {
+        let client = DnsClient::new(resolvers, long).await?;
+        let c = Crawler::new(client, opts)
+            .with_operators(ops.ns_column)
+            .pacing_as(base);
+        Ok::<_, DnsClientError>(Arc::new(c))
+    };
     let mut opts = base.options().clone();
     opts.concurrency = opts.concurrency.min(CONCURRENCY);
     // No pass after this one: every name gets the retries it is given.
     opts.last_pass = None;
-    let full = Crawler::new(DnsClient::new(resolvers, &long).await?, opts.clone())
-        .with_operators(ops.ns_column)
-        .pacing_as(base);
+    let full = crawler(opts.clone()).await?;
     let mut once = opts;
     once.retries = 0;
-    let scout = Crawler::new(DnsClient::new(resolvers, &long).await?, once)
-        .with_operators(ops.ns_column)
-        .pacing_as(base);
-    Ok((Arc::new(full), Arc::new(scout)))
+    Ok((full, crawler(once).await?))
 }
 
 /// Ask the plan's names again, handing each row to `sink`: the live operators' names beside

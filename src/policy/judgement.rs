@@ -1,6 +1,7 @@
 //! Every verdict on one name, made once from what its lookups settled: the ministry's
 //! presence flags, the SPF and DMARC readings, the opt-in checks' statuses and the 2025
-//! guideline's verdict. The journal stores it; results, tables, report and `check` read it.
+//! guideline's verdict. The journal keeps the lookups, not this: it is made again when a run
+//! is read (so `rejudge` can apply newer rules); results, tables, report and `check` read it.
 
 use serde::{Deserialize, Serialize};
 

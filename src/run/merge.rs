@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    JOURNAL_FILE, JournalWriter, MANIFEST_FILE, Manifest, REJECTS_FILE, RESULTS_FILE, ResultsFile,
-    RunDir, RunError, RunStatus, RunWriter, Shard, io_err, latest_rows,
+    JOURNAL_FILE, JournalWriter, MANIFEST_FILE, Manifest, REJECTS_FILE, RESULTS_FILE,
+    RESULTS_TMP_FILE, ResultsFile, RunDir, RunError, RunStatus, RunWriter, Shard, io_err,
+    latest_rows,
 };
 use crate::zone::{KeySet, name_key};
 
@@ -150,7 +151,7 @@ pub fn merge(paths: &[PathBuf], out: &Path, command: Vec<String>) -> Result<Mani
             MANIFEST_FILE,
             REJECTS_FILE,
             RESULTS_FILE,
-            "results.parquet.tmp",
+            RESULTS_TMP_FILE,
         ] {
             let _ = std::fs::remove_file(run.file(f));
         }

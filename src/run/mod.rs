@@ -21,7 +21,7 @@ use crate::zone::{ZoneFormat, ZoneStats};
 
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
-pub use results::{RESULTS_FILE, ResultsFile, latest_rows, write_results};
+pub use results::{RESULTS_FILE, RESULTS_TMP_FILE, ResultsFile, latest_rows, write_results};
 pub use shard::{Shard, ShardError, ShardSpec};
 pub use writer::RunWriter;
 
@@ -110,7 +110,8 @@ pub struct Manifest {
     /// Names crawled again by `--retry-unresolved` (their journal rows are superseded).
     #[serde(default)]
     pub retried: u64,
-    /// Per lookup (`mx`, `txt`, `dmarc`), how many ended in each outcome.
+    /// Per lookup (`mx`, `txt`, `dmarc`, and each opt-in check's and report destination's
+    /// where they ran), how many ended in each outcome.
     pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
     /// The names' lookups (all but the report destinations') that took more than one attempt:
     /// a datagram lost, an answer later than the retransmission timeout, or a failure
@@ -319,7 +320,7 @@ impl RunDir {
     pub fn open_finished(path: &Path) -> Result<(RunDir, Manifest), RunError> {
         let dir = RunDir::open(path)?;
         let manifest = dir.read_manifest()?;
-        if manifest.status != RunStatus::Complete || !dir.results().is_file() {
+        if !dir.finished(&manifest) {
             return Err(RunError::Unfinished {
                 path: path.to_path_buf(),
                 started: manifest.started,
@@ -334,7 +335,11 @@ impl RunDir {
 
     /// Whether the run finished: its manifest says so and its results file is there.
     pub fn is_complete(&self) -> Result<bool, RunError> {
-        Ok(self.read_manifest()?.status == RunStatus::Complete && self.results().is_file())
+        Ok(self.finished(&self.read_manifest()?))
+    }
+
+    fn finished(&self, manifest: &Manifest) -> bool {
+        manifest.status == RunStatus::Complete && self.results().is_file()
     }
 
     pub fn results(&self) -> PathBuf {

@@ -13,6 +13,8 @@ use crate::record::NameResult;
 use crate::zone::{KeyMap, name_key};
 
 pub const RESULTS_FILE: &str = "results.parquet";
+/// The results file while it is written, renamed to [`RESULTS_FILE`] once whole.
+pub const RESULTS_TMP_FILE: &str = "results.parquet.tmp";
 /// Rows a row group holds, at the least.
 pub const ROW_GROUP: usize = 16_384;
 
@@ -180,7 +182,7 @@ pub struct ResultsFile {
 
 impl ResultsFile {
     pub fn create(run: &RunDir, extra_columns: &[String]) -> Result<ResultsFile, RunError> {
-        let tmp = run.file("results.parquet.tmp");
+        let tmp = run.file(RESULTS_TMP_FILE);
         let file = File::create(&tmp).map_err(io_err(&tmp))?;
         Ok(ResultsFile {
             file,
