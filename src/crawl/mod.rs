@@ -135,12 +135,11 @@ impl Crawler {
         let got = match q {
             HostQuery::Exists => presence(&ask(RecordType::A).await, q),
             HostQuery::A => {
-                let (a, aaaa) = tokio::join!(ask(RecordType::A), ask(RecordType::AAAA));
+                let (a, aaaa) = self.a_and_aaaa(name, operator).await;
                 match presence(&a, q) {
-                    Presence::Found(_) => Presence::Found(
-                        aaaa.settled()
-                            .map(|v6| addresses([a.records.as_slice(), v6]).into()),
-                    ),
+                    Presence::Found(_) => {
+                        Presence::Found(aaaa.settled().map(|v6| addresses(&a.records, v6)))
+                    }
                     other => other,
                 }
             }
@@ -149,7 +148,7 @@ impl Crawler {
                     .await
             }
         };
-        if shared && got.is_whole() {
+        if shared && got.is_whole(q) {
             self.host_cache.put(key, got.clone());
         }
         got
@@ -158,8 +157,9 @@ impl Crawler {
     /// An `mx` term's answer with its hosts' addresses (the first [`MAX_MX_HOSTS`] in
     /// preference order; §4.6.4 makes more a permerror).
     async fn mx_presence(&self, mx: &Probe, shared: bool, operator: Option<&Arc<str>>) -> Presence {
-        let Presence::Found(_) = presence(mx, HostQuery::Mx) else {
-            return presence(mx, HostQuery::Mx);
+        let found = presence(mx, HostQuery::Mx);
+        let Presence::Found(_) = found else {
+            return found;
         };
         let mut hosts = mailhost::exchanges(&mx.records);
         hosts.truncate(MAX_MX_HOSTS);
@@ -169,6 +169,12 @@ impl Crawler {
         let each: Option<Vec<Addresses>> =
             futures::future::join_all(asks).await.into_iter().collect();
         Presence::Found(each.map(|e| e.iter().flat_map(|a| a.iter().copied()).collect()))
+    }
+
+    /// A name's A and AAAA lookups, side by side.
+    async fn a_and_aaaa(&self, name: &str, operator: Option<&Arc<str>>) -> (Probe, Probe) {
+        let ask = |rtype| self.probe_for(operator, self.opts.retries, name, rtype);
+        tokio::join!(ask(RecordType::A), ask(RecordType::AAAA))
     }
 
     /// A host's A and AAAA addresses; `None` where either lookup failed.
@@ -181,9 +187,8 @@ impl Crawler {
         if let Some(hit) = self.addr_cache.get(host) {
             return Some(hit);
         }
-        let ask = |rtype| self.probe_for(operator, self.opts.retries, host, rtype);
-        let (a, aaaa) = tokio::join!(ask(RecordType::A), ask(RecordType::AAAA));
-        let got: Addresses = addresses([a.settled()?, aaaa.settled()?]).into();
+        let (a, aaaa) = self.a_and_aaaa(host, operator).await;
+        let got = addresses(a.settled()?, aaaa.settled()?);
         if shared {
             self.addr_cache.put(host.to_string(), Arc::clone(&got));
         }
@@ -192,11 +197,10 @@ impl Crawler {
 }
 
 /// The addresses among A and AAAA records (a record that does not read as one is left out).
-fn addresses<const N: usize>(records: [&[String]; N]) -> Vec<IpAddr> {
-    records
-        .iter()
-        .flat_map(|r| r.iter())
-        .filter_map(|r| r.parse().ok())
+fn addresses(a: &[String], aaaa: &[String]) -> Addresses {
+    a.iter()
+        .chain(aaaa)
+        .filter_map(|r| r.parse::<IpAddr>().ok())
         .collect()
 }
 

@@ -14,7 +14,7 @@ use super::{CrawlOptions, Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
     JOURNAL_FILE, JournalWriter, LastPassCounts, Manifest, REJECTS_FILE, ResultsFile, RunDir,
-    RunError, RunStatus, RunWriter, Shard, latest_rows, write_results,
+    RunError, RunStatus, RunWriter, Shard, latest_rows, recount_and_write, write_results,
 };
 use crate::zone::{KeySet, RejectWriter, ZoneError, ZoneFormat, ZoneItem, ZoneReader, name_key};
 
@@ -125,11 +125,7 @@ pub async fn retry_unresolved(cfg: &SurveyConfig) -> Result<(Manifest, u64), Sur
     progress.finish();
     journal.close(crawled.map_err(SurveyError::from))?;
     manifest.retried += n;
-    manifest.reset_counts();
-    for r in latest_rows(&run)? {
-        manifest.count(&r?);
-    }
-    write_results(&run, &manifest.extra_columns, true)?;
+    recount_and_write(&run, &mut manifest)?;
     manifest.finished = Some(now());
     manifest.status = RunStatus::Complete;
     run.write_manifest(&manifest)?;

@@ -96,9 +96,14 @@ pub enum Presence {
 }
 
 impl Presence {
-    /// Settled, with the addresses asked for in hand: worth keeping for the run.
-    pub fn is_whole(&self) -> bool {
-        !matches!(self, Presence::Failed | Presence::Found(None))
+    /// Settled, with the addresses `q` asks for in hand (`exists` asks none): worth keeping
+    /// for the run.
+    pub fn is_whole(&self, q: HostQuery) -> bool {
+        match self {
+            Presence::Failed => false,
+            Presence::Found(None) => q == HostQuery::Exists,
+            _ => true,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::spf::{Mechanism, Qualifier, SpfRecord, expand_for_domain};
+use super::spf::{Mechanism, Qualifier, SpfRecord, target_name};
 
 /// Disjoint, sorted, inclusive ranges of numbers: IPv4 addresses, or IPv6 /64 prefixes (the
 /// top 64 bits of an address).
@@ -160,10 +160,8 @@ fn eval(rec: &SpfRecord, here: &str, f: &Fetched, depth: u32) -> Option<Space> {
     if depth > MAX_DEPTH {
         return None;
     }
-    let target = |spec: &Option<String>| -> Option<String> {
-        let spec = spec.as_deref().unwrap_or(here);
-        expand_for_domain(spec, here).map(|t| t.trim_end_matches('.').to_ascii_lowercase())
-    };
+    // `a` and `mx` without a target ask the domain whose record this is.
+    let target = |spec: Option<&str>| target_name(spec.unwrap_or(here), here);
     let (mut decided, mut pass) = (Space::default(), Space::default());
     for d in rec.evaluated() {
         let matched = match &d.mechanism {
@@ -180,7 +178,7 @@ fn eval(rec: &SpfRecord, here: &str, f: &Fetched, depth: u32) -> Option<Space> {
                 domain,
                 cidr4,
                 cidr6,
-            } => match target(domain) {
+            } => match target(domain.as_deref()) {
                 Some(t) => hosts(f.a.get(&t)?, *cidr4, *cidr6),
                 None => Space::default(),
             },
@@ -188,11 +186,11 @@ fn eval(rec: &SpfRecord, here: &str, f: &Fetched, depth: u32) -> Option<Space> {
                 domain,
                 cidr4,
                 cidr6,
-            } => match target(domain) {
+            } => match target(domain.as_deref()) {
                 Some(t) => hosts(f.mx.get(&t)?, *cidr4, *cidr6),
                 None => Space::default(),
             },
-            Mechanism::Include(spec) => match target(&Some(spec.clone())) {
+            Mechanism::Include(spec) => match target(Some(spec)) {
                 Some(t) => eval(f.records.get(&t)?, &t, f, depth + 1)?,
                 None => Space::default(),
             },
@@ -204,10 +202,7 @@ fn eval(rec: &SpfRecord, here: &str, f: &Fetched, depth: u32) -> Option<Space> {
         }
         decided = decided.union(&matched);
     }
-    if rec.all().is_none()
-        && let Some(spec) = rec.redirect()
-        && let Some(t) = target(&Some(spec.to_string()))
-    {
+    if let Some(t) = rec.applied_redirect().and_then(|spec| target(Some(spec))) {
         let then = eval(f.records.get(&t)?, &t, f, depth + 1)?;
         pass = pass.union(&then.minus(&decided));
     }

@@ -501,7 +501,7 @@ impl SpfRecord {
         self.evaluated()
             .filter(|d| d.mechanism.queries_dns())
             .count()
-            + usize::from(self.all().is_none() && self.redirect().is_some())
+            + usize::from(self.applied_redirect().is_some())
     }
 
     /// The qualifier of the `all` mechanism, if any.
@@ -517,6 +517,11 @@ impl SpfRecord {
             Modifier::Redirect(d) => Some(d.as_str()),
             _ => None,
         })
+    }
+
+    /// The `redirect=` evaluation reaches: none beside `all`, which it never gets past (§6.1).
+    pub fn applied_redirect(&self) -> Option<&str> {
+        self.redirect().filter(|_| self.all().is_none())
     }
 
     /// §6.1: "If all mechanism is present, the redirect modifier MUST be ignored": almost
@@ -538,13 +543,11 @@ impl SpfRecord {
             Mechanism::Include(t) => Some(t.as_str()),
             _ => None,
         });
-        let redirect = self.redirect().filter(|_| self.all().is_none());
         let mut out: Vec<String> = Vec::new();
-        for spec in includes.chain(redirect) {
-            let Some(t) = expand_for_domain(spec, &domain) else {
+        for spec in includes.chain(self.applied_redirect()) {
+            let Some(t) = target_name(spec, &domain) else {
                 continue;
             };
-            let t = t.trim_end_matches('.').to_ascii_lowercase();
             let Some(registered) = crate::psl::domain_str(&t).map(str::to_string) else {
                 continue;
             };
@@ -562,8 +565,7 @@ impl SpfRecord {
     pub fn sole_provider(&self, domain: &str) -> Option<String> {
         let [provider] = <[String; 1]>::try_from(self.providers(domain)).ok()?;
         let of = |spec: &str| {
-            let t = expand_for_domain(spec, &domain.to_ascii_lowercase())?;
-            let t = t.trim_end_matches('.').to_ascii_lowercase();
+            let t = target_name(spec, &domain.to_ascii_lowercase())?;
             crate::psl::domain_str(&t).map(|d| d == provider)
         };
         let only_includes = self.evaluated().all(|d| match &d.mechanism {
@@ -571,7 +573,7 @@ impl SpfRecord {
             Mechanism::All => d.qualifier != Qualifier::Pass,
             _ => false,
         });
-        let redirect = self.redirect().filter(|_| self.all().is_none());
+        let redirect = self.applied_redirect();
         (only_includes && redirect.is_none_or(|r| of(r) == Some(true))).then_some(provider)
     }
 
@@ -1148,9 +1150,7 @@ fn steps<'a>(rec: &'a SpfRecord, here: &'a str) -> Vec<Step<'a>> {
             _ => None,
         })
         .collect();
-    if rec.all().is_none() {
-        out.extend(rec.redirect().map(Step::Record));
-    }
+    out.extend(rec.applied_redirect().map(Step::Record));
     out
 }
 
@@ -1176,7 +1176,7 @@ impl Held<'_> {
 /// `.`; an upper-case letter URL-escapes the value) and the escapes `%%`, `%_`, `%-`. `None`
 /// where a macro needs the sender (`s`, `l`, `o`, `i`, `p`, `h`, `v`). An expansion over 253
 /// octets loses labels from the left until it fits (§7.3).
-pub fn expand_for_domain(spec: &str, domain: &str) -> Option<String> {
+fn expand_for_domain(spec: &str, domain: &str) -> Option<String> {
     let mut out = String::with_capacity(spec.len() + domain.len());
     let mut rest = spec;
     while let Some(i) = rest.find('%') {
@@ -1235,6 +1235,12 @@ pub fn expand_for_domain(spec: &str, domain: &str) -> Option<String> {
     Some(out)
 }
 
+/// The name a term's domain-spec asks, for `domain`: its `%{d}` expanded
+/// ([`expand_for_domain`]), lower-case, without a final dot; `None` where it needs a sender.
+pub fn target_name(spec: &str, domain: &str) -> Option<String> {
+    expand_for_domain(spec, domain).map(|t| t.trim_end_matches('.').to_ascii_lowercase())
+}
+
 /// Follow `include:` and `redirect=`, and look up the targets of `a`, `mx` and `exists`, from
 /// `record`, published at `domain`, counting what §4.6.4 limits: 10 DNS-querying terms and 2
 /// void lookups (an answer with no records, or NXDOMAIN). Targets whose macros need only the
@@ -1252,10 +1258,7 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
         ptr: false,
         wide_ip4: false,
     };
-    let redirect_of = |r: &SpfRecord, here: &str| {
-        let spec = r.redirect().filter(|_| r.all().is_none())?;
-        expand_for_domain(spec, here).map(|t| t.trim_end_matches('.').to_ascii_lowercase())
-    };
+    let redirect_of = |r: &SpfRecord, here: &str| target_name(r.applied_redirect()?, here);
     let mut pending_redirect = redirect_of(record, &domain);
     let mut lookups = 0;
     let mut fetched = Fetched::default();
@@ -1276,10 +1279,9 @@ pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) 
             let target = match step {
                 Step::Record(t) | Step::Host(t, _) => t,
             };
-            let Some(target) = expand_for_domain(target, here) else {
+            let Some(t) = target_name(target, here) else {
                 continue;
             };
-            let t = target.trim_end_matches('.').to_ascii_lowercase();
             if matches!(step, Step::Record(_)) && chain.contains(&t) {
                 cost.verdict = TreeVerdict::Loop;
                 return cost;

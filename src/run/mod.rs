@@ -159,16 +159,28 @@ pub fn judgement_warning<'a>(
     })
 }
 
+/// Recount `manifest` from the journal's latest rows (each judged as it is read) and rebuild
+/// `results.parquet` from the same rows, in one read of the journal. Returns the rows written.
+pub fn recount_and_write(run: &RunDir, manifest: &mut Manifest) -> Result<u64, RunError> {
+    manifest.reset_counts();
+    let mut w = RunWriter::new(
+        None,
+        Some(ResultsFile::create(run, &manifest.extra_columns)?),
+    );
+    for r in latest_rows(run)? {
+        let r = r?;
+        manifest.count(&r);
+        w.push(r)?;
+    }
+    w.finish()
+}
+
 /// Judge a finished run's journal again with this version's rules: `results.parquet` and
 /// the manifest's counts rebuilt from what the DNS said, the manifest marked with the rules.
 /// What the journal does not hold (the SPF include tree's lookups) stays as the crawl saw it.
 pub fn rejudge(path: &Path) -> Result<Manifest, RunError> {
     let (run, mut manifest) = RunDir::open_finished(path)?;
-    manifest.reset_counts();
-    for r in latest_rows(&run)? {
-        manifest.count(&r?);
-    }
-    write_results(&run, &manifest.extra_columns, true)?;
+    recount_and_write(&run, &mut manifest)?;
     manifest.judged_by = JUDGEMENT_RULES;
     run.write_manifest(&manifest)?;
     Ok(manifest)
