@@ -7,12 +7,14 @@ use polars::sql::SQLContext;
 
 use crate::run::OpenedRun;
 use crate::run::schema::QUERY_COLUMNS;
-use crate::tabulate::{Results, TabulateError};
+use crate::run::{Results, ResultsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error(transparent)]
-    Read(#[from] TabulateError),
+    Read(#[from] ResultsError),
+    #[error("cannot read the results' columns: {0}")]
+    Columns(#[from] PolarsError),
     #[error("{message}{}\n\nTables and their columns:\n{tables}", where_.as_deref().map(|w| format!("\n{w}")).unwrap_or_default())]
     Sql {
         /// What Polars said.
@@ -129,7 +131,7 @@ impl Catalog {
     }
 }
 
-fn columns(lf: &LazyFrame) -> Result<Vec<String>, TabulateError> {
+fn columns(lf: &LazyFrame) -> PolarsResult<Vec<String>> {
     Ok(lf
         .clone()
         .collect_schema()?

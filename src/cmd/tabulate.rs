@@ -74,7 +74,7 @@ pub fn write_grouped_tables(
         let names: Vec<String> = tabulation
             .skipped
             .iter()
-            .map(|(t, since)| format!("{t} (schema {since})"))
+            .map(|t| format!("{t} (schema {})", t.since()))
             .collect();
         eprintln!(
             "{}: results schema {}, written by an older mailcensus: left out {}",

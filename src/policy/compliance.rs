@@ -179,7 +179,7 @@ impl Assessment {
 pub fn assess(dmarc: Protection, mail: MailUse, bimi: Option<BimiStatus>) -> Assessment {
     let no_logo = bimi.is_some_and(|b| !b.has_logo());
     let logo = bimi.is_some_and(BimiStatus::has_logo);
-    let enforced = matches!(dmarc, Protection::Quarantine | Protection::Reject);
+    let enforced = dmarc.enforced();
     let mut advice = Vec::new();
     let verdict = match (mail, dmarc) {
         (_, Protection::Absent) => Verdict::NoDmarc,

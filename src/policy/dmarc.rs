@@ -286,6 +286,13 @@ crate::codes! {
     }
 }
 
+impl Protection {
+    /// Quarantine or reject on all the mail: what the 2025 standards ask.
+    pub fn enforced(self) -> bool {
+        matches!(self, Protection::Reject | Protection::Quarantine)
+    }
+}
+
 /// The verdict for a name's `_dmarc` TXT records under one standard.
 pub fn protection(txts: &[String], standard: Standard) -> Protection {
     protection_of(&read(txts), standard)

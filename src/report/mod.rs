@@ -12,7 +12,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::policy::dmarc::Protection;
-use crate::run::OpenedRun;
+use crate::run::{OpenedRun, ResultsError};
 use crate::tabulate::{
     self, Core, Guideline, Lang, LgGroup, LgRow, Measure, Results, Table, TabulateError,
     Tabulation, TrendSeries, change_points, h, lg_label, protection_classes, spf_error_classes,
@@ -26,6 +26,8 @@ const STYLE: &str = include_str!("../../reports/report.css");
 pub enum ReportError {
     #[error(transparent)]
     Tabulate(#[from] TabulateError),
+    #[error(transparent)]
+    Results(#[from] ResultsError),
     #[error("the report template failed: {0}")]
     Template(#[from] minijinja::Error),
 }
@@ -82,15 +84,7 @@ fn headline_measures(c: &Core) -> Vec<Measure> {
         .strength
         .iter()
         .find(|(t, _)| t.is_none())
-        .map(|(_, counts)| {
-            // Classes in Protection::ALL order (reject, quarantine first), then unresolved.
-            let unresolved = counts.last().copied().unwrap_or(0);
-            Measure {
-                count: counts[..2].iter().sum(),
-                denominator: counts.iter().sum::<u64>() - unresolved,
-                unresolved,
-            }
-        })
+        .map(|(_, counts)| Measure::of_classes(counts, &tabulate::marks(Protection::enforced)))
         .unwrap_or_default();
     let lg = c
         .regions

@@ -21,7 +21,9 @@ use crate::zone::{ZoneFormat, ZoneStats};
 
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
-pub use results::{RESULTS_FILE, RESULTS_TMP_FILE, ResultsFile, latest_rows, write_results};
+pub use results::{
+    RESULTS_FILE, RESULTS_TMP_FILE, Results, ResultsError, ResultsFile, latest_rows, write_results,
+};
 pub use shard::{Shard, ShardError, ShardSpec};
 pub use writer::RunWriter;
 

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -23,6 +23,160 @@ pub const ROW_GROUP: usize = 16_384;
 /// one column's pass and the next; a block's stay.
 const FILL_BLOCK: usize = 256;
 
+/// `results.parquet` cannot be read as this version's results.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: polars::error::PolarsError,
+    },
+    #[error(
+        "{path} is not a mailcensus results file: it has none of the results columns (`mailcensus columns` lists them)"
+    )]
+    NotResults { path: String },
+    #[error(
+        "{path} lacks the column `{column}` of results schema {since}, though it holds columns of schema {version}: the file was changed after the survey wrote it; restore it from the run, or survey again"
+    )]
+    MissingColumn {
+        path: String,
+        column: &'static str,
+        since: u32,
+        version: u32,
+    },
+    #[error("{path}: column `{column}` is {found}, not {expected} as the results schema says")]
+    ColumnType {
+        path: String,
+        column: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+    #[error(
+        "{path}: column `{column}` holds {value:?}, which is none of its codes ({codes}): the file comes from a newer mailcensus or was changed"
+    )]
+    UnknownCode {
+        path: String,
+        column: &'static str,
+        value: String,
+        codes: String,
+    },
+}
+
+/// A results file opened for reading (tabulating, querying), checked against the schema.
+pub struct Results {
+    lf: LazyFrame,
+    path: String,
+    /// The results schema version the file holds every column of.
+    pub version: u32,
+}
+
+impl Results {
+    /// Open `results.parquet` and check it: the columns of every schema version up to the
+    /// newest it has a column of must all be there with their types (a renamed or dropped
+    /// column is an error naming it; a run from an older mailcensus simply has an older
+    /// version), and every code must be one its column's enum knows.
+    pub fn open(path: impl AsRef<Path>) -> Result<Results, ResultsError> {
+        let r = Results::open_written(path)?;
+        r.check_codes()?;
+        Ok(r)
+    }
+
+    /// Open a `results.parquet` this process has just written from typed values, checking its
+    /// columns but not its codes, which are its enums' own: the code check reads every code
+    /// column whole, half of tabulating 1.5 million rows.
+    pub fn open_written(path: impl AsRef<Path>) -> Result<Results, ResultsError> {
+        let p = path.as_ref();
+        let shown = p.display().to_string();
+        let read = |source| ResultsError::Read {
+            path: shown.clone(),
+            source,
+        };
+        let lf = LazyFrame::scan_parquet(
+            PlRefPath::try_from_path(p).map_err(read)?,
+            ScanArgsParquet::default(),
+        )
+        .map_err(read)?;
+        let file_schema = lf.clone().collect_schema().map_err(read)?;
+        let version = schema::columns()
+            .filter(|c| file_schema.contains(c.name))
+            .map(|c| c.since)
+            .max()
+            .ok_or_else(|| ResultsError::NotResults {
+                path: shown.clone(),
+            })?;
+        for c in schema::columns().filter(|c| c.since <= version) {
+            let found = file_schema
+                .get(c.name)
+                .ok_or_else(|| ResultsError::MissingColumn {
+                    path: shown.clone(),
+                    column: c.name,
+                    since: c.since,
+                    version,
+                })?;
+            if *found != c.fill.dtype() {
+                return Err(ResultsError::ColumnType {
+                    path: shown,
+                    column: c.name,
+                    found: found.to_string(),
+                    expected: c.fill.type_name(),
+                });
+            }
+        }
+        Ok(Results {
+            lf,
+            path: shown,
+            version,
+        })
+    }
+
+    /// Every value of every code column is one of its codes. A column at a time: Polars reads
+    /// only that column, so memory stays one column's distinct values, not the file.
+    fn check_codes(&self) -> Result<(), ResultsError> {
+        for c in self.columns() {
+            let Some(codes) = c.fill.codes() else {
+                continue;
+            };
+            let values = match c.fill {
+                Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
+                    empty_as_null: true,
+                    keep_nulls: true,
+                }),
+                _ => col(c.name),
+            };
+            let read = |source| ResultsError::Read {
+                path: self.path.clone(),
+                source,
+            };
+            let df = self
+                .frame()
+                .select([values.drop_nulls().unique().alias(c.name)])
+                .collect()
+                .map_err(read)?;
+            let values = df.column(c.name).and_then(|v| v.str()).map_err(read)?;
+            for v in values.iter().flatten() {
+                if !codes.contains(&v) {
+                    return Err(ResultsError::UnknownCode {
+                        path: self.path.clone(),
+                        column: c.name,
+                        value: v.to_string(),
+                        codes: codes.join(", "),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema columns the file holds.
+    pub fn columns(&self) -> impl Iterator<Item = &'static SchemaColumn> + '_ {
+        schema::columns().filter(|c| c.since <= self.version)
+    }
+
+    pub fn frame(&self) -> LazyFrame {
+        self.lf.clone()
+    }
+}
+
 /// One column of a batch being built, a block of rows at a time.
 enum Builder {
     Text(StringChunkedBuilder),
@@ -33,20 +187,14 @@ enum Builder {
 }
 
 impl Builder {
-    fn new(name: &str, fill: Option<&Fill>, rows: usize) -> Builder {
+    fn new(name: &str, dtype: &DataType, rows: usize) -> Builder {
         let name = PlSmallStr::from(name);
-        match fill {
-            None | Some(Fill::Text(_) | Fill::Made(_) | Fill::Code(..)) => {
-                Builder::Text(StringChunkedBuilder::new(name, rows))
-            }
-            Some(Fill::Flag(_)) => Builder::Flag(BooleanChunkedBuilder::new(name, rows)),
-            Some(Fill::Count(_)) => Builder::Count(PrimitiveChunkedBuilder::new(name, rows)),
-            Some(Fill::Size(_) | Fill::Line(_)) => {
-                Builder::Line(PrimitiveChunkedBuilder::new(name, rows))
-            }
-            Some(Fill::List(_) | Fill::CodeList(..)) => {
-                Builder::List(ListStringChunkedBuilder::new(name, rows, rows * 2))
-            }
+        match dtype {
+            DataType::Boolean => Builder::Flag(BooleanChunkedBuilder::new(name, rows)),
+            DataType::UInt32 => Builder::Count(PrimitiveChunkedBuilder::new(name, rows)),
+            DataType::UInt64 => Builder::Line(PrimitiveChunkedBuilder::new(name, rows)),
+            DataType::List(_) => Builder::List(ListStringChunkedBuilder::new(name, rows, rows * 2)),
+            _ => Builder::Text(StringChunkedBuilder::new(name, rows)),
         }
     }
 
@@ -94,7 +242,7 @@ pub fn batch_frame(rows: &[&NameResult], extra_columns: &[String]) -> PolarsResu
     let builders = |columns: &[&SchemaColumn]| -> Vec<Builder> {
         let fills = columns
             .iter()
-            .map(|c| Builder::new(c.name, Some(&c.fill), rows.len()));
+            .map(|c| Builder::new(c.name, &c.fill.dtype(), rows.len()));
         fills.collect()
     };
     let fill = |builders: &mut [Builder], columns: &[&SchemaColumn], block: &[&NameResult]| {
@@ -104,7 +252,7 @@ pub fn batch_frame(rows: &[&NameResult], extra_columns: &[String]) -> PolarsResu
     };
     let mut zone = builders(&schema::ZONE_COLUMNS);
     let mut input: Vec<Builder> = extra
-        .map(|name| Builder::new(&name, None, rows.len()))
+        .map(|name| Builder::new(&name, &DataType::String, rows.len()))
         .collect();
     let mut result = builders(&schema::RESULT_COLUMNS);
     for block in rows.chunks(FILL_BLOCK) {

@@ -59,6 +59,18 @@ impl Fill {
         }
     }
 
+    /// The Polars type the column is written with.
+    pub fn dtype(&self) -> polars::prelude::DataType {
+        use polars::prelude::DataType;
+        match self {
+            Fill::Text(_) | Fill::Made(_) | Fill::Code(..) => DataType::String,
+            Fill::Flag(_) => DataType::Boolean,
+            Fill::Count(_) => DataType::UInt32,
+            Fill::Size(_) | Fill::Line(_) => DataType::UInt64,
+            Fill::List(_) | Fill::CodeList(..) => DataType::List(Box::new(DataType::String)),
+        }
+    }
+
     /// The codes a code column may hold.
     pub fn codes(&self) -> Option<&'static [&'static str]> {
         match self {

@@ -9,8 +9,8 @@ use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h};
 use super::{
-    ClassRows, Measure, Results, TabulateError, add_counts, add_measure, class_counts, flag, is_in,
-    known, rows_by_type, u,
+    ClassRows, Measure, Results, TableName, TabulateError, add_counts, add_measure, class_counts,
+    flag, is_in, known, rows_by_type, u,
 };
 use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::Verdict;
@@ -20,15 +20,6 @@ use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 use crate::policy::tags::Status;
 use crate::run::schema::{self, Column};
 use crate::zone::{JpType, refdata};
-
-/// The tables this module makes, as `tables/` names them.
-pub const TABLES: [&str; 5] = [
-    "compliance_government",
-    "compliance",
-    "compliance_prefectures",
-    "checks",
-    "dns_operators",
-];
 
 /// One rate of a rates table: names where `hit` holds among those where `known` holds.
 struct Rate {
@@ -196,11 +187,6 @@ const CHECK_RATES: [(&str, &str); 6] = [
     ("DNSSEC(AD)", "dnssec_ad"),
     ("外部rua承認済(対外部rua)", "external_rua_authorized"),
 ];
-
-/// The table of DKIM, the MX hosts' addresses and DANE, from results schema
-/// [`MAIL_HOSTS_SINCE`] on.
-pub const MAIL_HOSTS_TABLE: &str = "mail_hosts";
-pub const MAIL_HOSTS_SINCE: u32 = 6;
 
 const MAIL_HOST_RATES: [(&str, &str); 6] = [
     ("DKIM公開鍵あり(下限)", "dkim_lower_bound"),
@@ -400,25 +386,19 @@ impl Guideline {
             government: gov_rows(r)?,
             checks: check_rows(r)?,
             operators: operator_rows(r)?,
-            mail_hosts: match r.version >= MAIL_HOSTS_SINCE {
+            mail_hosts: match TableName::MailHosts.in_schema(r.version) {
                 true => Some(mail_host_rows(r)?),
                 false => None,
             },
         })
     }
 
-    /// The share meeting the guideline out of a verdict row (the verdicts meeting it are the
-    /// first two classes; the last slot is unresolved).
+    /// The share meeting the guideline out of a verdict row.
     pub fn meeting(counts: &[u64]) -> Measure {
-        let unresolved = counts[counts.len() - 1];
-        Measure {
-            count: counts[0] + counts[1],
-            denominator: counts.iter().sum::<u64>() - unresolved,
-            unresolved,
-        }
+        Measure::of_classes(counts, &super::marks(Verdict::meets_requirements))
     }
 
-    /// The tables, in [`TABLES`] order, then [`MAIL_HOSTS_TABLE`] where the run has it.
+    /// The tables, in [`TableName`] order; the mail hosts' where the run has it.
     pub fn tables(&self, lang: Lang) -> Vec<Table> {
         let gov = GOV_GROUPS
             .iter()
@@ -445,7 +425,7 @@ impl Guideline {
             .collect();
         let mut tables = vec![
             render::rates_table(
-                TABLES[0],
+                TableName::ComplianceGovernment,
                 h(
                     lang,
                     "政府機関等・地方公共団体の2025年ガイドライン対応状況(6.2.2(1)-3、DMARCは組織ドメインからの適用を含む)",
@@ -459,7 +439,7 @@ impl Guideline {
             render::compliance_table(&self.compliance, lang),
             render::compliance_prefecture_table(&self.prefectures, lang),
             render::rates_table(
-                TABLES[3],
+                TableName::Checks,
                 h(
                     lang,
                     "BIMI・MTA-STS・TLS-RPT・DNSSEC・DMARCレポート送付先の確認(MXありドメイン名)",
@@ -471,7 +451,7 @@ impl Guideline {
                 lang,
             ),
             render::rates_table(
-                TABLES[4],
+                TableName::DnsOperators,
                 h(
                     lang,
                     "DNS事業者(NSホストの登録ドメイン)ごとの設定状況",
@@ -485,7 +465,7 @@ impl Guideline {
         ];
         if let Some(rows) = &self.mail_hosts {
             tables.push(render::rates_table(
-                MAIL_HOSTS_TABLE,
+                TableName::MailHosts,
                 h(
                     lang,
                     "DKIM・MXホストのIPv6・DANE(MXありドメイン名)",

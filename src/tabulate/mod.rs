@@ -7,6 +7,7 @@ mod checks;
 mod diff;
 mod groups;
 mod operators;
+mod registry;
 mod render;
 mod spf_space;
 mod trend;
@@ -14,7 +15,8 @@ mod trend;
 pub use checks::{Guideline, OperatorRow, verdict_classes};
 pub use diff::{Change, Changed, diff, diff_counts, diff_table};
 pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_tables};
-pub use operators::{OPERATORS_TABLE, OperatorHealth, operator_health};
+pub use operators::{OperatorHealth, operator_health};
+pub use registry::TableName;
 pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
 pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
@@ -27,45 +29,14 @@ use polars::prelude::*;
 use crate::code::Code;
 use crate::policy::dmarc::{Protection, Source};
 use crate::policy::spf::{SpfErrorKind, SpfVerdict, TreeVerdict};
-use crate::run::schema::{self, Column, Fill};
+use crate::run::schema::{self, Column};
+pub use crate::run::{Results, ResultsError};
 use crate::zone::{JpType, Region, refdata};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TabulateError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: polars::error::PolarsError,
-    },
-    #[error(
-        "{path} is not a mailcensus results file: it has none of the results columns (`mailcensus columns` lists them)"
-    )]
-    NotResults { path: String },
-    #[error(
-        "{path} lacks the column `{column}` of results schema {since}, though it holds columns of schema {version}: the file was changed after the survey wrote it; restore it from the run, or survey again"
-    )]
-    MissingColumn {
-        path: String,
-        column: &'static str,
-        since: u32,
-        version: u32,
-    },
-    #[error("{path}: column `{column}` is {found}, not {expected} as the results schema says")]
-    ColumnType {
-        path: String,
-        column: &'static str,
-        found: String,
-        expected: &'static str,
-    },
-    #[error(
-        "{path}: column `{column}` holds {value:?}, which is none of its codes ({codes}): the file comes from a newer mailcensus or was changed"
-    )]
-    UnknownCode {
-        path: String,
-        column: &'static str,
-        value: String,
-        codes: String,
-    },
+    #[error(transparent)]
+    Results(#[from] ResultsError),
     #[error("the results have no column `{column}`: give one of the input's columns ({inputs})")]
     NoSuchColumn { column: String, inputs: String },
     #[error("query failed: {0}")]
@@ -109,6 +80,28 @@ impl Measure {
     pub fn pct(&self, decimals: u32) -> Option<String> {
         percent_half_up(self.count, self.denominator, decimals)
     }
+
+    /// The names of the classes `hit` marks among the settled ones, from a class row (a count
+    /// per class, then the unresolved).
+    pub fn of_classes(counts: &[u64], hit: &[bool]) -> Measure {
+        let (unresolved, classes) = counts.split_last().expect("a class row ends in unresolved");
+        debug_assert_eq!(classes.len(), hit.len());
+        Measure {
+            count: classes
+                .iter()
+                .zip(hit)
+                .filter(|(_, h)| **h)
+                .map(|(n, _)| n)
+                .sum(),
+            denominator: classes.iter().sum(),
+            unresolved: *unresolved,
+        }
+    }
+}
+
+/// Which of `T`'s classes `pick` takes, in `T::ALL` order (for [`Measure::of_classes`]).
+pub fn marks<T: Code>(pick: impl Fn(T) -> bool) -> Vec<bool> {
+    T::ALL.iter().map(|&c| pick(c)).collect()
 }
 
 /// A row of the per-type table: MX over all names; SPF and DMARC over the names with MX.
@@ -136,126 +129,6 @@ pub enum LgGroup {
     Region(Region),
     Prefecture(u8),
     All,
-}
-
-/// A results file opened for tabulating, checked against the schema.
-pub struct Results {
-    lf: LazyFrame,
-    path: String,
-    /// The results schema version the file holds every column of.
-    pub version: u32,
-}
-
-impl Results {
-    /// Open `results.parquet` and check it: the columns of every schema version up to the
-    /// newest it has a column of must all be there with their types (a renamed or dropped
-    /// column is an error naming it; a run from an older mailcensus simply has an older
-    /// version), and every code must be one its column's enum knows.
-    pub fn open(path: impl AsRef<Path>) -> Result<Results, TabulateError> {
-        let r = Results::open_written(path)?;
-        r.check_codes()?;
-        Ok(r)
-    }
-
-    /// Open a `results.parquet` this process has just written from typed values, checking its
-    /// columns but not its codes, which are its enums' own: the code check reads every code
-    /// column whole, half of tabulating 1.5 million rows.
-    pub fn open_written(path: impl AsRef<Path>) -> Result<Results, TabulateError> {
-        let p = path.as_ref();
-        let shown = p.display().to_string();
-        let read = |source| TabulateError::Read {
-            path: shown.clone(),
-            source,
-        };
-        let lf = LazyFrame::scan_parquet(
-            PlRefPath::try_from_path(p).map_err(read)?,
-            ScanArgsParquet::default(),
-        )
-        .map_err(read)?;
-        let file_schema = lf.clone().collect_schema().map_err(read)?;
-        let version = schema::columns()
-            .filter(|c| file_schema.contains(c.name))
-            .map(|c| c.since)
-            .max()
-            .ok_or_else(|| TabulateError::NotResults {
-                path: shown.clone(),
-            })?;
-        for c in schema::columns().filter(|c| c.since <= version) {
-            let found = file_schema
-                .get(c.name)
-                .ok_or_else(|| TabulateError::MissingColumn {
-                    path: shown.clone(),
-                    column: c.name,
-                    since: c.since,
-                    version,
-                })?;
-            if *found != dtype(c) {
-                return Err(TabulateError::ColumnType {
-                    path: shown,
-                    column: c.name,
-                    found: found.to_string(),
-                    expected: c.fill.type_name(),
-                });
-            }
-        }
-        Ok(Results {
-            lf,
-            path: shown,
-            version,
-        })
-    }
-
-    /// Every value of every code column is one of its codes. A column at a time: Polars reads
-    /// only that column, so memory stays one column's distinct values, not the file.
-    fn check_codes(&self) -> Result<(), TabulateError> {
-        for c in self.columns() {
-            let Some(codes) = c.fill.codes() else {
-                continue;
-            };
-            let values = match c.fill {
-                Fill::CodeList(..) => col(c.name).explode(ExplodeOptions {
-                    empty_as_null: true,
-                    keep_nulls: true,
-                }),
-                _ => col(c.name),
-            };
-            let df = self
-                .frame()
-                .select([values.drop_nulls().unique().alias(c.name)])
-                .collect()?;
-            for v in df.column(c.name)?.str()?.iter().flatten() {
-                if !codes.contains(&v) {
-                    return Err(TabulateError::UnknownCode {
-                        path: self.path.clone(),
-                        column: c.name,
-                        value: v.to_string(),
-                        codes: codes.join(", "),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The schema columns the file holds.
-    pub fn columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
-        schema::columns().filter(|c| c.since <= self.version)
-    }
-
-    pub fn frame(&self) -> LazyFrame {
-        self.lf.clone()
-    }
-}
-
-/// The Polars type a column is written with.
-fn dtype(c: &Column) -> DataType {
-    match c.fill {
-        Fill::Text(_) | Fill::Made(_) | Fill::Code(..) => DataType::String,
-        Fill::Flag(_) => DataType::Boolean,
-        Fill::Count(_) => DataType::UInt32,
-        Fill::Size(_) | Fill::Line(_) => DataType::UInt64,
-        Fill::List(_) | Fill::CodeList(..) => DataType::List(Box::new(DataType::String)),
-    }
 }
 
 /// A presence flag read as false where the lookup failed (for counting the ones that hold).
@@ -648,18 +521,13 @@ impl Core {
             types: jp_type_table(r)?,
             regions,
             prefectures,
-            strength: match r.version >= STRENGTH_SINCE {
+            strength: match TableName::DmarcStrength.in_schema(r.version) {
                 true => dmarc_strength_table(r, &schema::DMARC_PROTECTION)?,
                 false => Vec::new(),
             },
         })
     }
 }
-
-/// The schema version the DMARC and SPF readings' tables need.
-const STRENGTH_SINCE: u32 = 2;
-/// The schema version the 2025 guideline's tables need.
-const GUIDELINE_SINCE: u32 = 4;
 
 /// Every table of a run, computed once: what the `tables/` CSV, the terminal and the report
 /// show.
@@ -679,42 +547,16 @@ pub struct Tabulation {
     pub spf_space: Option<Vec<(Option<JpType>, spf_space::SpaceRow)>>,
     pub spf_space_regions: Option<Vec<(LgGroup, spf_space::SpaceRow)>>,
     pub spf_providers: Option<(Vec<spf_space::ProviderRow>, u64)>,
-    /// Tables left out because the run's results predate their columns: the table and the
-    /// results schema version it needs.
-    pub skipped: Vec<(&'static str, u32)>,
+    /// Tables left out because the run's results predate their columns.
+    pub skipped: Vec<TableName>,
 }
 
 impl Tabulation {
     pub fn of(r: &Results) -> Result<Tabulation, TabulateError> {
-        let readings = r.version >= STRENGTH_SINCE;
-        let mut skipped = Vec::new();
-        let mut skip = |names: &[&'static str], since| {
-            if r.version < since {
-                skipped.extend(names.iter().map(|n| (*n, since)));
-            }
-        };
-        skip(
-            &[
-                "dmarc_strength",
-                "dmarc_effective",
-                "dmarc_discovery",
-                "spf_verdicts",
-                "spf_errors",
-                "dmarc_strength_localgov_regions",
-            ],
-            STRENGTH_SINCE,
-        );
-        skip(&checks::TABLES, GUIDELINE_SINCE);
-        skip(&[checks::MAIL_HOSTS_TABLE], checks::MAIL_HOSTS_SINCE);
-        skip(
-            &[
-                spf_space::SPF_SPACE_TABLE,
-                spf_space::SPF_SPACE_REGIONS_TABLE,
-                spf_space::SPF_PROVIDERS_TABLE,
-            ],
-            spf_space::SPF_SPACE_SINCE,
-        );
-        let space = r.version >= spf_space::SPF_SPACE_SINCE;
+        let has = |t: TableName| t.in_schema(r.version);
+        let readings = has(TableName::DmarcStrength);
+        let space = has(TableName::SpfPermissive);
+        let skipped = TableName::ALL.into_iter().filter(|t| !has(*t)).collect();
         let when = |on: bool, f: &dyn Fn() -> Result<ClassRows, TabulateError>| match on {
             true => f(),
             false => Ok(Vec::new()),
@@ -731,7 +573,7 @@ impl Tabulation {
             },
             spf_verdicts: when(readings, &|| spf_verdict_table(r))?,
             spf_errors: when(readings, &|| spf_error_table(r))?,
-            guideline: match r.version >= GUIDELINE_SINCE {
+            guideline: match has(TableName::Compliance) {
                 true => Some(Guideline::of(r)?),
                 false => None,
             },
@@ -760,8 +602,8 @@ impl Tabulation {
             ]);
         }
         out.extend([
-            render::lg_table("localgov_regions", &c.regions, false, lang),
-            render::lg_table("localgov_prefectures", &c.prefectures, true, lang),
+            render::lg_table(TableName::LocalgovRegions, &c.regions, false, lang),
+            render::lg_table(TableName::LocalgovPrefectures, &c.prefectures, true, lang),
         ]);
         if readings {
             out.push(render::lg_strength_table(&self.lg_strength, lang));

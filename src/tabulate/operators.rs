@@ -7,13 +7,9 @@ use foldhash::HashMap;
 use polars::prelude::*;
 
 use super::render::{Table, h};
-use super::{Lang, Results, TabulateError};
+use super::{Lang, Results, TableName, TabulateError};
 use crate::record::ListedOperators;
 use crate::run::schema;
-
-pub const OPERATORS_TABLE: &str = "operators_health";
-/// The schema version whose columns (the lookups' milliseconds) the table needs.
-pub const OPERATORS_SINCE: u32 = 7;
 
 /// The three lookups' columns: outcome and milliseconds.
 const LOOKUPS: [(&str, &str); 3] = [
@@ -53,7 +49,7 @@ fn percentile(v: &[u32], p: u64) -> u32 {
 /// the [`ROWS`] with the most unresolved names, most names first, then the rest folded into one row; none where the run knows no operator (no `ns` column
 /// in its list, no `ns` check) or predates the lookups' milliseconds.
 pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, TabulateError> {
-    if r.version < OPERATORS_SINCE {
+    if !TableName::OperatorsHealth.in_schema(r.version) {
         return Ok(None);
     }
     let file = r.frame().collect_schema()?;
@@ -193,7 +189,7 @@ const MIN_NAMES: u64 = 10;
 pub fn operator_table(rows: &[OperatorHealth], lang: Lang) -> Table {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     Table {
-        name: OPERATORS_TABLE.to_string(),
+        name: TableName::OperatorsHealth.code().to_string(),
         title: t(
             "DNS事業者ごとの調査の状況(MX・TXT・DMARC の問い合わせ。未解決は件数のみ、時間は失敗を含む)",
             "The survey per DNS operator (MX, TXT and DMARC lookups; failures counted apart, times include them)",

@@ -5,9 +5,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{LgGroup, LgRow, Measure, TypeRow};
+use super::{LgGroup, LgRow, Measure, TableName, TypeRow, marks};
+use crate::policy::compliance::Verdict;
 use crate::policy::dmarc::Protection;
-use crate::policy::spf::SpfVerdict;
+use crate::policy::spf::{SpfVerdict, TreeVerdict};
 use crate::zone::{JpType, refdata};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -58,7 +59,7 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
         .map(|(t, r)| (type_label(*t, lang), *r, if t.is_none() { 2 } else { 1 }))
         .collect();
     ministry_table(
-        "jp_types",
+        TableName::JpTypes.code(),
         h(
             lang,
             "JPドメイン名の種別ごとのSPF/DMARC設定状況",
@@ -122,36 +123,36 @@ pub fn type_label(t: Option<JpType>, lang: Lang) -> String {
 }
 
 /// A class table: counts per class of the names with MX, unresolved, and the share of the
-/// first `strong` classes among the settled ones; one row per labelled group.
+/// classes `share` marks among the settled ones; one row per labelled group.
 fn class_render(
-    name: &str,
+    name: TableName,
     title: String,
     group_header: String,
     classes: Vec<String>,
-    (strong, strong_header): (usize, String),
+    (share, share_header): (Vec<bool>, String),
     rows: Vec<(String, &Vec<u64>)>,
     lang: Lang,
 ) -> Table {
     let mut headers = vec![group_header, h(lang, "MXありドメイン名数", "mx_domains")];
     headers.extend(classes);
     headers.push(h(lang, "未解決", "unresolved"));
-    headers.push(strong_header);
+    headers.push(share_header);
     let body = rows
         .into_iter()
         .map(|(label, counts)| {
-            let unresolved = counts[counts.len() - 1];
             let total: u64 = counts.iter().sum();
             let mut row = vec![label, total.to_string()];
             row.extend(counts.iter().map(u64::to_string));
             row.push(
-                super::percent_half_up(counts[..strong].iter().sum(), total - unresolved, 1)
+                Measure::of_classes(counts, &share)
+                    .pct(1)
                     .unwrap_or_else(|| "-".to_string()),
             );
             row
         })
         .collect();
     Table {
-        name: name.to_string(),
+        name: name.code().to_string(),
         title,
         headers,
         rows: body,
@@ -176,9 +177,9 @@ pub fn protection_classes(lang: Lang) -> Vec<String> {
         .collect()
 }
 
-fn strong_header(lang: Lang) -> (usize, String) {
+fn strong_header(lang: Lang) -> (Vec<bool>, String) {
     (
-        2,
+        marks(Protection::enforced),
         h(lang, "quarantine以上率(%)", "quarantine_or_reject_pct"),
     )
 }
@@ -196,7 +197,7 @@ pub enum Strength {
 pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], which: Strength, lang: Lang) -> Table {
     let (name, title) = match which {
         Strength::Own => (
-            "dmarc_strength",
+            TableName::DmarcStrength,
             h(
                 lang,
                 "DMARCポリシーの強さ(MXありドメイン名、自身のレコード、RFC 7489による読み)",
@@ -204,7 +205,7 @@ pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], which: Strength, lang
             ),
         ),
         Strength::Effective9989 => (
-            "dmarc_effective",
+            TableName::DmarcEffective,
             h(
                 lang,
                 "適用されるDMARCポリシーの強さ(MXありドメイン名、上位ドメインからの継承を含む、RFC 9989)",
@@ -226,7 +227,7 @@ pub fn strength_table(rows: &[(Option<JpType>, Vec<u64>)], which: Strength, lang
 /// DMARC policy strength of the local governments' names with MX, per region.
 pub fn lg_strength_table(rows: &[(LgGroup, Vec<u64>)], lang: Lang) -> Table {
     class_render(
-        "dmarc_strength_localgov_regions",
+        TableName::DmarcStrengthLocalgovRegions,
         h(
             lang,
             "地方公共団体のDMARCポリシーの強さ(MXありドメイン名、地域別、RFC 7489による読み)",
@@ -260,7 +261,7 @@ pub fn discovery_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
         })
         .collect();
     Table {
-        name: "dmarc_discovery".to_string(),
+        name: TableName::DmarcDiscovery.code().to_string(),
         title: h(
             lang,
             "DMARCポリシーの所在(MXありドメイン名):自身のレコードと上位ドメインからの継承",
@@ -283,7 +284,7 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
         })
         .collect();
     class_render(
-        "spf_verdicts",
+        TableName::SpfVerdicts,
         h(
             lang,
             "SPFの判定(MXありドメイン名、RFC 7208)",
@@ -291,7 +292,10 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
         ),
         h(lang, "種別", "type"),
         classes,
-        (1, h(lang, "-all率(%)", "hard_fail_pct")),
+        (
+            marks(|v: SpfVerdict| v == SpfVerdict::HardFail),
+            h(lang, "-all率(%)", "hard_fail_pct"),
+        ),
         by_type(rows, lang),
         lang,
     )
@@ -299,21 +303,21 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
 
 /// SPF error classes of the names with MX that publish SPF, and the share without error.
 pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
+    let classes = super::spf_error_classes();
     let mut t = class_render(
-        "spf_errors",
+        TableName::SpfErrors,
         h(
             lang,
             "SPFレコードのエラー分類(MX・SPFありドメイン名、RFC 7208)",
             "SPF error classes of names with MX and SPF (RFC 7208)",
         ),
         h(lang, "種別", "type"),
-        super::spf_error_classes()
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-        // Every class but the last, `ok`, is an error.
+        classes.iter().map(|c| c.to_string()).collect(),
         (
-            super::spf_error_classes().len() - 1,
+            classes
+                .iter()
+                .map(|c| *c != TreeVerdict::Ok.code())
+                .collect(),
             h(lang, "エラー率(%)", "error_pct"),
         ),
         by_type(rows, lang),
@@ -326,7 +330,7 @@ pub fn spf_error_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
 /// A rates table: per group its names, then for each rate the count, its denominator (the
 /// names it was settled for; a check that did not run settles none) and the percentage.
 pub fn rates_table(
-    name: &str,
+    name: TableName,
     title: String,
     group_header: String,
     rates: &[(&str, &str)],
@@ -354,9 +358,9 @@ pub fn rates_table(
 }
 
 /// A table of the 2025 guideline's verdicts over all the group's names, and the share meeting
-/// its requirements (the first two verdicts).
+/// its requirements.
 fn verdict_render(
-    name: &str,
+    name: TableName,
     title: String,
     group_header: String,
     rows: Vec<(String, &Vec<u64>)>,
@@ -367,7 +371,10 @@ fn verdict_render(
         title,
         group_header,
         super::checks::verdict_classes(lang),
-        (2, h(lang, "基準を満たす率(%)", "meets_guideline_pct")),
+        (
+            marks(Verdict::meets_requirements),
+            h(lang, "基準を満たす率(%)", "meets_guideline_pct"),
+        ),
         rows,
         lang,
     );
@@ -378,7 +385,7 @@ fn verdict_render(
 /// The 2025 guideline's verdicts per type.
 pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
     verdict_render(
-        "compliance",
+        TableName::Compliance,
         h(
             lang,
             "2025年ガイドライン(6.2.2(1)-3)に照らした判定(全ドメイン名、DMARCは組織ドメインからの適用を含む)",
@@ -393,7 +400,7 @@ pub fn compliance_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tabl
 /// The same per prefecture.
 pub fn compliance_prefecture_table(rows: &[(u8, Vec<u64>)], lang: Lang) -> Table {
     verdict_render(
-        "compliance_prefectures",
+        TableName::CompliancePrefectures,
         h(
             lang,
             "都道府県別 2025年ガイドラインに照らした判定(都道府県に属するドメイン名)",
@@ -424,7 +431,7 @@ pub fn lg_label(g: LgGroup, lang: Lang) -> String {
 }
 
 /// A local-government table, per region or (`by_pref`) per prefecture.
-pub fn lg_table(name: &str, rows: &[(LgGroup, LgRow)], by_pref: bool, lang: Lang) -> Table {
+pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang: Lang) -> Table {
     let mut headers = vec![if by_pref {
         h(lang, "都道府県", "prefecture")
     } else {

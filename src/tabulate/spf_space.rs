@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::render::{Table, h, lg_label, type_label};
-use super::{Lang, LgGroup, Results, TabulateError, flag, known, percent_half_up};
+use super::{Lang, LgGroup, Results, TableName, TabulateError, flag, known, percent_half_up};
 use crate::code::Code;
 use crate::policy::spf::{self, Permissive};
 use crate::run::schema::{
@@ -16,12 +16,6 @@ use crate::run::schema::{
     SPF_PROVIDERS, SPF_RECORDS,
 };
 use crate::zone::{JpType, Region};
-
-pub const SPF_SPACE_TABLE: &str = "spf_permissive";
-pub const SPF_SPACE_REGIONS_TABLE: &str = "spf_permissive_localgov_regions";
-pub const SPF_PROVIDERS_TABLE: &str = "spf_providers";
-/// The results schema whose columns the three tables need.
-pub const SPF_SPACE_SINCE: u32 = 8;
 
 /// One row: the names with MX whose SPF address space was measured, and what they let in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -161,11 +155,11 @@ const CODE_COLUMNS: [(Permissive, &str, &str); 5] = [
     (Permissive::WideIp4, "/8を超える連続範囲(%)", "wide_ip4_pct"),
 ];
 
-/// The types' table ([`SPF_SPACE_TABLE`]).
+/// The types' table.
 pub fn spf_space_table(rows: &[(Option<JpType>, SpaceRow)], lang: Lang) -> Table {
     let labelled = rows.iter().map(|(t, r)| (type_label(*t, lang), r));
     space_table(
-        SPF_SPACE_TABLE,
+        TableName::SpfPermissive,
         h(
             lang,
             "SPFレコードが許可する送信元の広さ(MXあり、SPFが有効で許可範囲を測れたドメイン名に対する割合。未解決は除く)",
@@ -177,11 +171,11 @@ pub fn spf_space_table(rows: &[(Option<JpType>, SpaceRow)], lang: Lang) -> Table
     )
 }
 
-/// The local governments' table ([`SPF_SPACE_REGIONS_TABLE`]).
+/// The local governments' table.
 pub fn spf_space_region_table(rows: &[(LgGroup, SpaceRow)], lang: Lang) -> Table {
     let labelled = rows.iter().map(|(g, r)| (lg_label(*g, lang), r));
     space_table(
-        SPF_SPACE_REGIONS_TABLE,
+        TableName::SpfPermissiveLocalgovRegions,
         h(
             lang,
             "地方公共団体のSPFレコードが許可する送信元の広さ(地方別、MXあり、SPFが有効で許可範囲を測れたドメイン名に対する割合。未解決は除く)",
@@ -194,7 +188,7 @@ pub fn spf_space_region_table(rows: &[(LgGroup, SpaceRow)], lang: Lang) -> Table
 }
 
 fn space_table<'a>(
-    name: &str,
+    name: TableName,
     title: String,
     first: String,
     rows: impl Iterator<Item = (String, &'a SpaceRow)>,
@@ -214,7 +208,7 @@ fn space_table<'a>(
     ];
     headers.extend(CODE_COLUMNS.iter().map(|(_, ja, en)| t(ja, en)));
     Table {
-        name: name.to_string(),
+        name: name.code().to_string(),
         title,
         headers,
         rows: rows
@@ -366,7 +360,7 @@ pub fn provider_rows(r: &Results) -> Result<(Vec<ProviderRow>, u64), TabulateErr
 pub fn provider_table(rows: &[ProviderRow], with_spf: u64, lang: Lang) -> Table {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     Table {
-        name: SPF_PROVIDERS_TABLE.to_string(),
+        name: TableName::SpfProviders.code().to_string(),
         title: t(
             "SPFの include・redirect 先(登録ドメイン)ごとの利用(MXありでSPFを設定したドメイン名に対する割合。未解決は除く)",
             "SPF include and redirect providers by registered domain (share of names with MX that publish SPF; unresolved names kept apart)",

@@ -12,6 +12,7 @@ mod mail_hosts;
 mod pipeline;
 mod politeness;
 mod private_suffix;
+mod readme;
 mod rejudge;
 mod research;
 mod results_schema;
