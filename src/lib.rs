@@ -11,5 +11,6 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod sim;
+pub mod survey;
 pub mod tabulate;
 pub mod zone;

@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use mailcensus::crawl::{Checks, survey};
+use mailcensus::crawl::Checks;
 use mailcensus::sim::{Faults, SimServer, write_list};
+use mailcensus::survey::survey;
 use mailcensus::tabulate::{Lang, OutputFormat};
 use mailcensus::zone::ZoneFormat;
 
+use super::progress::Progress;
 use super::sim::PopulationArgs;
 use super::survey::CrawlArgs;
 use super::tabulate::{Source, print_tables, write_tables};
@@ -68,7 +70,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             vec![server.addr()],
             Checks::all(),
         );
-        let m = survey(&cfg).await;
+        let m = survey(&cfg, &mut Progress::new(!a.crawl.quiet)).await;
         server.shutdown().await;
         anyhow::Ok(m?)
     })?;

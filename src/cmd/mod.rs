@@ -6,6 +6,7 @@ pub mod columns;
 pub mod demo;
 pub mod diff;
 pub mod merge;
+mod progress;
 pub mod query;
 pub mod rejudge;
 pub mod report;

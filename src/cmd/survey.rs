@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{
-    Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass, SurveyConfig, retry_unresolved, survey,
-};
+use mailcensus::crawl::{Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, RunDir, ShardSpec};
+use mailcensus::survey::{SurveyConfig, retry_unresolved, survey};
 use mailcensus::zone::ZoneFormat;
+
+use super::progress::Progress;
 
 use super::tabulate::{Source, write_tables};
 
@@ -92,7 +93,6 @@ impl CrawlArgs {
                 ..CrawlOptions::default()
             },
             command: std::env::args().collect(),
-            progress: !self.quiet,
             resume: false,
             shard: None,
         }
@@ -132,8 +132,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     if let Some(dir) = &a.retry_unresolved {
-        let cfg = SurveyConfig::from_run(dir, !a.crawl.quiet)?;
-        let (m, n) = super::crawl_runtime()?.block_on(retry_unresolved(&cfg))?;
+        let cfg = SurveyConfig::from_run(dir, std::env::args().collect())?;
+        let mut progress = Progress::new(!a.crawl.quiet);
+        let (m, n) = super::crawl_runtime()?.block_on(retry_unresolved(&cfg, &mut progress))?;
         eprintln!(
             "retried {n} unresolved names; {} remain unresolved in {}",
             m.unresolved_names,
@@ -143,7 +144,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let cfg = match (&a.resume, a.zonelist, a.out) {
-        (Some(dir), _, _) => SurveyConfig::from_run(dir, !a.crawl.quiet)?,
+        (Some(dir), _, _) => SurveyConfig::from_run(dir, std::env::args().collect())?,
         (None, Some(list), Some(out)) => {
             let resolvers = a
                 .resolvers
@@ -164,7 +165,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         true => Source::Found,
         false => Source::Written,
     };
-    let manifest = super::crawl_runtime()?.block_on(survey(&cfg))?;
+    let mut progress = Progress::new(!a.crawl.quiet);
+    let manifest = super::crawl_runtime()?.block_on(survey(&cfg, &mut progress))?;
     let part = cfg
         .shard
         .map_or_else(String::new, |s| format!(" of shard {s}"));

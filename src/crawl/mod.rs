@@ -2,16 +2,13 @@
 //! opt-in [`Check`]s) through one shared rate limiter, with bounded concurrency and jittered
 //! retries, into one [`NameResult`] per name, judged once its lookups are done.
 
-mod last_pass;
 mod pace;
 mod schedule;
-mod survey;
 
 pub use crate::record::{
     Check, Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass, MxHost, NameResult, Probe,
     RuaCheck,
 };
-pub use survey::{SurveyConfig, SurveyError, retry_unresolved, survey};
 
 use foldhash::HashMap;
 use std::net::IpAddr;

@@ -577,7 +577,11 @@ fn the_government_table_counts_the_central_government_apart() {
     let server = common::serve(&rt, pop);
     let mut cfg = common::config(&list, &out, server.addr());
     cfg.crawl.checks = Checks::all();
-    rt.block_on(mailcensus::crawl::survey(&cfg)).unwrap();
+    rt.block_on(mailcensus::survey::survey(
+        &cfg,
+        &mut mailcensus::survey::Quiet,
+    ))
+    .unwrap();
     rt.block_on(server.shutdown());
     let tables = tabulate::tables(out.join("results.parquet"), Lang::En).unwrap();
     let gov = tables

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mailcensus::crawl::{CrawlOptions, SurveyConfig, survey};
+use mailcensus::crawl::CrawlOptions;
 use mailcensus::dns::ClientOptions;
 use mailcensus::run::Manifest;
 use mailcensus::sim::{Faults, Population, SimServer, write_list};
+use mailcensus::survey::{Quiet, SurveyConfig, survey};
 use mailcensus::zone::ZoneFormat;
 
 /// A scratch folder under the test target's own, removed when dropped.
@@ -68,7 +69,6 @@ pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyCo
             ..CrawlOptions::default()
         },
         command: vec!["test".into()],
-        progress: false,
         resume: false,
         shard: None,
     }
@@ -124,7 +124,7 @@ pub fn survey_list_counting(
             .unwrap();
         let mut cfg = config(list, out, server.addr());
         tweak(&mut cfg);
-        let m = survey(&cfg).await.unwrap();
+        let m = survey(&cfg, &mut Quiet).await.unwrap();
         *over_limit = server.over_limit();
         server.shutdown().await;
         m

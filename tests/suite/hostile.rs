@@ -5,11 +5,11 @@ use crate::common;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mailcensus::crawl::survey;
 use mailcensus::dns::Outcome;
 use mailcensus::policy::MxKind;
 use mailcensus::run::{JournalReader, RunDir};
 use mailcensus::sim::{Faults, Population, SimServer};
+use mailcensus::survey::{Quiet, survey};
 use mailcensus::zone::ZoneFormat;
 
 use common::{config, runtime};
@@ -54,7 +54,7 @@ fn hostile_records_are_bounded_and_named() {
         .unwrap();
         let mut cfg = config(&list, &out, server.addr());
         cfg.format = ZoneFormat::Text;
-        let m = survey(&cfg).await.unwrap();
+        let m = survey(&cfg, &mut Quiet).await.unwrap();
         assert_eq!(m.names, 12);
         server.shutdown().await;
     });

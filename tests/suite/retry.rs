@@ -6,9 +6,10 @@ use crate::common;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use mailcensus::crawl::{NameResult, retry_unresolved};
+use mailcensus::crawl::NameResult;
 use mailcensus::run::{RunDir, latest_rows};
 use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
+use mailcensus::survey::{Quiet, retry_unresolved};
 use mailcensus::tabulate::{Results, jp_type_table};
 
 use common::{config, runtime, serve_and_survey};
@@ -88,7 +89,7 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
         .await
         .unwrap();
         let cfg = config(std::path::Path::new("unused"), &out, server.addr());
-        let r = retry_unresolved(&cfg).await.unwrap();
+        let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
         server.shutdown().await;
         r
     });
@@ -113,7 +114,7 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
 }
 
 /// A survey's last pass with a short pause and wait, for the tests.
-fn quick_last_pass(c: &mut mailcensus::crawl::SurveyConfig) {
+fn quick_last_pass(c: &mut mailcensus::survey::SurveyConfig) {
     c.crawl.last_pass = Some(mailcensus::crawl::LastPass {
         pause_ms: 50,
         timeout_ms: 600,

@@ -7,9 +7,9 @@ use crate::common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use mailcensus::crawl::survey;
 use mailcensus::run::{MergeError, Shard, merge};
 use mailcensus::sim::{Population, TypeSpec};
+use mailcensus::survey::{Quiet, survey};
 use mailcensus::tabulate::{Lang, tables};
 use polars::prelude::*;
 
@@ -55,7 +55,7 @@ fn merged_shards_equal_the_unsharded_run() {
     let run = |input: &Path, out: PathBuf, shard: Option<Shard>| -> PathBuf {
         let mut cfg = common::config(input, &out, server.addr());
         cfg.shard = shard;
-        rt.block_on(survey(&cfg)).unwrap();
+        rt.block_on(survey(&cfg, &mut Quiet)).unwrap();
         out
     };
     let whole = run(&list, dir.path().join("whole"), None);

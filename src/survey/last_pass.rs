@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Crawler, LastPass, NameResult};
+use crate::crawl::{Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::record::ListedOperators;
 use crate::run::LastPassCounts;
@@ -142,8 +142,12 @@ impl Plan {
 
 impl Plan {
     /// Names of live operators, scouts of broken ones, and the broken ones' other names.
-    pub fn sizes(&self) -> (usize, usize, usize) {
-        (self.live.len(), self.scouts.len(), self.rest.len())
+    pub fn sizes(&self) -> (u64, u64, u64) {
+        (
+            self.live.len() as u64,
+            self.scouts.len() as u64,
+            self.rest.len() as u64,
+        )
     }
 }
 
