@@ -99,6 +99,47 @@ crate::codes! {
 }
 
 crate::codes! {
+    /// The items of 6.2.2(1)-3 a name is judged against, in the guideline's order.
+    pub enum GuidelineItem {
+        /// DMARC published, own or the Organizational Domain's.
+        DmarcPublished => "dmarc-published",
+        /// Quarantine or reject, applied to all mail.
+        Enforced => "enforced",
+        /// `p=reject` where the domain sends no mail.
+        NoMailReject => "no-mail-reject",
+        /// BIMI considered.
+        Bimi => "bimi",
+        /// DKIM keys published, with SPF and DMARC.
+        Dkim => "dkim",
+    }
+}
+
+impl GuidelineItem {
+    /// The item in the guideline's words (Japanese) and in English.
+    pub fn text(self) -> (&'static str, &'static str) {
+        match self {
+            GuidelineItem::DmarcPublished => (
+                "DMARCによる送信側の対策を行うこと",
+                "DMARC published (own or Organizational Domain)",
+            ),
+            GuidelineItem::Enforced => (
+                "DMARCポリシーを隔離(quarantine)又は拒否(reject)とすること(pct=100)",
+                "DMARC policy quarantine or reject, applied to all mail",
+            ),
+            GuidelineItem::NoMailReject => (
+                "電子メールを利用していないドメインについて、DMARCのポリシーを\"p=reject\"と設定する",
+                "p=reject on a domain that sends no mail",
+            ),
+            GuidelineItem::Bimi => ("BIMIの導入を検討するとよい", "BIMI considered"),
+            GuidelineItem::Dkim => (
+                "SPF、DKIM及びDMARCを導入すること(DKIM公開鍵)",
+                "DKIM keys published (SPF, DKIM and DMARC together)",
+            ),
+        }
+    }
+}
+
+crate::codes! {
     /// One item of the guideline judged on its own.
     pub enum Item {
         Met => "met",
@@ -152,6 +193,32 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// Each item of the guideline: met (`Some(true)`), not (`Some(false)`), or not
+    /// applicable or unknown (`None`).
+    pub fn items(&self) -> [(GuidelineItem, Option<bool>); 5] {
+        let applied = self.dmarc;
+        [
+            (
+                GuidelineItem::DmarcPublished,
+                Some(!matches!(applied, Protection::Absent | Protection::Invalid)),
+            ),
+            (GuidelineItem::Enforced, Some(applied.enforced())),
+            (
+                GuidelineItem::NoMailReject,
+                (self.mail == MailUse::NoMail).then_some(applied == Protection::Reject),
+            ),
+            (GuidelineItem::Bimi, self.bimi.map(BimiStatus::has_logo)),
+            (
+                GuidelineItem::Dkim,
+                self.dkim.and_then(|i| match i {
+                    Item::Met => Some(true),
+                    Item::NotMet => Some(false),
+                    Item::Unknown | Item::NotApplicable => None,
+                }),
+            ),
+        ]
+    }
+
     /// Add the DKIM item from what `_domainkey` said (`None`: its lookup failed). A key not
     /// found is advice, and takes `compliant` down to `compliant-advice`; an unknown item
     /// leaves the DMARC verdict as it is (the guideline's 6.2.2(1)-3 requirement is DMARC's).

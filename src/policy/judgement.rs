@@ -14,7 +14,7 @@ use super::mta_sts::{self, StsRecord};
 use super::spf::{self, Qualifier, SpfError, SpfVerdict, TreeCost};
 use super::tags::Published;
 use super::tls_rpt::{self, TlsRptRecord};
-use super::{MxKind, is_dmarc_record, is_spf_record};
+use super::{MxKind, Seen, is_dmarc_record, is_spf_record};
 
 crate::codes! {
     /// What the AD bit of the MX reply says (RFC 4035 §3.2.3).
@@ -23,35 +23,6 @@ crate::codes! {
         Secure => "secure",
         /// AD clear: unsigned, or a resolver that does not validate.
         Insecure => "insecure",
-    }
-}
-
-/// One lookup as the judgement sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Seen<'a> {
-    /// The check was not asked for.
-    NotAsked,
-    /// The lookup failed after retries: unknown, never absent.
-    Failed,
-    /// What it settled: the records, empty for NXDOMAIN and NODATA.
-    Settled(&'a [String]),
-}
-
-impl<'a> Seen<'a> {
-    fn settled(self) -> Option<&'a [String]> {
-        match self {
-            Seen::Settled(r) => Some(r),
-            _ => None,
-        }
-    }
-
-    /// `None` where not asked, `Some(None)` where failed.
-    fn asked(self) -> Option<Option<&'a [String]>> {
-        match self {
-            Seen::NotAsked => None,
-            Seen::Failed => Some(None),
-            Seen::Settled(r) => Some(Some(r)),
-        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `_domainkey`, whether its MX hosts have addresses (IPv6 among them, or none: a dangling
 //! MX), and whether they publish usable DANE TLSA records (RFC 7672).
 
-use super::judgement::Seen;
+use super::Seen;
 
 crate::codes! {
     /// What `_domainkey.<name>` says of DKIM keys.

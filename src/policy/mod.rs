@@ -8,7 +8,6 @@ pub mod dmarc;
 pub mod judgement;
 pub mod mailhost;
 pub mod mta_sts;
-pub mod space;
 pub mod spf;
 pub mod tags;
 pub mod tls_rpt;
@@ -83,7 +82,7 @@ pub enum HostQuery {
 /// hosts'), `None` where they could not all be had (a lookup failed) or were not asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presence {
-    Found(Option<space::Addresses>),
+    Found(Option<spf::space::Addresses>),
     /// NXDOMAIN or NODATA: a void lookup (RFC 7208 §4.6.4).
     Void,
     /// The lookup failed (timeout, SERVFAIL): a temperror, never void.
@@ -253,6 +252,35 @@ pub(crate) mod fake {
     /// Records as a lookup returns them.
     pub fn v(xs: &[&str]) -> Vec<String> {
         xs.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+/// One lookup as the judgement sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen<'a> {
+    /// The check was not asked for.
+    NotAsked,
+    /// The lookup failed after retries: unknown, never absent.
+    Failed,
+    /// What it settled: the records, empty for NXDOMAIN and NODATA.
+    Settled(&'a [String]),
+}
+
+impl<'a> Seen<'a> {
+    pub(crate) fn settled(self) -> Option<&'a [String]> {
+        match self {
+            Seen::Settled(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// `None` where not asked, `Some(None)` where failed.
+    pub(crate) fn asked(self) -> Option<Option<&'a [String]>> {
+        match self {
+            Seen::NotAsked => None,
+            Seen::Failed => Some(None),
+            Seen::Settled(r) => Some(Some(r)),
+        }
     }
 }
 

@@ -4,15 +4,18 @@
 //! these records and the run folder keeps them; neither knows the other.
 
 mod checks;
+mod report;
 
 pub use checks::{Check, Checks};
+pub use report::NameReport;
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::dns::{LookupResult, Outcome};
+use crate::policy::Seen;
 use crate::policy::dmarc::{Discovery, Standard};
-use crate::policy::judgement::{Evidence, Judgement, Seen};
+use crate::policy::judgement::{Evidence, Judgement};
 use crate::policy::mailhost::HostSeen;
 use crate::policy::spf::TreeCost;
 use crate::zone::{Classification, GeoForm, JpType, ZoneEntry};

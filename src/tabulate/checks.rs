@@ -9,8 +9,8 @@ use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h};
 use super::{
-    ClassRows, Measure, Results, TableName, TabulateError, add_counts, add_measure, class_counts,
-    flag, is_in, known, rows_by_type, u,
+    ClassRows, Measure, Rated, Results, TableName, TabulateError, add_counts, add_measure,
+    class_counts, flag, is_in, known, rows_by_type, u,
 };
 use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::Verdict;
@@ -61,9 +61,6 @@ fn meets() -> Rate {
         known(&schema::COMPLIANCE),
     )
 }
-
-/// A group's names and its rates.
-pub type Rated = (u64, Vec<Measure>);
 
 /// Names and rates per value of the string expression `key`.
 fn rates_by(
@@ -479,22 +476,4 @@ impl Guideline {
         }
         tables
     }
-}
-
-/// The compliance verdicts' class labels, short enough for a column header.
-pub fn verdict_classes(lang: Lang) -> Vec<String> {
-    Verdict::ALL
-        .iter()
-        .map(|v| {
-            let ja = match v {
-                Verdict::Compliant => "適合",
-                Verdict::CompliantWithAdvice => "適合(推奨事項あり)",
-                Verdict::NoMailNotReject => "メール不使用でreject以外",
-                Verdict::WeakPolicy => "none・一部適用",
-                Verdict::DmarcInvalid => "DMARC無効",
-                Verdict::NoDmarc => "DMARCなし",
-            };
-            h(lang, ja, v.code())
-        })
-        .collect()
 }

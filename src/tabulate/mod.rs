@@ -12,12 +12,14 @@ mod render;
 mod spf_space;
 mod trend;
 
-pub use checks::{Guideline, OperatorRow, verdict_classes};
+pub use checks::{Guideline, OperatorRow};
 pub use diff::{Change, Changed, diff, diff_counts, diff_table};
 pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_tables};
 pub use operators::{OperatorHealth, operator_health};
 pub use registry::TableName;
-pub use render::{Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label};
+pub use render::{
+    Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label, verdict_classes,
+};
 pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
 
@@ -98,6 +100,9 @@ impl Measure {
         }
     }
 }
+
+/// A group's names and its rates (of a rates table).
+pub type Rated = (u64, Vec<Measure>);
 
 /// Which of `T`'s classes `pick` takes, in `T::ALL` order (for [`Measure::of_classes`]).
 pub fn marks<T: Code>(pick: impl Fn(T) -> bool) -> Vec<bool> {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{LgGroup, LgRow, Measure, TableName, TypeRow, marks};
+use super::{LgGroup, LgRow, Measure, Rated, TableName, TypeRow, marks};
 use crate::policy::compliance::Verdict;
 use crate::policy::dmarc::Protection;
 use crate::policy::spf::{SpfVerdict, TreeVerdict};
@@ -334,7 +334,7 @@ pub fn rates_table(
     title: String,
     group_header: String,
     rates: &[(&str, &str)],
-    rows: Vec<(String, super::checks::Rated)>,
+    rows: Vec<(String, Rated)>,
     lang: Lang,
 ) -> Table {
     let mut headers = vec![group_header, h(lang, "ドメイン名数", "domains")];
@@ -357,6 +357,24 @@ pub fn rates_table(
     }
 }
 
+/// The compliance verdicts' class labels, short enough for a column header.
+pub fn verdict_classes(lang: Lang) -> Vec<String> {
+    Verdict::ALL
+        .iter()
+        .map(|v| {
+            let ja = match v {
+                Verdict::Compliant => "適合",
+                Verdict::CompliantWithAdvice => "適合(推奨事項あり)",
+                Verdict::NoMailNotReject => "メール不使用でreject以外",
+                Verdict::WeakPolicy => "none・一部適用",
+                Verdict::DmarcInvalid => "DMARC無効",
+                Verdict::NoDmarc => "DMARCなし",
+            };
+            h(lang, ja, v.code())
+        })
+        .collect()
+}
+
 /// A table of the 2025 guideline's verdicts over all the group's names, and the share meeting
 /// its requirements.
 fn verdict_render(
@@ -370,7 +388,7 @@ fn verdict_render(
         name,
         title,
         group_header,
-        super::checks::verdict_classes(lang),
+        verdict_classes(lang),
         (
             marks(Verdict::meets_requirements),
             h(lang, "基準を満たす率(%)", "meets_guideline_pct"),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::space::{Fetched, pass_space};
+pub mod space;
+
+use self::space::{Fetched, pass_space};
 use super::{HostQuery, PolicyDns, Presence, TxtLookup, is_spf_record, only_one};
 
 crate::codes! {
@@ -1108,7 +1110,7 @@ pub struct TreeCost {
     /// the one its `redirect=` chain reaches (§6.1).
     pub final_all: Option<Qualifier>,
     /// IPv4 addresses and IPv6 /64s for which the record's evaluation passes
-    /// ([`crate::policy::space`]); `None` unless the tree came out `ok` with every target's
+    /// ([`space`]); `None` unless the tree came out `ok` with every target's
     /// addresses in hand.
     pub ipv4_addresses: Option<u64>,
     pub ipv6_64s: Option<u64>,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::spf::{Mechanism, Qualifier, SpfRecord, target_name};
+use super::{Mechanism, Qualifier, SpfRecord, target_name};
 
 /// Disjoint, sorted, inclusive ranges of numbers: IPv4 addresses, or IPv6 /64 prefixes (the
 /// top 64 bits of an address).
