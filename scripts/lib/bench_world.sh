@@ -12,7 +12,8 @@
 # Per client: names/s, names unresolved (reachable ones apart: the dead and lame operators'
 # names cannot resolve), the questions the world received, and those its rate-limited operators
 # refused (read from `sim world --stats` before and after). Sourced by scripts/bench with $bin,
-# $work, $names and $pids; the world and Unbound come from scripts/lib/world.sh.
+# $work, $names and $pids (scripts/lib/common.sh); the world and Unbound come from
+# scripts/lib/world.sh, the table from scripts/lib/bench_world_table.py.
 
 want=$names
 [ "$want" -gt 0 ] || want=20000
@@ -36,7 +37,7 @@ through_cold_unbound() { # command...: run it through a cold Unbound; sets secs 
   /usr/bin/time -f '%e %U %S %M' -o "$work/t-world" "$@" > "$work/client.out" 2>&1 || true
   sleep 0.5
   asked=$(( $(world_stat questions) - q0 )); refused=$(( $(world_stat over_limit) - r0 ))
-  world_unbound_stop
+  unbound_stop
   read -r secs usr sys kib < <(tail -1 "$work/t-world")
   cpu=$(echo "$usr $sys" | awk '{print $1 + $2}')
 }
@@ -66,34 +67,10 @@ through_cold_unbound python3 scripts/lib/adns_driver.py "$work/names.txt" "$reso
 row "adnshost" "$work/failed"
 echo "== dnsperf (each question once, 768 outstanding)"
 through_cold_unbound dnsperf -s "$resolver" -p 53 -d "$work/queries.txt" -n 1 -q 768 -t 5 -v
-# dnsperf -v prints one line per answer (`> RCODE name type ...`); a question never answered,
-# or answered anything but NOERROR or NXDOMAIN, leaves its name unresolved.
-python3 - "$work/client.out" "$work/queries.txt" > "$work/failed" <<'PY'
-import sys
-ok = set()
-for line in open(sys.argv[1], errors="replace"):
-    p = line.split()
-    if len(p) >= 4 and p[0] == ">" and p[1] in ("NOERROR", "NXDOMAIN"):
-        ok.add((p[2].rstrip(".").lower(), p[3].upper()))
-for q in open(sys.argv[2]):
-    name, qtype = q.split()
-    if (name.lower(), qtype.upper()) not in ok:
-        print(name.removeprefix("_dmarc."))
-PY
+# A question dnsperf never saw answered, or answered anything but NOERROR or NXDOMAIN, leaves
+# its name unresolved.
+python3 scripts/lib/dnsperf_failed.py "$work/client.out" "$work/queries.txt" > "$work/failed"
 row "dnsperf" "$work/failed"
 
 echo "== results (world of $n names, Unbound $(unbound -V | awk 'NR==1 {print $2}'), $(nproc) cores, $(date -u +%F))"
-python3 - "$rows" "$n" <<'PY'
-import sys
-n = int(sys.argv[2])
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-print(f"{'client':38} {'seconds':>8} {'names/s':>8} {'unresolved':>10} {'reachable':>9} {'questions':>10} {'refused':>8} {'CPU s':>6} {'peak RSS':>9}")
-rate = {}
-for label, secs, bad, reach, qs, refused, cpu, kib in rows:
-    rate[label] = (n / float(secs), int(reach))
-    print(f"{label:38} {float(secs):>8.1f} {n / float(secs):>8.0f} {int(bad):>10} {int(reach):>9} {int(qs):>10} {int(refused):>8} {float(cpu):>6.1f} {int(kib) / 1024:>6.0f} MiB")
-m, a = rate["mailcensus survey"], rate["adnshost"]
-print()
-print(f"{'names/s, mailcensus / adnshost:':37} {m[0] / a[0]:.2f}")
-print(f"{'reachable unresolved, mailcensus / adnshost:':37} {m[1]} / {a[1]}")
-PY
+python3 scripts/lib/bench_world_table.py "$rows" "$n"
