@@ -1,12 +1,12 @@
 //! `mailcensus classify`: the zone stage alone, as CSV.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use mailcensus::zone::{JpType, RejectWriter, ZoneFormat, ZoneItem, ZoneReader, refdata};
+
+use super::output::file_or_stdout;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,18 +18,16 @@ pub struct Args {
     /// Where to write the rejected lines (default: rejects.csv beside --out, else ./rejects.csv).
     #[arg(long)]
     rejects: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
+    /// How the list is laid out: auto (from the file name, `.csv` or `.csv.gz`, or a first
+    /// line with a `domain` column), text (one name a line, `#` comments) or csv (a header
+    /// row with a `domain` column).
+    #[arg(long, value_parser = super::code::<ZoneFormat>(), default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let mut reader = ZoneReader::open(&a.zonelist, a.format)?;
-    let out: Box<dyn Write> = match &a.out {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let out = file_or_stdout(a.out.as_deref())?;
     let rejects_path = a.rejects.clone().unwrap_or_else(|| match &a.out {
         Some(p) => p.with_file_name("rejects.csv"),
         None => PathBuf::from("rejects.csv"),

@@ -7,7 +7,7 @@ use serde_json::json;
 #[derive(clap::Args)]
 pub struct Args {
     /// Markdown (the README's list), CSV or JSON.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Markdown)]
+    #[arg(long, value_parser = super::code::<OutputFormat>(), default_value_t = OutputFormat::Markdown)]
     format: OutputFormat,
 }
 

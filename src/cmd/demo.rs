@@ -1,7 +1,5 @@
 //! `mailcensus demo`: the whole job offline, on the simulated 2018 population.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,10 +11,10 @@ use mailcensus::survey::survey;
 use mailcensus::tabulate::{Lang, OutputFormat};
 use mailcensus::zone::ZoneFormat;
 
+use super::output::{Source, create, print_tables, write_tables};
 use super::progress::Progress;
 use super::sim::PopulationArgs;
 use super::survey::CrawlArgs;
-use super::tabulate::{Source, print_tables, write_tables};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,9 +28,9 @@ pub struct Args {
     /// Faults for the simulated server (see `sim serve --help`).
     #[arg(long, default_value = "")]
     faults: String,
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = super::code::<OutputFormat>(), default_value_t = OutputFormat::Table)]
     format: OutputFormat,
 }
 
@@ -47,12 +45,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let faults: Faults = a.faults.parse().map_err(anyhow::Error::msg)?;
     let pop = Arc::new(a.population.build()?);
     let list = out.join("zonelist.csv");
-    write_list(
-        &pop,
-        BufWriter::new(
-            File::create(&list).with_context(|| format!("cannot create {}", list.display()))?,
-        ),
-    )?;
+    write_list(&pop, create(&list)?)?;
     eprintln!(
         "demo: {} simulated names listed in {}",
         pop.len(),

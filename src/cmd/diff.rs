@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use mailcensus::run::{RunDir, judgement_warning};
 use mailcensus::tabulate::{Lang, OutputFormat, Results, diff, diff_counts, diff_table, render};
 
@@ -12,10 +11,10 @@ pub struct Args {
     old: PathBuf,
     /// The newer run folder.
     new: PathBuf,
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
     /// How to print the counts per type (the changes themselves go to --out).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = super::code::<OutputFormat>(), default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// Where to write every change, one CSV row a change (default: diff.csv in the newer run).
     #[arg(long)]
@@ -33,12 +32,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let open = |run: &RunDir| Results::open(run.results());
     let changes = diff(&open(&old.0)?, &open(&new.0)?)?;
     let out = a.out.unwrap_or_else(|| a.new.join("diff.csv"));
-    let file =
-        std::fs::File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
     render(
         &diff_table(&changes, a.lang),
         OutputFormat::Csv,
-        std::io::BufWriter::new(file),
+        super::output::create(&out)?,
     )?;
     render(
         &diff_counts(&changes, a.lang),

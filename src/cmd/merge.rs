@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use mailcensus::run::merge;
 use mailcensus::tabulate::Lang;
 
-use super::tabulate::{Source, write_tables};
+use super::output::{Source, write_tables};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -15,7 +15,7 @@ pub struct Args {
     /// The merged run folder to write.
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
 }
 

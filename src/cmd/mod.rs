@@ -6,6 +6,7 @@ pub mod columns;
 pub mod demo;
 pub mod diff;
 pub mod merge;
+mod output;
 mod progress;
 pub mod query;
 pub mod rejudge;
@@ -15,12 +16,22 @@ pub mod survey;
 pub mod tabulate;
 pub mod trend;
 
+use mailcensus::code::Code;
+
 /// Say on standard error when runs were judged by older rules than this version's.
 pub fn warn_judgement(runs: &[mailcensus::run::OpenedRun]) {
     let judged = runs.iter().map(|r| (r.dir.path.as_path(), &r.manifest));
     if let Some(w) = mailcensus::run::judgement_warning(judged) {
         eprintln!("{w}");
     }
+}
+
+/// A command-line value read into a library enum by its codes, which `--help` lists as the
+/// possible values.
+pub fn code<T: Code + Send + Sync>() -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(T::CODES.iter().copied())
+        .map(|s| T::from_code(&s).expect("clap admits only the codes"))
 }
 
 /// A multi-threaded runtime for the commands that do DNS.

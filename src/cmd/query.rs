@@ -1,7 +1,6 @@
 //! `mailcensus query`: Polars SQL over the results of one or many runs.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -20,7 +19,7 @@ pub struct Args {
     /// Read the statement from this file (`-`: standard input) instead of the command line.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     file: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_parser = super::code::<OutputFormat>(), default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// Also save the result: Parquet (every type kept), CSV or JSON, by the file's ending.
     #[arg(long, value_name = "FILE")]
@@ -97,11 +96,7 @@ fn save(df: &mut DataFrame, headers: &[String], path: &Path) -> anyhow::Result<(
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let create = || {
-        File::create(path)
-            .map(BufWriter::new)
-            .with_context(|| format!("cannot create {}", path.display()))
-    };
+    let create = || super::output::create(path);
     match ext.as_deref() {
         Some("parquet") => {
             ParquetWriter::new(create()?).finish(df)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use mailcensus::policy::judgement::JUDGEMENT_RULES;
 use mailcensus::tabulate::Lang;
 
-use super::tabulate::{Source, write_tables};
+use super::output::{Source, write_tables};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use mailcensus::report::render_report;
 use mailcensus::run::{OpenedRun, open_runs};
 use mailcensus::tabulate::{Lang, Results, Tabulation};
@@ -15,7 +14,7 @@ pub struct Args {
     /// headline.
     #[arg(long, num_args = 1..)]
     compare: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
     /// Where to write the page (default: report.html in the run folder).
     #[arg(long)]
@@ -48,7 +47,7 @@ pub fn write_report(
     };
     let html = render_report(&runs, &tabulation, lang)?;
     let out = out.unwrap_or_else(|| run.join("report.html"));
-    std::fs::write(&out, html).with_context(|| format!("cannot write {}", out.display()))?;
+    super::output::write_file(&out, html)?;
     Ok(out)
 }
 

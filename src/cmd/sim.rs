@@ -1,7 +1,5 @@
 //! `mailcensus sim`: the simulated population, served, listed or exported.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +8,8 @@ use anyhow::Context;
 use mailcensus::sim::{
     Corpus, Faults, LgSpec, Population, SimServer, TypeSpec, write_list, write_zonefile,
 };
+
+use super::output::{create, file_or_stdout, write_file};
 
 /// Which population; shared with `demo`.
 #[derive(clap::Args, Clone)]
@@ -124,15 +124,6 @@ enum SimCommand {
     },
 }
 
-fn output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    })
-}
-
 pub fn run(a: Args) -> anyhow::Result<()> {
     match a.command {
         SimCommand::Serve {
@@ -164,9 +155,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             stats,
         } => {
             let pop = Arc::new(population.build()?);
-            std::fs::write(&hints, mailcensus::sim::root_hints())
-                .with_context(|| format!("cannot write {}", hints.display()))?;
-            let n = mailcensus::sim::write_world_list(&pop, output(&Some(list))?)?;
+            write_file(&hints, mailcensus::sim::root_hints())?;
+            let n = mailcensus::sim::write_world_list(&pop, create(&list)?)?;
             super::runtime()?.block_on(async move {
                 let world = mailcensus::sim::SimWorld::start(pop, port).await?;
                 println!(
@@ -194,12 +184,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             })
         }
         SimCommand::List { population, out } => {
-            let n = write_list(&population.build()?, output(&out)?)?;
+            let n = write_list(&population.build()?, file_or_stdout(out.as_deref())?)?;
             eprintln!("wrote {n} names");
             Ok(())
         }
         SimCommand::Zonefile { population, out } => {
-            let n = write_zonefile(&population.build()?, output(&out)?)?;
+            let n = write_zonefile(&population.build()?, file_or_stdout(out.as_deref())?)?;
             eprintln!("wrote {n} names");
             Ok(())
         }
@@ -215,6 +205,6 @@ fn write_stats(path: &std::path::Path, world: &mailcensus::sim::SimWorld) -> any
         world.questions(),
         world.over_limit()
     );
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    write_file(&tmp, text)?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }

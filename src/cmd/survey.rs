@@ -11,7 +11,7 @@ use mailcensus::zone::ZoneFormat;
 
 use super::progress::Progress;
 
-use super::tabulate::{Source, write_tables};
+use super::output::{Source, write_tables};
 
 /// How the crawler behaves; shared with `demo`.
 #[derive(clap::Args, Clone)]
@@ -118,7 +118,10 @@ pub struct Args {
     /// that ended unresolved; their new rows replace the old in results and tables.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["zonelist", "out", "resolvers", "resume"])]
     retry_unresolved: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ZoneFormat::Auto)]
+    /// How the list is laid out: auto (from the file name, `.csv` or `.csv.gz`, or a first
+    /// line with a `domain` column), text (one name a line, `#` comments) or csv (a header
+    /// row with a `domain` column).
+    #[arg(long, value_parser = super::code::<ZoneFormat>(), default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
     /// Survey one shard of the list: K/N (1 <= K <= N) takes the names whose registered
     /// domain hashes to K of N, whatever the input order; `auto` reads the array task from

@@ -10,9 +10,9 @@ pub struct Args {
     /// Run folders, in any order: they are sorted by when they started.
     #[arg(required = true)]
     runs: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+    #[arg(long, value_parser = super::code::<OutputFormat>(), default_value_t = OutputFormat::Csv)]
     format: OutputFormat,
 }
 

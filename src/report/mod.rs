@@ -478,10 +478,7 @@ pub fn render_report(
 
     let t = |ja: &str, en: &str| h(lang, ja, en);
     let page = Page {
-        lang: match lang {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        },
+        lang: lang.code(),
         title: t(
             "メール送信ドメイン認証の設定状況",
             "How domains protect their mail",

@@ -148,124 +148,156 @@ fn txt_records(owner: &Name, txts: Vec<Vec<String>>) -> Vec<Record> {
 /// The server's own name, at the zone apex's NS and SOA.
 const NAME_SERVER: &str = "ns.sim.invalid";
 
-/// Answer `qname`/`qtype` from the population: the server's whole zone logic.
-pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
-    let owner = fqdn(qname);
-    let ok = |answers| Reply {
-        rcode: ResponseCode::NoError,
-        answers,
-        authentic: false,
-    };
-    let nx = || Reply {
-        rcode: ResponseCode::NXDomain,
-        answers: Vec::new(),
-        authentic: false,
-    };
-    let pick = |rtype: RecordType, records: Vec<Record>| {
-        if qtype == rtype || qtype == RecordType::ANY {
-            records
-        } else {
-            Vec::new()
+/// The question being answered: its owner name and type, and the replies it gets.
+struct Question {
+    owner: Name,
+    qtype: RecordType,
+}
+
+impl Question {
+    fn ok(&self, answers: Vec<Record>) -> Reply {
+        Reply {
+            rcode: ResponseCode::NoError,
+            answers,
+            authentic: false,
         }
+    }
+
+    fn nx(&self) -> Reply {
+        Reply {
+            rcode: ResponseCode::NXDomain,
+            answers: Vec::new(),
+            authentic: false,
+        }
+    }
+
+    /// `records` where they are of the type asked (or ANY), none otherwise.
+    fn pick(&self, rtype: RecordType, records: Vec<Record>) -> Vec<Record> {
+        match self.qtype == rtype || self.qtype == RecordType::ANY {
+            true => records,
+            false => Vec::new(),
+        }
+    }
+
+    /// The name holds these TXT records.
+    fn txt(&self, txts: Vec<Vec<String>>) -> Reply {
+        self.ok(self.pick(RecordType::TXT, txt_records(&self.owner, txts)))
+    }
+
+    fn a(&self, [a, b, c, d]: [u8; 4]) -> Reply {
+        let record = Record::from_rdata(self.owner.clone(), TTL, RData::A(A::new(a, b, c, d)));
+        self.ok(self.pick(RecordType::A, vec![record]))
+    }
+}
+
+/// Answer `qname`/`qtype` from the population: the server's whole zone logic, each kind of
+/// name asked in turn, the population's own names last.
+pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
+    let q = Question {
+        owner: fqdn(qname),
+        qtype,
     };
-    // The zone apex, as the exported master file has it: a recursive resolver in front
-    // (Unbound with a stub zone) asks for the root's NS and its address before trusting us.
+    server_names(qname, &q)
+        .or_else(|| corpus_names(pop, qname, &q))
+        .or_else(|| check_records(pop, qname).map(|txts| check_reply(&q, txts)))
+        .or_else(|| {
+            let (_, txt) = SHARED_TXT.iter().find(|(n, _)| *n == qname)?;
+            Some(q.txt(vec![vec![txt.to_string()]]))
+        })
+        .or_else(|| mail_host(pop, qname, qtype, &q.owner))
+        .or_else(|| dkim_records(pop, qname, qtype, &q.owner))
+        .or_else(|| dmarc_names(pop, qname, &q))
+        .unwrap_or_else(|| apex(pop, qname, &q))
+}
+
+/// The zone apex and the server's own name, as the exported master file has them (a
+/// recursive resolver in front, Unbound with a stub zone, asks for the root's NS and its
+/// address before trusting us), and the hostile zone.
+fn server_names(qname: &str, q: &Question) -> Option<Reply> {
     if qname.is_empty() {
-        let ns = Record::from_rdata(owner, TTL, RData::NS(NS(fqdn(NAME_SERVER))));
-        return ok(pick(RecordType::NS, vec![ns]));
+        let ns = Record::from_rdata(q.owner.clone(), TTL, RData::NS(NS(fqdn(NAME_SERVER))));
+        return Some(q.ok(q.pick(RecordType::NS, vec![ns])));
     }
     if qname == NAME_SERVER {
-        let a = Record::from_rdata(owner, TTL, RData::A(A::new(127, 0, 0, 1)));
-        return ok(pick(RecordType::A, vec![a]));
+        return Some(q.a([127, 0, 0, 1]));
     }
     if qname.ends_with(HOSTILE_ZONE) {
-        return match hostile(qname) {
-            Some(h) => ok(hostile_records(&owner, qtype, h)),
-            None => nx(),
-        };
+        return Some(match hostile(qname) {
+            Some(h) => q.ok(hostile_records(&q.owner, q.qtype, h)),
+            None => q.nx(),
+        });
     }
-    if let Some(c) = pop.corpus() {
-        if let Some(txts) = c.txt_at(qname) {
-            return ok(pick(RecordType::TXT, txt_records(&owner, txts.clone())));
-        }
-        if let Some(e) = c.get(qname) {
-            return ok(match qtype {
-                RecordType::MX => corpus_mx(&owner, &e.mx),
-                RecordType::A => vec![Record::from_rdata(
-                    owner,
-                    TTL,
-                    RData::A(A::new(192, 0, 2, 80)),
-                )],
-                _ => pick(RecordType::TXT, txt_records(&owner, e.txt.clone())),
-            });
-        }
-        if let Some(e) = qname.strip_prefix("_dmarc.").and_then(|d| c.get(d))
-            && !e.dmarc.is_empty()
-        {
-            return ok(pick(RecordType::TXT, txt_records(&owner, e.dmarc.clone())));
-        }
-        // An empty non-terminal (`_domainkey` above a selector): NOERROR, no data (RFC 8020).
-        // Checked after the entries, which have records of their own below them too.
-        if c.is_above_records(qname) {
-            return ok(Vec::new());
-        }
+    None
+}
+
+/// The policy corpus's names, their records and `_dmarc` records, and the empty
+/// non-terminals above them.
+fn corpus_names(pop: &Population, qname: &str, q: &Question) -> Option<Reply> {
+    let c = pop.corpus()?;
+    if let Some(txts) = c.txt_at(qname) {
+        return Some(q.txt(txts.clone()));
     }
-    if let Some(txts) = check_records(pop, qname) {
-        return match txts.is_empty() {
-            true => nx(),
-            false => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
-        };
+    if let Some(e) = c.get(qname) {
+        return Some(match q.qtype {
+            RecordType::MX => q.ok(corpus_mx(&q.owner, &e.mx)),
+            RecordType::A => q.a([192, 0, 2, 80]),
+            _ => q.txt(e.txt.clone()),
+        });
     }
-    if let Some((_, txt)) = SHARED_TXT.iter().find(|(n, _)| *n == qname) {
-        return ok(pick(
-            RecordType::TXT,
-            txt_records(&owner, vec![vec![txt.to_string()]]),
-        ));
+    if let Some(e) = qname.strip_prefix("_dmarc.").and_then(|d| c.get(d))
+        && !e.dmarc.is_empty()
+    {
+        return Some(q.txt(e.dmarc.clone()));
     }
-    if let Some(reply) = mail_host(pop, qname, qtype, &owner) {
-        return reply;
+    // An empty non-terminal (`_domainkey` above a selector): NOERROR, no data (RFC 8020).
+    // Checked after the entries, which have records of their own below them too.
+    c.is_above_records(qname).then(|| q.ok(Vec::new()))
+}
+
+/// An opt-in check's owner name: its TXT records, or NXDOMAIN where it has none.
+fn check_reply(q: &Question, txts: Vec<Vec<String>>) -> Reply {
+    match txts.is_empty() {
+        true => q.nx(),
+        false => q.txt(txts),
     }
-    if let Some(reply) = dkim_records(pop, qname, qtype, &owner) {
-        return reply;
-    }
+}
+
+/// `_dmarc.<name>` (a record, none, or a CNAME to the DMARC service) and the service's own
+/// names.
+fn dmarc_names(pop: &Population, qname: &str, q: &Question) -> Option<Reply> {
     if let Some(d) = qname.strip_suffix(DMARC_SERVICE_SUFFIX) {
         let d = d.trim_end_matches('.');
-        return match pop.lookup(d).map(|t| dmarc(d, &t)) {
-            Some(DmarcAnswer::Cname(_)) => ok(pick(
-                RecordType::TXT,
-                txt_records(&owner, service_dmarc_txt()),
-            )),
-            _ => nx(),
-        };
+        return Some(match pop.lookup(d).map(|t| dmarc(d, &t)) {
+            Some(DmarcAnswer::Cname(_)) => q.txt(service_dmarc_txt()),
+            _ => q.nx(),
+        });
     }
-    if let Some(d) = qname.strip_prefix("_dmarc.") {
-        let Some(truth) = pop.lookup(d) else {
-            return nx();
-        };
-        return match dmarc(d, &truth) {
-            DmarcAnswer::None => nx(),
-            DmarcAnswer::Txt(txts) => ok(pick(RecordType::TXT, txt_records(&owner, txts))),
-            DmarcAnswer::Cname(target) => {
-                let tname = fqdn(&target);
-                let mut answers = vec![Record::from_rdata(
-                    owner,
-                    TTL,
-                    RData::CNAME(CNAME(tname.clone())),
-                )];
-                if qtype != RecordType::CNAME {
-                    answers.extend(pick(
-                        RecordType::TXT,
-                        txt_records(&tname, service_dmarc_txt()),
-                    ));
-                }
-                ok(answers)
-            }
-        };
-    }
-    let Some(truth) = pop.lookup(qname) else {
-        return nx();
+    let d = qname.strip_prefix("_dmarc.")?;
+    let Some(truth) = pop.lookup(d) else {
+        return Some(q.nx());
     };
-    let answers = match qtype {
+    Some(match dmarc(d, &truth) {
+        DmarcAnswer::None => q.nx(),
+        DmarcAnswer::Txt(txts) => q.txt(txts),
+        DmarcAnswer::Cname(target) => {
+            let tname = fqdn(&target);
+            let cname = RData::CNAME(CNAME(tname.clone()));
+            let mut answers = vec![Record::from_rdata(q.owner.clone(), TTL, cname)];
+            if q.qtype != RecordType::CNAME {
+                answers.extend(q.pick(RecordType::TXT, txt_records(&tname, service_dmarc_txt())));
+            }
+            q.ok(answers)
+        }
+    })
+}
+
+/// A population name's own records: NS, MX, TXT and an address.
+fn apex(pop: &Population, qname: &str, q: &Question) -> Reply {
+    let Some(truth) = pop.lookup(qname) else {
+        return q.nx();
+    };
+    let owner = &q.owner;
+    let answers = match q.qtype {
         RecordType::NS => ns_hosts(qname, &truth)
             .iter()
             .map(|h| Record::from_rdata(owner.clone(), TTL, RData::NS(NS(fqdn(h)))))
@@ -281,17 +313,13 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
                 Record::from_rdata(owner.clone(), TTL, RData::MX(MX::new(pref, exchange)))
             })
             .collect(),
-        RecordType::TXT => txt_records(&owner, apex_txt(qname, &truth)),
-        RecordType::A => vec![Record::from_rdata(
-            owner,
-            TTL,
-            RData::A(A::new(192, 0, 2, 80)),
-        )],
+        RecordType::TXT => txt_records(owner, apex_txt(qname, &truth)),
+        RecordType::A => q.a([192, 0, 2, 80]).answers,
         _ => Vec::new(),
     };
     Reply {
         authentic: dnssec_signed(&truth),
-        ..ok(answers)
+        ..q.ok(answers)
     }
 }
 

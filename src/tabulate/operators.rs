@@ -52,6 +52,25 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
     if !TableName::OperatorsHealth.in_schema(r.version) {
         return Ok(None);
     }
+    let Some(ops) = per_operator(r)? else {
+        return Ok(None);
+    };
+    let rows = fold_small(ops).into_iter().map(|(mut h, mut times)| {
+        times.sort_unstable();
+        if !times.is_empty() {
+            h.median_ms = percentile(&times, 50);
+            h.p95_ms = percentile(&times, 95);
+        }
+        h
+    });
+    Ok(Some(rows.collect()))
+}
+
+/// An operator's figures and its lookups' milliseconds.
+type Counted = (OperatorHealth, Vec<u32>);
+
+/// Each operator's names counted; none where the run knows no operator.
+fn per_operator(r: &Results) -> Result<Option<HashMap<String, Counted>>, TabulateError> {
     let file = r.frame().collect_schema()?;
     // The list's `ns` column, carried through under the name the list gave it.
     let listed = file
@@ -89,7 +108,7 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
         .map(|(_, m)| Ok(df.column(m)?.u32()?.clone()))
         .collect::<Result<Vec<_>, TabulateError>>()?;
     let mut listed = ListedOperators::default();
-    let mut ops: HashMap<String, (OperatorHealth, Vec<u32>)> = HashMap::default();
+    let mut ops: HashMap<String, Counted> = HashMap::default();
     for i in 0..df.height() {
         let from_list = ns
             .as_ref()
@@ -120,10 +139,13 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
         }
         h.unresolved_names += u64::from(failed);
     }
-    if ops.is_empty() {
-        return Ok(None);
-    }
-    let mut all: Vec<(String, (OperatorHealth, Vec<u32>))> = ops.into_iter().collect();
+    Ok((!ops.is_empty()).then_some(ops))
+}
+
+/// The rows: the largest operators and those that lost the most names, each a row, most
+/// names first; the rest folded into one.
+fn fold_small(ops: HashMap<String, Counted>) -> Vec<Counted> {
+    let mut all: Vec<(String, Counted)> = ops.into_iter().collect();
     all.sort_by(|a, b| b.1.0.names.cmp(&a.1.0.names).then(a.0.cmp(&b.0)));
     // The largest operators, and those that lost the most names, each a row; the many
     // small ones (a registrant's own servers) folded into one, so the table stays one a
@@ -167,18 +189,7 @@ pub fn operator_health(r: &Results) -> Result<Option<Vec<OperatorHealth>>, Tabul
         r.folded = Some(n);
         rows.push((r, t));
     }
-    Ok(Some(
-        rows.into_iter()
-            .map(|(mut h, mut times)| {
-                times.sort_unstable();
-                if !times.is_empty() {
-                    h.median_ms = percentile(&times, 50);
-                    h.p95_ms = percentile(&times, 95);
-                }
-                h
-            })
-            .collect(),
-    ))
+    rows
 }
 
 /// Operators given a row each at the most, by names and again by names lost.

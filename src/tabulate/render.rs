@@ -11,20 +11,24 @@ use crate::policy::dmarc::Protection;
 use crate::policy::spf::{SpfVerdict, TreeVerdict};
 use crate::zone::{JpType, refdata};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-pub enum Lang {
-    Ja,
-    En,
+crate::codes! {
+    /// The language of headers and titles.
+    pub enum Lang {
+        Ja => "ja",
+        En => "en",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// Aligned columns for reading on a terminal.
-    Table,
-    /// CSV; written with a UTF-8 BOM so that Excel opens the Japanese as is.
-    Csv,
-    Json,
-    Markdown,
+crate::codes! {
+    /// How tables are written out.
+    pub enum OutputFormat {
+        /// Aligned columns for reading on a terminal.
+        Table => "table",
+        /// CSV; written with a UTF-8 BOM so that Excel opens the Japanese as is.
+        Csv => "csv",
+        Json => "json",
+        Markdown => "markdown",
+    }
 }
 
 /// A titled grid of cells; every count is published beside its percentage.

@@ -26,16 +26,18 @@ pub enum ZoneError {
     NoDomainColumn { path: PathBuf, columns: String },
 }
 
-/// How the zone list is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ZoneFormat {
-    /// Decide from the file name (`.csv`, `.csv.gz`) or a first line with a `domain` column.
-    Auto,
-    /// One name a line; `#` starts a comment.
-    Text,
-    /// A header row with a `domain` column and optional `category`, `prefecture`, `lgcode`.
-    Csv,
+crate::codes! {
+    /// How the zone list is laid out.
+    pub enum ZoneFormat {
+        /// Decide from the file name (`.csv`, `.csv.gz`) or a first line with a `domain`
+        /// column.
+        Auto => "auto",
+        /// One name a line; `#` starts a comment.
+        Text => "text",
+        /// A header row with a `domain` column and optional `category`, `prefecture`,
+        /// `lgcode`.
+        Csv => "csv",
+    }
 }
 
 /// One usable name of the list.

@@ -1250,115 +1250,147 @@ pub fn target_name(spec: &str, domain: &str) -> Option<String> {
 /// [`MAX_TREE_LOOKUPS`] lookups.
 pub async fn tree_cost<S: PolicyDns>(domain: &str, record: &SpfRecord, src: &S) -> TreeCost {
     let domain = domain.to_ascii_lowercase();
-    let mut cost = TreeCost {
-        dns_terms: 0,
-        void_lookups: 0,
-        verdict: TreeVerdict::Ok,
-        final_all: record.all(),
-        ipv4_addresses: None,
-        ipv6_64s: None,
-        ptr: false,
-        wide_ip4: false,
+    let mut walk = Walk {
+        cost: TreeCost {
+            dns_terms: 0,
+            void_lookups: 0,
+            verdict: TreeVerdict::Ok,
+            final_all: record.all(),
+            ipv4_addresses: None,
+            ipv6_64s: None,
+            ptr: false,
+            wide_ip4: false,
+        },
+        pending_redirect: redirect_of(record, &domain),
+        lookups: 0,
+        fetched: Fetched::default(),
+        stack: vec![(Held::Root(record), vec![domain.clone()])],
     };
-    let redirect_of = |r: &SpfRecord, here: &str| target_name(r.applied_redirect()?, here);
-    let mut pending_redirect = redirect_of(record, &domain);
-    let mut lookups = 0;
-    let mut fetched = Fetched::default();
-    // Depth-first with an explicit stack of (record, chain of names leading to it).
-    let mut stack: Vec<(Held, Vec<String>)> = vec![(Held::Root(record), vec![domain.clone()])];
-    while let Some((held, chain)) = stack.pop() {
-        let rec = held.record();
-        cost.ptr |= rec
-            .evaluated()
-            .any(|d| matches!(d.mechanism, Mechanism::Ptr(_)));
-        cost.dns_terms += rec.dns_terms() as u32;
-        if cost.dns_terms > 10 {
-            cost.verdict = TreeVerdict::LookupLimit;
-            return cost;
-        }
-        let here = chain.last().expect("the chain starts at the domain");
-        for step in steps(rec, here) {
-            let target = match step {
-                Step::Record(t) | Step::Host(t, _) => t,
-            };
-            let Some(t) = target_name(target, here) else {
-                continue;
-            };
-            if matches!(step, Step::Record(_)) && chain.contains(&t) {
-                cost.verdict = TreeVerdict::Loop;
-                return cost;
-            }
-            lookups += 1;
-            if lookups > MAX_TREE_LOOKUPS {
-                cost.verdict = TreeVerdict::LookupLimit;
-                return cost;
-            }
-            let found = match step {
-                Step::Host(_, q) => {
-                    let found = src.host(&t, q).await;
-                    if let Presence::Found(Some(addrs)) = &found {
-                        match q {
-                            HostQuery::A => fetched.a.insert(t, Arc::clone(addrs)),
-                            HostQuery::Mx => fetched.mx.insert(t, Arc::clone(addrs)),
-                            HostQuery::Exists => None,
-                        };
-                    }
-                    found
-                }
-                Step::Record(_) => match src.txt(&t).await {
-                    TxtLookup::Records(txts) => {
-                        match txts.spf() {
-                            Ok(next) => {
-                                if pending_redirect.as_deref() == Some(t.as_str()) {
-                                    cost.final_all = next.all();
-                                    pending_redirect = redirect_of(next.as_ref(), &t);
-                                }
-                                fetched.records.insert(t.clone(), Arc::clone(next));
-                                let mut c = chain.clone();
-                                c.push(t);
-                                stack.push((Held::Target(Arc::clone(next)), c));
-                            }
-                            Err(_) => cost.verdict = TreeVerdict::BrokenTarget,
-                        }
-                        Presence::Found(None)
-                    }
-                    TxtLookup::Void => {
-                        // §5.2, §6.1: a target without a record is a permerror, and the
-                        // lookup is void besides.
-                        cost.verdict = TreeVerdict::BrokenTarget;
-                        Presence::Void
-                    }
-                    TxtLookup::Failed => Presence::Failed,
-                },
-            };
-            match found {
-                Presence::Found(_) => {}
-                Presence::Void => {
-                    cost.void_lookups += 1;
-                    if cost.void_lookups > 2 {
-                        cost.verdict = TreeVerdict::VoidLimit;
-                        return cost;
-                    }
-                }
-                Presence::Failed => {
-                    cost.verdict = TreeVerdict::TempError;
-                    return cost;
-                }
-                Presence::OverTenMx => {
-                    cost.verdict = TreeVerdict::MxLimit;
-                    return cost;
-                }
-            }
-        }
+    if let Some(stop) = walk.run(src).await {
+        walk.cost.verdict = stop;
+        return walk.cost;
     }
+    let mut cost = walk.cost;
     if cost.verdict == TreeVerdict::Ok
-        && let Some(space) = pass_space(record, &domain, &fetched)
+        && let Some(space) = pass_space(record, &domain, &walk.fetched)
     {
         cost.ipv4_addresses = Some(space.ipv4_addresses());
         cost.ipv6_64s = Some(space.ipv6_64s());
         cost.wide_ip4 = space.v4.widest() > WIDE_IP4;
     }
     cost
+}
+
+/// The redirect `r`, published at `here`, applies, as the name it asks.
+fn redirect_of(r: &SpfRecord, here: &str) -> Option<String> {
+    target_name(r.applied_redirect()?, here)
+}
+
+/// The tree walk under way: what it has counted, what it fetched, and the records still to
+/// visit (depth-first, each with the chain of names leading to it).
+struct Walk<'r> {
+    cost: TreeCost,
+    /// The name whose record decides `final_all`: the redirect chain's next target.
+    pending_redirect: Option<String>,
+    lookups: u32,
+    fetched: Fetched,
+    stack: Vec<(Held<'r>, Vec<String>)>,
+}
+
+impl Walk<'_> {
+    /// Visit every record; the verdict that stopped the walk early, if one did.
+    async fn run<S: PolicyDns>(&mut self, src: &S) -> Option<TreeVerdict> {
+        while let Some((held, chain)) = self.stack.pop() {
+            let rec = held.record();
+            self.cost.ptr |= rec
+                .evaluated()
+                .any(|d| matches!(d.mechanism, Mechanism::Ptr(_)));
+            self.cost.dns_terms += rec.dns_terms() as u32;
+            if self.cost.dns_terms > 10 {
+                return Some(TreeVerdict::LookupLimit);
+            }
+            let here = chain.last().expect("the chain starts at the domain");
+            for step in steps(rec, here) {
+                let target = match step {
+                    Step::Record(t) | Step::Host(t, _) => t,
+                };
+                let Some(t) = target_name(target, here) else {
+                    continue;
+                };
+                if matches!(step, Step::Record(_)) && chain.contains(&t) {
+                    return Some(TreeVerdict::Loop);
+                }
+                self.lookups += 1;
+                if self.lookups > MAX_TREE_LOOKUPS {
+                    return Some(TreeVerdict::LookupLimit);
+                }
+                let found = match step {
+                    Step::Host(_, q) => self.host(t, q, src).await,
+                    Step::Record(_) => self.record(t, &chain, src).await,
+                };
+                if let Some(stop) = self.count(found) {
+                    return Some(stop);
+                }
+            }
+        }
+        None
+    }
+
+    /// An `a`, `mx` or `exists` target asked; the addresses of `a` and `mx` kept for the
+    /// address space.
+    async fn host<S: PolicyDns>(&mut self, t: String, q: HostQuery, src: &S) -> Presence {
+        let found = src.host(&t, q).await;
+        if let Presence::Found(Some(addrs)) = &found {
+            match q {
+                HostQuery::A => self.fetched.a.insert(t, Arc::clone(addrs)),
+                HostQuery::Mx => self.fetched.mx.insert(t, Arc::clone(addrs)),
+                HostQuery::Exists => None,
+            };
+        }
+        found
+    }
+
+    /// An include or redirect target's record asked, and pushed to visit.
+    async fn record<S: PolicyDns>(&mut self, t: String, chain: &[String], src: &S) -> Presence {
+        match src.txt(&t).await {
+            TxtLookup::Records(txts) => {
+                match txts.spf() {
+                    Ok(next) => {
+                        if self.pending_redirect.as_deref() == Some(t.as_str()) {
+                            self.cost.final_all = next.all();
+                            self.pending_redirect = redirect_of(next.as_ref(), &t);
+                        }
+                        self.fetched.records.insert(t.clone(), Arc::clone(next));
+                        let mut c = chain.to_vec();
+                        c.push(t);
+                        self.stack.push((Held::Target(Arc::clone(next)), c));
+                    }
+                    Err(_) => self.cost.verdict = TreeVerdict::BrokenTarget,
+                }
+                Presence::Found(None)
+            }
+            TxtLookup::Void => {
+                // §5.2, §6.1: a target without a record is a permerror, and the lookup is
+                // void besides.
+                self.cost.verdict = TreeVerdict::BrokenTarget;
+                Presence::Void
+            }
+            TxtLookup::Failed => Presence::Failed,
+        }
+    }
+
+    /// What a lookup found, counted; the verdict that ends the walk, if it does.
+    fn count(&mut self, found: Presence) -> Option<TreeVerdict> {
+        match found {
+            Presence::Found(_) => None,
+            Presence::Void => {
+                self.cost.void_lookups += 1;
+                (self.cost.void_lookups > 2).then_some(TreeVerdict::VoidLimit)
+            }
+            Presence::Failed => Some(TreeVerdict::TempError),
+            Presence::OverTenMx => Some(TreeVerdict::MxLimit),
+        }
+    }
 }
 
 /// A run of IPv4 addresses let pass wider than this (a /8) is `wide-ip4`.
