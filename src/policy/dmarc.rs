@@ -192,81 +192,88 @@ pub fn parse(record: &str) -> Option<DmarcRecord> {
         };
         let tag = tag.trim_matches([' ', '\t']).to_ascii_lowercase();
         let value = value.trim_matches([' ', '\t']);
-        // ABNF quoted strings are case-insensitive (RFC 5234 §2.3): `p=Reject` is reject.
-        let keyword = value.to_ascii_lowercase();
         if seen.contains(&tag) {
             r.problems.push(Problem::DuplicateTag(tag));
             continue;
         }
         seen.push(tag.clone());
-        let bad = |r: &mut DmarcRecord| {
-            r.problems.push(Problem::BadValue {
-                tag: tag.clone(),
-                value: value.to_string(),
-            })
-        };
-        let uris = |v: &str| -> Option<Vec<String>> {
-            let list: Vec<String> = v.split(',').map(|u| u.trim().to_string()).collect();
-            list.iter().all(|u| valid_uri(u)).then_some(list)
-        };
-        match tag.as_str() {
-            "p" | "sp" | "np" => match Policy::parse(&keyword) {
-                Some(p) => match tag.as_str() {
-                    "p" => r.p = Some(p),
-                    "sp" => r.sp = Some(p),
-                    _ => r.np = Some(p),
-                },
-                None => bad(&mut r),
-            },
-            "pct" => match value.parse::<u8>() {
-                Ok(n) if n <= 100 => r.pct = Some(n),
-                _ => bad(&mut r),
-            },
-            "adkim" | "aspf" => {
-                let a = match keyword.as_str() {
-                    "r" => Some(Alignment::Relaxed),
-                    "s" => Some(Alignment::Strict),
-                    _ => None,
-                };
-                match (a, tag.as_str()) {
-                    (Some(a), "adkim") => r.adkim = Some(a),
-                    (Some(a), _) => r.aspf = Some(a),
-                    (None, _) => bad(&mut r),
-                }
-            }
-            "rua" | "ruf" => match uris(value) {
-                Some(list) if tag == "rua" => r.rua = list,
-                Some(list) => r.ruf = list,
-                None => bad(&mut r),
-            },
-            "fo" => {
-                if keyword
-                    .split(':')
-                    .all(|o| matches!(o.trim(), "0" | "1" | "d" | "s"))
-                {
-                    r.fo = Some(keyword.clone());
-                } else {
-                    bad(&mut r);
-                }
-            }
-            "psd" => match keyword.as_str() {
-                "y" | "n" | "u" => r.psd = keyword.chars().next(),
-                _ => bad(&mut r),
-            },
-            "t" => match keyword.as_str() {
-                "y" => r.t = Some(true),
-                "n" => r.t = Some(false),
-                _ => bad(&mut r),
-            },
-            // RFC 7489 tags that RFC 9989 removed: known, kept only as syntax here.
-            "rf" | "ri" => {}
-            _ => r.problems.push(Problem::UnknownTag(tag.clone())),
+        if let Err(p) = read_tag(&mut r, &tag, value) {
+            r.problems.push(p);
         }
     }
     if r.p.is_none() && !seen.iter().any(|t| t == "p") {
         r.problems.push(Problem::MissingPolicy);
     }
     Some(r)
+}
+
+/// One tag's value read into `r`; the problem where the value breaks the tag's grammar or
+/// the tag is unknown.
+fn read_tag(r: &mut DmarcRecord, tag: &str, value: &str) -> Result<(), Problem> {
+    // ABNF quoted strings are case-insensitive (RFC 5234 §2.3): `p=Reject` is reject.
+    let keyword = value.to_ascii_lowercase();
+    let bad = || Problem::BadValue {
+        tag: tag.to_string(),
+        value: value.to_string(),
+    };
+    let uris = |v: &str| -> Option<Vec<String>> {
+        let list: Vec<String> = v.split(',').map(|u| u.trim().to_string()).collect();
+        list.iter().all(|u| valid_uri(u)).then_some(list)
+    };
+    match tag {
+        "p" | "sp" | "np" => {
+            let p = Policy::parse(&keyword).ok_or_else(bad)?;
+            match tag {
+                "p" => r.p = Some(p),
+                "sp" => r.sp = Some(p),
+                _ => r.np = Some(p),
+            }
+        }
+        "pct" => match value.parse::<u8>() {
+            Ok(n) if n <= 100 => r.pct = Some(n),
+            _ => return Err(bad()),
+        },
+        "adkim" | "aspf" => {
+            let a = match keyword.as_str() {
+                "r" => Alignment::Relaxed,
+                "s" => Alignment::Strict,
+                _ => return Err(bad()),
+            };
+            match tag {
+                "adkim" => r.adkim = Some(a),
+                _ => r.aspf = Some(a),
+            }
+        }
+        "rua" | "ruf" => {
+            let list = uris(value).ok_or_else(bad)?;
+            match tag {
+                "rua" => r.rua = list,
+                _ => r.ruf = list,
+            }
+        }
+        "fo" => {
+            if !keyword
+                .split(':')
+                .all(|o| matches!(o.trim(), "0" | "1" | "d" | "s"))
+            {
+                return Err(bad());
+            }
+            r.fo = Some(keyword);
+        }
+        "psd" => match keyword.as_str() {
+            "y" | "n" | "u" => r.psd = keyword.chars().next(),
+            _ => return Err(bad()),
+        },
+        "t" => match keyword.as_str() {
+            "y" => r.t = Some(true),
+            "n" => r.t = Some(false),
+            _ => return Err(bad()),
+        },
+        // RFC 7489 tags that RFC 9989 removed: known, kept only as syntax here.
+        "rf" | "ri" => {}
+        _ => return Err(Problem::UnknownTag(tag.to_string())),
+    }
+    Ok(())
 }
 
 crate::codes! {

@@ -238,73 +238,86 @@ pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -
     );
     svg.push_str(&keys);
     for (p, (label, series)) in panels.iter().enumerate() {
-        let (px, py) = (
+        let corner = (
             10.0 + (PW + 10.0) * (p % COLS) as f64,
             top + 10.0 + (PH + 30.0) * (p / COLS) as f64,
         );
-        let (left, right, top, bottom) = (px + 30.0, px + PW - 10.0, py + 20.0, py + PH - 10.0);
-        let _ = write!(
-            svg,
-            "<text x=\"{px}\" y=\"{}\" font-weight=\"bold\">{}</text>",
-            py + 10.0,
-            esc(label)
-        );
-        for v in [0, 50, 100] {
-            let y = bottom - (bottom - top) * f64::from(v) / 100.0;
-            let _ = write!(
-                svg,
-                "<line x1=\"{left}\" y1=\"{y}\" x2=\"{right}\" y2=\"{y}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"10\">{v}%</text>",
-                left - 4.0,
-                y + 3.0
-            );
-        }
-        let x_at = |i: usize| match runs.len() {
-            1 => (left + right) / 2.0,
-            n => left + (right - left) * i as f64 / (n - 1) as f64,
-        };
-        for (i, run) in runs.iter().enumerate() {
-            let anchor = match i {
-                0 => "start",
-                _ if i + 1 == runs.len() => "end",
-                _ => "middle",
-            };
-            let _ = write!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\" font-size=\"9\">{}</text>",
-                x_at(i),
-                bottom + 12.0,
-                esc(run)
-            );
-        }
-        for ((name, measures), color) in series.iter().zip(PALETTE) {
-            let points: Vec<(usize, f64, f64, &Measure)> = measures
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| ratio(m).map(|r| (i, x_at(i), bottom - (bottom - top) * r, m)))
-                .collect();
-            let path: Vec<String> = points
-                .iter()
-                .map(|(_, x, y, _)| format!("{x:.1},{y:.1}"))
-                .collect();
-            let _ = write!(
-                svg,
-                "<polyline class=\"line\" points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
-                path.join(" ")
-            );
-            for (i, x, y, m) in &points {
-                let _ = write!(
-                    svg,
-                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{} {} {}: {}</title></circle>",
-                    esc(label),
-                    esc(name),
-                    esc(runs.get(*i).map_or("", String::as_str)),
-                    share_text(m)
-                );
-            }
-        }
+        trend_panel(&mut svg, corner, (PW, PH), label, runs, series);
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// One panel of [`trend_panels`] at `(px, py)`, `(pw, ph)` in size: its title, the 0, 50 and
+/// 100 % lines, the runs along the bottom, and a line per series with a point per run.
+fn trend_panel(
+    svg: &mut String,
+    (px, py): (f64, f64),
+    (pw, ph): (f64, f64),
+    label: &str,
+    runs: &[String],
+    series: &Series,
+) {
+    let (left, right, top, bottom) = (px + 30.0, px + pw - 10.0, py + 20.0, py + ph - 10.0);
+    let _ = write!(
+        svg,
+        "<text x=\"{px}\" y=\"{}\" font-weight=\"bold\">{}</text>",
+        py + 10.0,
+        esc(label)
+    );
+    for v in [0, 50, 100] {
+        let y = bottom - (bottom - top) * f64::from(v) / 100.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{y}\" x2=\"{right}\" y2=\"{y}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"10\">{v}%</text>",
+            left - 4.0,
+            y + 3.0
+        );
+    }
+    let x_at = |i: usize| match runs.len() {
+        1 => (left + right) / 2.0,
+        n => left + (right - left) * i as f64 / (n - 1) as f64,
+    };
+    for (i, run) in runs.iter().enumerate() {
+        let anchor = match i {
+            0 => "start",
+            _ if i + 1 == runs.len() => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\" font-size=\"9\">{}</text>",
+            x_at(i),
+            bottom + 12.0,
+            esc(run)
+        );
+    }
+    for ((name, measures), color) in series.iter().zip(PALETTE) {
+        let points: Vec<(usize, f64, f64, &Measure)> = measures
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| ratio(m).map(|r| (i, x_at(i), bottom - (bottom - top) * r, m)))
+            .collect();
+        let path: Vec<String> = points
+            .iter()
+            .map(|(_, x, y, _)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            svg,
+            "<polyline class=\"line\" points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>",
+            path.join(" ")
+        );
+        for (i, x, y, m) in &points {
+            let _ = write!(
+                svg,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{} {} {}: {}</title></circle>",
+                esc(label),
+                esc(name),
+                esc(runs.get(*i).map_or("", String::as_str)),
+                share_text(m)
+            );
+        }
+    }
 }
 
 /// One prefecture on the tile map.

@@ -336,7 +336,29 @@ impl Iterator for Entries<'_> {
     }
 }
 
-impl Entries<'_> {
+impl<'a> Entries<'a> {
+    /// The entries of `reader` not in `done`, its rejects written to the run's `rejects.csv`.
+    fn new(
+        reader: ZoneReader,
+        run: &RunDir,
+        done: &'a KeySet,
+        shard: Option<Shard>,
+    ) -> Result<Entries<'a>, SurveyError> {
+        let rejects_path = run.file(REJECTS_FILE);
+        let rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {
+            path: rejects_path.clone(),
+            source,
+        })?;
+        Ok(Entries {
+            reader,
+            rejects,
+            rejects_path,
+            done,
+            shard,
+            failure: None,
+        })
+    }
+
     fn rejects_error(&self, source: std::io::Error) -> SurveyError {
         RunError::Io {
             path: self.rejects_path.clone(),
@@ -357,6 +379,17 @@ impl Entries<'_> {
             .map_err(|source| RunError::Io { path, source })?;
         Ok(stats)
     }
+}
+
+/// About how many names the main pass will crawl, where the observer wants to know: counting
+/// reads and classifies the whole list once more, only for a progress display.
+fn main_pass_total(cfg: &SurveyConfig, observer: &dyn Observer, done: usize) -> Option<u64> {
+    if !observer.wants_total() {
+        return None;
+    }
+    let n = count_lines(&cfg.input, cfg.format)?;
+    // A shard holds about 1/N of the list.
+    Some((n / cfg.shard.map_or(1, |s| u64::from(s.count))).saturating_sub(done as u64))
 }
 
 /// Run a survey into `cfg.out`. Results are journaled as each name finishes; at the end the
@@ -385,32 +418,9 @@ pub async fn survey(
     let crawler = Arc::new(crawler);
     let run = begun.run.clone();
     run.write_manifest(&begun.manifest)?;
-    let rejects_path = run.file(REJECTS_FILE);
-    let rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {
-        path: rejects_path.clone(),
-        source,
-    })?;
-    // Counting reads and classifies the whole list once more: only for a progress display.
-    let total = observer
-        .wants_total()
-        .then(|| count_lines(&cfg.input, cfg.format))
-        .flatten();
     let done = std::mem::take(&mut begun.done);
-    observer.begin(
-        Pass::Main,
-        total.map(|n| {
-            // A shard holds about 1/N of the list.
-            (n / cfg.shard.map_or(1, |s| u64::from(s.count))).saturating_sub(done.len() as u64)
-        }),
-    );
-    let mut entries = Entries {
-        reader,
-        rejects,
-        rejects_path,
-        done: &done,
-        shard: cfg.shard,
-        failure: None,
-    };
+    let mut entries = Entries::new(reader, &run, &done, cfg.shard)?;
+    observer.begin(Pass::Main, main_pass_total(cfg, &*observer, done.len()));
     // A fresh run builds results.parquet alongside the crawl; a resumed one rebuilds it from
     // the whole journal at the end.
     let fresh = done.is_empty();

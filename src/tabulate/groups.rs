@@ -196,7 +196,15 @@ const MEASURES: [(&str, &str); 3] = [
 
 /// The organisations counted (per `--by` group, then all) and the list of them.
 pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2] {
-    // Per group: organisations, then per measure any (count, denominator) and all.
+    [
+        entity_summary(entity, rows, lang),
+        entity_list(entity, rows, lang),
+    ]
+}
+
+/// Per group, and `ALL`: its organisations, then per measure the organisations covered by
+/// any of their domains and by all of them.
+fn entity_groups(rows: &[EntityRow]) -> BTreeMap<String, (u64, [[Measure; 2]; 3])> {
     let mut groups: BTreeMap<String, (u64, [[Measure; 2]; 3])> = BTreeMap::new();
     for e in rows {
         for key in [
@@ -220,6 +228,11 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
             }
         }
     }
+    groups
+}
+
+/// The organisations counted per group.
+fn entity_summary(entity: &str, rows: &[EntityRow], lang: Lang) -> Table {
     let has_groups = rows.iter().any(|e| e.group.is_some());
     let mut headers = vec![h(lang, "区分", "group"), h(lang, "組織数", "organisations")];
     for (ja, en) in MEASURES {
@@ -238,12 +251,12 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
             ]);
         }
     }
-    let summary_rows = groups
+    let summary_rows = entity_groups(rows)
         .iter()
         .filter(|(k, _)| has_groups || k.as_str() == "ALL")
         .map(|(k, (n, ms))| render::rated_row(k.clone(), *n, ms.iter().flatten()))
         .collect();
-    let summary = Table {
+    Table {
         name: format!("entities_{entity}"),
         title: h(
             lang,
@@ -254,7 +267,11 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
         ),
         headers,
         rows: summary_rows,
-    };
+    }
+}
+
+/// Each organisation with its domains and measures.
+fn entity_list(entity: &str, rows: &[EntityRow], lang: Lang) -> Table {
     let mut list_headers = vec![
         entity.to_string(),
         h(lang, "区分", "group"),
@@ -264,7 +281,7 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
         list_headers.push(h(lang, &format!("{ja}(いずれか)"), &format!("{en}_any")));
         list_headers.push(h(lang, &format!("{ja}(全て)"), &format!("{en}_all")));
     }
-    let list = Table {
+    Table {
         name: format!("entity_list_{entity}"),
         title: h(
             lang,
@@ -286,6 +303,5 @@ pub fn entity_tables(entity: &str, rows: &[EntityRow], lang: Lang) -> [Table; 2]
                 row
             })
             .collect(),
-    };
-    [summary, list]
+    }
 }
