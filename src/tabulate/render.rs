@@ -75,6 +75,26 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
     )
 }
 
+/// The count, rate and unresolved headers of a measure (`MX`, `SPF`, `DMARC`); `of_mx`
+/// (`対MX,`) where its rate is over the names with MX, which the English headers say with
+/// `_of_mx`.
+fn measure_headers(measure: &str, of_mx: &str, lang: Lang) -> [String; 3] {
+    let en = measure.to_ascii_lowercase();
+    let pct = match of_mx.is_empty() {
+        true => format!("{en}_pct"),
+        false => format!("{en}_pct_of_mx"),
+    };
+    [
+        h(lang, &format!("{measure}数"), &en),
+        h(lang, &format!("{measure}率({of_mx}%)"), &pct),
+        h(
+            lang,
+            &format!("{measure}未解決"),
+            &format!("{en}_unresolved"),
+        ),
+    ]
+}
+
 /// The ministry's table (names, MX over all, SPF and DMARC over the names with MX, each
 /// with its unresolved) for labelled groups, each row with its number of decimals.
 pub fn ministry_table(
@@ -84,20 +104,11 @@ pub fn ministry_table(
     rows: &[(String, TypeRow, u32)],
     lang: Lang,
 ) -> Table {
-    let headers = vec![
-        group_header,
-        h(lang, "ドメイン名数", "domains"),
-        h(lang, "MX数", "mx"),
-        h(lang, "MX率(%)", "mx_pct"),
-        h(lang, "MX未解決", "mx_unresolved"),
-        h(lang, "Null MX数", "null_mx"),
-        h(lang, "SPF数", "spf"),
-        h(lang, "SPF率(対MX,%)", "spf_pct_of_mx"),
-        h(lang, "SPF未解決", "spf_unresolved"),
-        h(lang, "DMARC数", "dmarc"),
-        h(lang, "DMARC率(対MX,%)", "dmarc_pct_of_mx"),
-        h(lang, "DMARC未解決", "dmarc_unresolved"),
-    ];
+    let mut headers = vec![group_header, h(lang, "ドメイン名数", "domains")];
+    headers.extend(measure_headers("MX", "", lang));
+    headers.push(h(lang, "Null MX数", "null_mx"));
+    headers.extend(measure_headers("SPF", "対MX,", lang));
+    headers.extend(measure_headers("DMARC", "対MX,", lang));
     let body = rows
         .iter()
         .map(|(label, r, decimals)| {
@@ -459,18 +470,10 @@ pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang:
     } else {
         h(lang, "地域", "region")
     }];
-    headers.extend([
-        h(lang, "ドメイン名数", "domains"),
-        h(lang, "MX数", "mx"),
-        h(lang, "MX率(%)", "mx_pct"),
-        h(lang, "MX未解決", "mx_unresolved"),
-        h(lang, "SPF数", "spf"),
-        h(lang, "SPF率(%)", "spf_pct"),
-        h(lang, "SPF未解決", "spf_unresolved"),
-        h(lang, "DMARC数", "dmarc"),
-        h(lang, "DMARC率(%)", "dmarc_pct"),
-        h(lang, "DMARC未解決", "dmarc_unresolved"),
-    ]);
+    headers.push(h(lang, "ドメイン名数", "domains"));
+    for m in ["MX", "SPF", "DMARC"] {
+        headers.extend(measure_headers(m, "", lang));
+    }
     let body = rows
         .iter()
         .map(|(g, r)| {

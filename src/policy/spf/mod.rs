@@ -216,25 +216,7 @@ fn parse_term(term: &str) -> Result<Term, SpfError> {
     // mechanism never has `=` before its first `:` or `/`.
     let name_end = term.find(['=', ':', '/']).unwrap_or(term.len());
     if term[name_end..].starts_with('=') {
-        let (name, value) = (&term[..name_end], &term[name_end + 1..]);
-        let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid_name {
-            return Err(syntax(term, "bad modifier name"));
-        }
-        return Ok(Term::Modifier(match name.to_ascii_lowercase().as_str() {
-            "redirect" => Modifier::Redirect(domain_spec(term, value)?),
-            "exp" => Modifier::Exp(domain_spec(term, value)?),
-            _ => {
-                macro_string(term, value, true)?;
-                Modifier::Unknown {
-                    name: name.to_string(),
-                    value: value.to_string(),
-                }
-            }
-        }));
+        return parse_modifier(term, &term[..name_end], &term[name_end + 1..]).map(Term::Modifier);
     }
     let mut chars = term.chars();
     let (qualifier, body) = match chars.next().and_then(Qualifier::from_char) {
@@ -312,6 +294,28 @@ fn parse_term(term: &str) -> Result<Term, SpfError> {
         qualifier,
         mechanism,
     }))
+}
+
+/// The modifier `name=value` of `term`.
+fn parse_modifier(term: &str, name: &str, value: &str) -> Result<Modifier, SpfError> {
+    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !valid_name {
+        return Err(syntax(term, "bad modifier name"));
+    }
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "redirect" => Modifier::Redirect(domain_spec(term, value)?),
+        "exp" => Modifier::Exp(domain_spec(term, value)?),
+        _ => {
+            macro_string(term, value, true)?;
+            Modifier::Unknown {
+                name: name.to_string(),
+                value: value.to_string(),
+            }
+        }
+    })
 }
 
 fn split_prefix(a: &str) -> (&str, Option<&str>) {
