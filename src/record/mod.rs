@@ -17,7 +17,7 @@ use crate::policy::Seen;
 use crate::policy::dmarc::{Discovery, Standard};
 use crate::policy::judgement::{Evidence, Judgement};
 use crate::policy::mailhost::HostSeen;
-use crate::policy::spf::TreeCost;
+use crate::policy::spf::{TreeCost, TreeVerdict};
 use crate::zone::{Classification, GeoForm, JpType, ZoneEntry};
 
 /// Knobs of the crawl.
@@ -406,9 +406,26 @@ impl NameResult {
             }))
     }
 
-    /// Every lookup of the name settled, the opt-in ones included.
+    /// The lookups that followed the name's answers and failed, by the measure they leave
+    /// unknown: `spf_tree` (an include, redirect, `a`, `mx` or `exists` target of the SPF
+    /// record) and `dmarc_discovery` (an ancestor's `_dmarc` under RFC 7489 or RFC 9989).
+    pub fn followed_failures(&self) -> impl Iterator<Item = &'static str> {
+        let tree = self
+            .spf_tree
+            .is_some_and(|t| t.verdict == TreeVerdict::TempError);
+        let discovery = [&self.dmarc_7489, &self.dmarc_9989]
+            .iter()
+            .any(|d| matches!(d, Some(Discovery::Failed)));
+        [("spf_tree", tree), ("dmarc_discovery", discovery)]
+            .into_iter()
+            .filter_map(|(measure, failed)| failed.then_some(measure))
+    }
+
+    /// Every lookup of the name settled, the opt-in ones and those that followed its answers
+    /// included: a failure anywhere is never a verdict, and the last pass and
+    /// `--retry-unresolved` ask the name again.
     pub fn is_resolved(&self) -> bool {
-        self.lookups().all(|(_, o)| o.is_resolved())
+        self.lookups().all(|(_, o)| o.is_resolved()) && self.followed_failures().next().is_none()
     }
 
     /// Unresolved, and every failed lookup ended in silence (a timeout), never an answer.

@@ -107,8 +107,13 @@ pub struct Manifest {
     /// Names of the input's carried-through columns, in order.
     pub extra_columns: Vec<String>,
     pub names: u64,
-    /// Names with at least one lookup that failed after retries.
+    /// Names with at least one lookup that failed after retries, those that followed the
+    /// answers included (the SPF include tree's, DMARC discovery's).
     pub unresolved_names: u64,
+    /// Of them, per measure (`spf_tree`, `dmarc_discovery`), names whose lookups of their own
+    /// settled but one that followed failed: their record is known, its verdict is not.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub followed_unresolved: BTreeMap<String, u64>,
     /// Names crawled again by `--retry-unresolved` (their journal rows are superseded).
     #[serde(default)]
     pub retried: u64,
@@ -193,6 +198,7 @@ impl Manifest {
     pub fn reset_counts(&mut self) {
         self.names = 0;
         self.unresolved_names = 0;
+        self.followed_unresolved.clear();
         self.outcomes.clear();
         self.retried_lookups = 0;
     }
@@ -210,6 +216,13 @@ impl Manifest {
         let add = |n: &mut u64, k: u64| *n = n.wrapping_add_signed(sign * k as i64);
         add(&mut self.names, 1);
         add(&mut self.unresolved_names, u64::from(!r.is_resolved()));
+        for measure in r.followed_failures() {
+            let n = counter(&mut self.followed_unresolved, measure);
+            add(n, 1);
+            if *n == 0 {
+                self.followed_unresolved.remove(measure);
+            }
+        }
         for (lookup, outcome) in r.lookups() {
             add(
                 counter(counter(&mut self.outcomes, lookup), outcome.code()),

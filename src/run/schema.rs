@@ -435,7 +435,7 @@ pub const SPF_VERDICT: Column = column!(
     "spf_verdict",
     2,
     Fill::Code(SpfVerdict::CODES, |r| code(r.judgement.spf_verdict)),
-    "the name's SPF in one word, from its `all` (or its redirect's) and its tree"
+    "the name's SPF in one word, from its `all` (or its redirect's) and its tree; `temperror` where a lookup of the tree failed: no verdict, so the name counts as unresolved (the tables, the manifest) and is asked again by the last pass and `--retry-unresolved`"
 );
 pub const SPF_RECORDS: Column = column!(
     "spf_records",

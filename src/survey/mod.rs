@@ -486,6 +486,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         extra_columns: Vec::new(),
         names: 0,
         unresolved_names: 0,
+        followed_unresolved: Default::default(),
         retried: 0,
         outcomes: Default::default(),
         retried_lookups: 0,

@@ -360,14 +360,22 @@ fn class_counts(
     Ok(by_key)
 }
 
-/// How the names with MX of each JP type fall into the codes of the code enum `T` in
-/// `column`, then all of .jp, then names outside .jp.
-pub fn class_table<T: Code>(r: &Results, column: &Column) -> Result<ClassRows, TabulateError> {
-    let codes = column.codes_of(T::ALL);
+/// How the names with MX of each JP type fall into `classes` (values of the code enum `T`
+/// in `column`), then all of .jp, then names outside .jp; a name in none of them (null, or a
+/// failure such as SPF's `temperror`) counted unresolved.
+fn class_table<T: Code>(
+    r: &Results,
+    column: &Column,
+    classes: &[T],
+) -> Result<ClassRows, TabulateError> {
+    let codes = column.codes_of(classes);
+    let value = when(is_in(column, classes))
+        .then(col(column.name))
+        .otherwise(lit(NULL).cast(DataType::String));
     let by_type = class_counts(
         r.frame().filter(flag(&schema::HAS_MX)),
         &schema::JP_TYPE,
-        col(column.name),
+        value,
         &codes,
     )?;
     Ok(rows_by_type(by_type, vec![0; codes.len() + 1], add_counts))
@@ -425,12 +433,14 @@ pub fn localgov_strength_table(r: &Results) -> Result<Vec<(LgGroup, Vec<u64>)>, 
 /// DMARC policy strength of the names with MX, from their own record read under RFC 7489
 /// ([`schema::DMARC_PROTECTION`]), or after policy discovery ([`schema::DMARC_EFFECTIVE_9989`]).
 pub fn dmarc_strength_table(r: &Results, column: &Column) -> Result<ClassRows, TabulateError> {
-    class_table::<Protection>(r, column)
+    class_table(r, column, &Protection::ALL)
 }
 
-/// SPF verdicts of the names with MX, per [`SpfVerdict::ALL`].
+/// SPF verdicts of the names with MX, per [`SpfVerdict::settled`]: a name whose include tree
+/// met a failed lookup (`temperror`) has no verdict yet and is counted unresolved.
 pub fn spf_verdict_table(r: &Results) -> Result<ClassRows, TabulateError> {
-    class_table::<SpfVerdict>(r, &schema::SPF_VERDICT)
+    let settled: Vec<SpfVerdict> = SpfVerdict::settled().collect();
+    class_table(r, &schema::SPF_VERDICT, &settled)
 }
 
 /// The classes of [`spf_error_table`]: a parse error (RFC 7208 §4.5, §4.6, §6), else how

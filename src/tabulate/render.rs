@@ -287,10 +287,10 @@ pub fn discovery_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table
     }
 }
 
-/// SPF verdicts of the names with MX and the share ending in `-all`.
+/// SPF verdicts of the names with MX and the share ending in `-all` (a failed tree lookup
+/// among the unresolved).
 pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Table {
-    let classes = SpfVerdict::ALL
-        .iter()
+    let classes = SpfVerdict::settled()
         .map(|v| match (v, lang) {
             (SpfVerdict::Invalid, Lang::Ja) => "無効".to_string(),
             (SpfVerdict::LookupLimit, Lang::Ja) => "参照上限超過".to_string(),
@@ -308,7 +308,9 @@ pub fn spf_verdict_table(rows: &[(Option<JpType>, Vec<u64>)], lang: Lang) -> Tab
         h(lang, "種別", "type"),
         classes,
         (
-            marks(|v: SpfVerdict| v == SpfVerdict::HardFail),
+            SpfVerdict::settled()
+                .map(|v| v == SpfVerdict::HardFail)
+                .collect(),
             h(lang, "-all率(%)", "hard_fail_pct"),
         ),
         by_type(rows, lang),

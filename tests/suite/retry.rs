@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mailcensus::crawl::NameResult;
+use mailcensus::policy::MxKind;
+use mailcensus::policy::spf::TreeVerdict;
 use mailcensus::run::{RunDir, latest_rows};
 use mailcensus::sim::{Faults, Population, SimServer, TypeSpec};
 use mailcensus::survey::{Quiet, retry_unresolved};
-use mailcensus::tabulate::{Results, jp_type_table};
+use mailcensus::tabulate::{Results, jp_type_table, spf_verdict_table};
 
 use common::{config, runtime, serve_and_survey};
 
@@ -206,5 +208,76 @@ fn a_silent_operator_is_asked_again_only_through_its_scouts() {
             (None, None, None),
             "{n} read as absent"
         );
+    }
+}
+
+#[test]
+fn a_tree_lookup_that_timed_out_is_unresolved_until_a_retry_settles_it() {
+    // Every include of the provider times out: the names whose SPF record includes it (directly
+    // or through another provider) have a record, but no verdict.
+    let faults: Faults = "name:_spf.sim-provider-a.net=drop".parse().unwrap();
+    let (_dir, out, first) = serve_and_survey(population(), faults, |c| {
+        c.crawl.retries = 0;
+        c.crawl.last_pass = None;
+    });
+    let first_rows = rows(&out);
+    let failed: Vec<&String> = first_rows
+        .values()
+        .filter(|r| {
+            r.spf_tree
+                .is_some_and(|t| t.verdict == TreeVerdict::TempError)
+        })
+        .map(|r| {
+            assert!(
+                !r.is_resolved(),
+                "{}: a failed tree lookup is no verdict",
+                r.name
+            );
+            assert_eq!(r.judgement.has_spf, Some(true), "{}", r.name);
+            &r.name
+        })
+        .collect();
+    assert!(!failed.is_empty(), "no name includes the provider");
+    assert_eq!(first.unresolved_names, failed.len() as u64);
+    assert_eq!(first.followed_unresolved["spf_tree"], failed.len() as u64);
+    // In the SPF verdicts' table they are unresolved, out of every share's denominator.
+    let verdicts = spf_verdict_table(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
+    let (_, all) = verdicts.iter().find(|(t, _)| t.is_none()).unwrap();
+    let with_mx = failed
+        .iter()
+        .filter(|n| {
+            first_rows[**n]
+                .judgement
+                .mx_kind
+                .is_some_and(MxKind::has_hosts)
+        })
+        .count();
+    assert_eq!(*all.last().unwrap(), with_mx as u64);
+
+    let rt = runtime();
+    let (manifest, retried) = rt.block_on(async {
+        let server = SimServer::start(
+            Arc::new(population()),
+            Faults::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let cfg = config(std::path::Path::new("unused"), &out, server.addr());
+        let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
+        server.shutdown().await;
+        r
+    });
+    assert_eq!(retried, failed.len() as u64);
+    assert_eq!(manifest.unresolved_names, 0);
+    assert_eq!(manifest.followed_unresolved.get("spf_tree"), None);
+    let (_d, clean_out, _) = serve_and_survey(population(), Faults::default(), |_| {});
+    let (want, got) = (rows(&clean_out), rows(&out));
+    for name in failed {
+        assert_eq!(
+            got[name].judgement.spf_verdict, want[name].judgement.spf_verdict,
+            "{name}"
+        );
+        assert_eq!(got[name].spf_tree, want[name].spf_tree, "{name}");
     }
 }

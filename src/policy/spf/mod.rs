@@ -1021,6 +1021,14 @@ crate::codes! {
 }
 
 impl SpfVerdict {
+    /// The verdicts a name settles on: all but `temperror`, which says that a lookup on the
+    /// way failed, so that tables count the name as unresolved.
+    pub fn settled() -> impl Iterator<Item = SpfVerdict> {
+        SpfVerdict::ALL
+            .into_iter()
+            .filter(|v| *v != SpfVerdict::TempError)
+    }
+
     /// From the record's parse and its tree.
     pub fn of(parsed: Result<&SpfRecord, &SpfError>, tree: Option<&TreeCost>) -> SpfVerdict {
         match (parsed, tree.map(|t| t.verdict)) {
