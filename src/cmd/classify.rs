@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use mailcensus::zone::{JpType, RejectWriter, ZoneFormat, ZoneItem, ZoneReader, refdata};
+use mailcensus::zone::{
+    JpType, RejectWriter, ZoneEncoding, ZoneFormat, ZoneItem, ZoneReader, refdata,
+};
 
 use super::output::file_or_stdout;
 
@@ -23,10 +25,13 @@ pub struct Args {
     /// row with a `domain` column).
     #[arg(long, value_parser = super::code::<ZoneFormat>(), default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
+    /// The list's encoding (see `survey --help`).
+    #[arg(long, value_parser = super::code::<ZoneEncoding>(), default_value_t = ZoneEncoding::Auto)]
+    encoding: ZoneEncoding,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let mut reader = ZoneReader::open(&a.zonelist, a.format)?;
+    let mut reader = ZoneReader::open(&a.zonelist, a.format, a.encoding)?;
     let out = file_or_stdout(a.out.as_deref())?;
     let rejects_path = a.rejects.clone().unwrap_or_else(|| match &a.out {
         Some(p) => p.with_file_name("rejects.csv"),

@@ -9,7 +9,7 @@ use mailcensus::crawl::Checks;
 use mailcensus::sim::{Faults, SimServer, write_list};
 use mailcensus::survey::survey;
 use mailcensus::tabulate::{Lang, OutputFormat};
-use mailcensus::zone::ZoneFormat;
+use mailcensus::zone::{ZoneEncoding, ZoneFormat};
 
 use super::output::{Source, create, print_tables, write_tables};
 use super::progress::Progress;
@@ -58,7 +58,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         eprintln!("demo: serving on {}", server.addr());
         let cfg = a.crawl.config(
             list.clone(),
-            ZoneFormat::Csv,
+            (ZoneFormat::Csv, ZoneEncoding::Utf8),
             out.clone(),
             vec![server.addr()],
             Checks::all(),

@@ -7,7 +7,7 @@ use mailcensus::crawl::{Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, RunDir, ShardSpec};
 use mailcensus::survey::{SurveyConfig, retry_unresolved, survey};
-use mailcensus::zone::ZoneFormat;
+use mailcensus::zone::{ZoneEncoding, ZoneFormat};
 
 use super::progress::Progress;
 
@@ -65,7 +65,7 @@ impl CrawlArgs {
     pub fn config(
         &self,
         input: PathBuf,
-        format: ZoneFormat,
+        (format, encoding): (ZoneFormat, ZoneEncoding),
         out: PathBuf,
         resolvers: Vec<std::net::SocketAddr>,
         default_checks: Checks,
@@ -73,6 +73,7 @@ impl CrawlArgs {
         SurveyConfig {
             input,
             format,
+            encoding,
             out,
             resolvers,
             client: ClientOptions {
@@ -123,6 +124,11 @@ pub struct Args {
     /// row with a `domain` column).
     #[arg(long, value_parser = super::code::<ZoneFormat>(), default_value_t = ZoneFormat::Auto)]
     format: ZoneFormat,
+    /// The list's encoding: auto (a byte-order mark, else UTF-8 where the start is valid
+    /// UTF-8, else EUC-JP or Shift_JIS, whichever reads it), or one of utf-8, utf-16le,
+    /// utf-16be, shift_jis (CP932, Excel's CSV in Japan), euc-jp.
+    #[arg(long, value_parser = super::code::<ZoneEncoding>(), default_value_t = ZoneEncoding::Auto)]
+    encoding: ZoneEncoding,
     /// Survey one shard of the list: K/N (1 <= K <= N) takes the names whose registered
     /// domain hashes to K of N, whatever the input order; `auto` reads the array task from
     /// Slurm (SLURM_ARRAY_TASK_ID/_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX
@@ -154,9 +160,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| parse_server(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut cfg = a
-                .crawl
-                .config(list, a.format, out, resolvers, Checks::default());
+            let mut cfg = a.crawl.config(
+                list,
+                (a.format, a.encoding),
+                out,
+                resolvers,
+                Checks::default(),
+            );
             cfg.shard = a.shard.map(ShardSpec::resolve).transpose()?;
             cfg
         }

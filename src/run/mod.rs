@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::judgement::JUDGEMENT_RULES;
 use crate::record::{CrawlOptions, NameResult};
-use crate::zone::{ZoneFormat, ZoneStats};
+use crate::zone::{ZoneEncoding, ZoneFormat, ZoneStats};
 
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
@@ -97,6 +97,9 @@ pub struct Manifest {
     pub command: Vec<String>,
     pub input: String,
     pub format: ZoneFormat,
+    /// The encoding the list was read in as given (`auto` where found from the list).
+    #[serde(default = "auto_encoding")]
+    pub encoding: ZoneEncoding,
     pub resolvers: Vec<String>,
     pub timeout_ms: u64,
     pub options: CrawlOptions,
@@ -142,6 +145,10 @@ pub struct Manifest {
     /// before the number was kept. `mailcensus rejudge` brings it to this version's.
     #[serde(default = "first_rules")]
     pub judged_by: u32,
+}
+
+fn auto_encoding() -> ZoneEncoding {
+    ZoneEncoding::Auto
 }
 
 fn first_rules() -> u32 {

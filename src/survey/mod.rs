@@ -19,8 +19,8 @@ use crate::run::{
     RunError, RunStatus, RunWriter, Shard, latest_rows, recount_and_write, write_results,
 };
 use crate::zone::{
-    KeySet, RejectWriter, ZoneEntry, ZoneError, ZoneFormat, ZoneItem, ZoneReader, ZoneStats,
-    name_key,
+    KeySet, RejectWriter, ZoneEncoding, ZoneEntry, ZoneError, ZoneFormat, ZoneItem, ZoneReader,
+    ZoneStats, name_key,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,7 @@ pub enum SurveyError {
 pub struct SurveyConfig {
     pub input: PathBuf,
     pub format: ZoneFormat,
+    pub encoding: ZoneEncoding,
     pub out: PathBuf,
     /// Empty: the system's resolvers.
     pub resolvers: Vec<SocketAddr>,
@@ -79,6 +80,7 @@ impl SurveyConfig {
         Ok(SurveyConfig {
             input: PathBuf::from(&m.input),
             format: m.format,
+            encoding: m.encoding,
             out: dir.to_path_buf(),
             resolvers,
             client: ClientOptions {
@@ -188,11 +190,11 @@ fn now() -> String {
 }
 
 /// Count the input's lines for the progress total (files only; stdin is read once).
-fn count_lines(path: &Path, format: ZoneFormat) -> Option<u64> {
-    if path == Path::new("-") {
+fn count_lines(cfg: &SurveyConfig) -> Option<u64> {
+    if cfg.input == Path::new("-") {
         return None;
     }
-    let reader = ZoneReader::open(path, format).ok()?;
+    let reader = ZoneReader::open(&cfg.input, cfg.format, cfg.encoding).ok()?;
     Some(reader.count() as u64)
 }
 
@@ -387,7 +389,7 @@ fn main_pass_total(cfg: &SurveyConfig, observer: &dyn Observer, done: usize) -> 
     if !observer.wants_total() {
         return None;
     }
-    let n = count_lines(&cfg.input, cfg.format)?;
+    let n = count_lines(cfg)?;
     // A shard holds about 1/N of the list.
     Some((n / cfg.shard.map_or(1, |s| u64::from(s.count))).saturating_sub(done as u64))
 }
@@ -405,7 +407,7 @@ pub async fn survey(
         },
         false => None,
     };
-    let reader = ZoneReader::open(&cfg.input, cfg.format)?;
+    let reader = ZoneReader::open(&cfg.input, cfg.format, cfg.encoding)?;
     let extra_columns = reader.extra_columns().to_vec();
     let mut begun = match resumed {
         Some(begun) => begun,
@@ -472,6 +474,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         command: cfg.command.clone(),
         input: cfg.input.display().to_string(),
         format: cfg.format,
+        encoding: cfg.encoding,
         resolvers: if cfg.resolvers.is_empty() {
             vec!["system".to_string()]
         } else {

@@ -9,7 +9,7 @@ mod refdata;
 pub use classify::{Classification, GeoForm, JpType, classify, registered_domain};
 pub use name::{RejectReason, normalize};
 pub use reader::{
-    KeyMap, KeySet, ROLE_COLUMNS, Reject, RejectWriter, ZoneEntry, ZoneError, ZoneFormat, ZoneItem,
-    ZoneReader, ZoneStats, name_key,
+    KeyMap, KeySet, ROLE_COLUMNS, Reject, RejectWriter, ZoneEncoding, ZoneEntry, ZoneError,
+    ZoneFormat, ZoneItem, ZoneReader, ZoneStats, name_key,
 };
 pub use refdata::{DESIGNATED_CITY_LABELS, LocalGov, Prefecture, RefData, Region, refdata};

@@ -7,6 +7,8 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use encoding_rs::{EUC_JP, Encoding, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs_io::DecodeReaderBytesBuilder;
 use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 
@@ -21,9 +23,22 @@ pub enum ZoneError {
     #[error("cannot read zone list at line {line}: {source}")]
     Read { line: u64, source: io::Error },
     #[error(
-        "zone list {path} looks like CSV but has no `domain` column (columns: {columns}); name the column `domain` or pass --format text"
+        "{path}: {rejected} of the first {read} lines are no usable name (read as {encoding}): the list is likely in another encoding, or not a zone list. Give --encoding (utf-8, utf-16le, utf-16be, shift_jis, euc-jp), or look at rejects.csv"
     )]
-    NoDomainColumn { path: PathBuf, columns: String },
+    MostlyRejected {
+        path: PathBuf,
+        read: u64,
+        rejected: u64,
+        encoding: &'static str,
+    },
+    #[error(
+        "zone list {path} (read as {encoding}) looks like CSV but has no `domain` column (columns: {columns}); name the column `domain`, pass --format text, or give --encoding where the columns read as garbage"
+    )]
+    NoDomainColumn {
+        path: PathBuf,
+        columns: String,
+        encoding: &'static str,
+    },
 }
 
 crate::codes! {
@@ -38,6 +53,79 @@ crate::codes! {
         /// `lgcode`.
         Csv => "csv",
     }
+}
+
+crate::codes! {
+    /// How the zone list's bytes are text.
+    pub enum ZoneEncoding {
+        /// A byte-order mark where there is one; else UTF-16 where every other byte of the
+        /// first 64 KiB is zero; else UTF-8 where they are valid UTF-8; else EUC-JP, else
+        /// Shift_JIS (CP932), whichever decodes them without error; else UTF-8.
+        Auto => "auto",
+        Utf8 => "utf-8",
+        /// Excel's "Unicode text".
+        Utf16le => "utf-16le",
+        Utf16be => "utf-16be",
+        /// CP932, as Windows writes it (Excel's CSV in Japan).
+        ShiftJis => "shift_jis",
+        EucJp => "euc-jp",
+    }
+}
+
+impl ZoneEncoding {
+    fn forced(self) -> Option<&'static Encoding> {
+        match self {
+            ZoneEncoding::Auto => None,
+            ZoneEncoding::Utf8 => Some(UTF_8),
+            ZoneEncoding::Utf16le => Some(UTF_16LE),
+            ZoneEncoding::Utf16be => Some(UTF_16BE),
+            ZoneEncoding::ShiftJis => Some(SHIFT_JIS),
+            ZoneEncoding::EucJp => Some(EUC_JP),
+        }
+    }
+}
+
+/// The encoding of a list that begins with `head` (see [`ZoneEncoding::Auto`]).
+fn detect(head: &[u8]) -> &'static Encoding {
+    if let Some((enc, _)) = Encoding::for_bom(head) {
+        return enc;
+    }
+    // ASCII as UTF-16: a zero beside every character.
+    let zeros = |from: usize| {
+        head.iter()
+            .skip(from)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    if head.len() >= 4 {
+        if zeros(1) * 4 > head.len() {
+            return UTF_16LE;
+        }
+        if zeros(0) * 4 > head.len() {
+            return UTF_16BE;
+        }
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => return UTF_8,
+        // Cut inside a character at the end of the head.
+        Err(e) if e.error_len().is_none() => return UTF_8,
+        Err(_) => {}
+    }
+    // Whole lines only: no byte of a multi-byte character in these encodings is a newline.
+    let lines = &head[..head
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(head.len(), |i| i + 1)];
+    // EUC-JP first: Shift_JIS reads most EUC-JP bytes as half-width katakana without error,
+    // while EUC-JP rejects Shift_JIS's kana and kanji lead bytes (0x81-0x9F).
+    [EUC_JP, SHIFT_JIS]
+        .into_iter()
+        .find(|enc| {
+            enc.decode_without_bom_handling_and_without_replacement(lines)
+                .is_some()
+        })
+        .unwrap_or(UTF_8)
 }
 
 /// One usable name of the list.
@@ -106,10 +194,45 @@ pub struct ZoneReader {
     extra_columns: Vec<String>,
     seen: KeySet,
     stats: ZoneStats,
+    path: PathBuf,
+    encoding: &'static Encoding,
+    /// Whether the list was found to be more than rejects (see [`REJECTS_CHECKED_AT`]).
+    checked: bool,
 }
 
-/// Open a file (`-` for stdin), decompressing gzip whatever its name.
-fn open_input(path: &Path) -> Result<Box<dyn BufRead>, ZoneError> {
+/// Lines read before the reader checks that the list is not mostly rejects, and the fewest
+/// it checks at its end: a list in the wrong encoding fails every line, and a survey of it
+/// must stop with an error, not survey nothing and call it done.
+const REJECTS_CHECKED_AT: u64 = 1000;
+const REJECTS_CHECKED_FROM: u64 = 20;
+
+/// Open a file (`-` for stdin), decompressing gzip whatever its name, and decoding it to
+/// UTF-8 from `encoding` (found from its first 64 KiB where `Auto`).
+fn open_input(
+    path: &Path,
+    encoding: ZoneEncoding,
+) -> Result<(Box<dyn BufRead>, &'static Encoding), ZoneError> {
+    let mut input = open_bytes(path)?;
+    let head = input.fill_buf().map_err(|source| ZoneError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let enc = encoding.forced().unwrap_or_else(|| detect(head));
+    if enc == UTF_8 {
+        // Passed through as bytes (a line that is not UTF-8 is rejected as such), its BOM
+        // dropped.
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            input.consume(3);
+        }
+        return Ok((input, enc));
+    }
+    let decoded = DecodeReaderBytesBuilder::new()
+        .encoding(Some(enc))
+        .build(input);
+    Ok((Box::new(BufReader::with_capacity(1 << 16, decoded)), enc))
+}
+
+fn open_bytes(path: &Path) -> Result<Box<dyn BufRead>, ZoneError> {
     let raw: Box<dyn Read> = if path == Path::new("-") {
         Box::new(io::stdin())
     } else {
@@ -157,8 +280,12 @@ pub const ROLE_COLUMNS: [&[&str]; 4] = [
 ];
 
 impl ZoneReader {
-    pub fn open(path: &Path, format: ZoneFormat) -> Result<ZoneReader, ZoneError> {
-        let mut input = open_input(path)?;
+    pub fn open(
+        path: &Path,
+        format: ZoneFormat,
+        encoding: ZoneEncoding,
+    ) -> Result<ZoneReader, ZoneError> {
+        let (mut input, encoding) = open_input(path, encoding)?;
         let is_csv = match format {
             ZoneFormat::Csv => true,
             ZoneFormat::Text => false,
@@ -185,6 +312,7 @@ impl ZoneReader {
             let domain = find(domain).ok_or_else(|| ZoneError::NoDomainColumn {
                 path: path.to_path_buf(),
                 columns: headers.iter().collect::<Vec<_>>().join(", "),
+                encoding: encoding.name(),
             })?;
             let (category, prefecture, lgcode) = (find(category), find(prefecture), find(lgcode));
             let known = [Some(domain), category, prefecture, lgcode];
@@ -213,6 +341,30 @@ impl ZoneReader {
             extra_columns,
             seen: KeySet::default(),
             stats: ZoneStats::default(),
+            path: path.to_path_buf(),
+            encoding,
+            checked: false,
+        })
+    }
+
+    /// The encoding the list is read in.
+    pub fn encoding(&self) -> &'static str {
+        self.encoding.name()
+    }
+
+    /// An error where the lines read so far are mostly rejects; checked once.
+    fn mostly_rejected(&mut self, at_end: bool) -> Option<ZoneError> {
+        let ZoneStats { read, rejected, .. } = self.stats;
+        let due = read >= REJECTS_CHECKED_AT || (at_end && read >= REJECTS_CHECKED_FROM);
+        if self.checked || !due {
+            return None;
+        }
+        self.checked = true;
+        (rejected * 2 > read).then(|| ZoneError::MostlyRejected {
+            path: self.path.clone(),
+            read,
+            rejected,
+            encoding: self.encoding.name(),
         })
     }
 
@@ -390,9 +542,13 @@ impl Iterator for ZoneReader {
     type Item = Result<ZoneItem, ZoneError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.source {
+        let item = match self.source {
             Source::Text { .. } => self.next_text(),
             Source::Csv(_) => self.next_csv(),
+        };
+        match self.mostly_rejected(item.is_none()) {
+            Some(e) => Some(Err(e)),
+            None => item,
         }
     }
 }
@@ -461,6 +617,23 @@ impl RejectWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_encoding_is_found_from_the_list() {
+        let text = "domain,organisation\n日本語.jp,総務省 行政管理局\nexample.co.jp,株式会社カナ\n";
+        for enc in [UTF_8, EUC_JP, SHIFT_JIS] {
+            let (bytes, _, lossy) = enc.encode(text);
+            assert!(!lossy);
+            assert_eq!(detect(&bytes), enc, "{}", enc.name());
+        }
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(detect(&be), UTF_16BE);
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(detect(&le), UTF_16LE);
+        assert_eq!(detect(b"\xEF\xBB\xBFdomain\n"), UTF_8);
+        // Cut inside a character: still UTF-8.
+        assert_eq!(detect(&"a.jp,日本".as_bytes()[..10]), UTF_8);
+    }
     use std::io::Write;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -500,7 +673,7 @@ mod tests {
     fn read_all(content: &str, file: &str) -> (Vec<ZoneEntry>, Vec<Reject>, ZoneStats) {
         let path = scratch(file);
         std::fs::write(&path, content).unwrap();
-        let mut r = ZoneReader::open(&path, ZoneFormat::Auto).unwrap();
+        let mut r = ZoneReader::open(&path, ZoneFormat::Auto, ZoneEncoding::Auto).unwrap();
         let (mut e, mut j) = (Vec::new(), Vec::new());
         for item in r.by_ref() {
             match item.unwrap() {
@@ -603,7 +776,7 @@ mod tests {
         );
         gz.write_all(b"a.jp\nb.co.jp\n").unwrap();
         gz.finish().unwrap();
-        let r = ZoneReader::open(&path, ZoneFormat::Auto).unwrap();
+        let r = ZoneReader::open(&path, ZoneFormat::Auto, ZoneEncoding::Auto).unwrap();
         assert_eq!(r.count(), 2);
     }
 
@@ -611,7 +784,9 @@ mod tests {
     fn csv_without_domain_column_is_a_clear_error() {
         let path = scratch("x.csv");
         std::fs::write(&path, "name,type\na.jp,CO\n").unwrap();
-        let err = ZoneReader::open(&path, ZoneFormat::Auto).err().unwrap();
+        let err = ZoneReader::open(&path, ZoneFormat::Auto, ZoneEncoding::Auto)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("no `domain` column"), "{err}");
     }
 }

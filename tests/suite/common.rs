@@ -10,7 +10,7 @@ use mailcensus::dns::ClientOptions;
 use mailcensus::run::Manifest;
 use mailcensus::sim::{Faults, Population, SimServer, write_list};
 use mailcensus::survey::{Quiet, SurveyConfig, survey};
-use mailcensus::zone::ZoneFormat;
+use mailcensus::zone::{ZoneEncoding, ZoneFormat};
 
 /// A scratch folder under the test target's own, removed when dropped.
 pub struct TempDir(PathBuf);
@@ -52,6 +52,7 @@ pub fn write_zonelist(pop: &Population, dir: &Path) -> PathBuf {
 pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyConfig {
     SurveyConfig {
         input: list.to_path_buf(),
+        encoding: ZoneEncoding::Auto,
         format: ZoneFormat::Csv,
         out: out.to_path_buf(),
         resolvers: vec![server],

@@ -6,6 +6,7 @@ mod common;
 mod check;
 mod checks;
 mod corpus;
+mod encodings;
 mod faults;
 mod hostile;
 mod mail_hosts;
