@@ -97,6 +97,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         rejects_path.display(),
         s.skipped
     );
+    if let Some(c) = reader.first_category_conflict() {
+        eprintln!(
+            "{} names' category says another JP type than the name does (the first, line {}: {} given {}, the name says {}): the name's type is used",
+            s.category_conflicts, c.line, c.name, c.given, c.derived
+        );
+    }
     for (t, n) in per_type {
         eprintln!("  {:<10} {n}", t.code());
     }

@@ -206,6 +206,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             }
         );
     }
+    if manifest.zone.category_conflicts > 0 {
+        eprintln!(
+            "{} names' category column says another JP type than the name does; the name's type is used (`mailcensus classify` names the first)",
+            manifest.zone.category_conflicts
+        );
+    }
     warn_retries(&manifest);
     write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
     Ok(())

@@ -62,8 +62,30 @@ impl JpType {
 }
 
 impl JpType {
-    /// A zone list's `category`: the codes above (any case), the source data's
-    /// `GEO`/`PREF`/`non-jp`, and the Japanese names.
+    /// What a zone list's `category` may say: the codes above (any case), the source
+    /// data's `GEO`/`PREF`/`non-jp`, and the Japanese names.
+    pub const CATEGORY_NAMES: [&'static str; 18] = [
+        "AD",
+        "AC",
+        "CO",
+        "GO",
+        "OR",
+        "NE",
+        "GR",
+        "ED",
+        "LG",
+        "GEOGRAPHIC",
+        "GENERAL",
+        "OTHER",
+        "GEO",
+        "PREF",
+        "NON-JP",
+        "地域型",
+        "都道府県型",
+        "汎用",
+    ];
+
+    /// A zone list's `category`: one of [`JpType::CATEGORY_NAMES`] (`汎用JP` too).
     pub fn parse_category(s: &str) -> Result<JpType, String> {
         let s = s.trim();
         let up = s.to_ascii_uppercase();

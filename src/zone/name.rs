@@ -26,8 +26,6 @@ crate::codes! {
         BadIdn => "bad-idn",
         /// A CSV row that could not be read (wrong field count, bad quoting, bad UTF-8).
         BadRow => "bad-row",
-        /// A CSV row whose `category` column names no JP type.
-        BadCategory => "bad-category",
     }
 }
 

@@ -32,6 +32,15 @@ pub enum ZoneError {
         encoding: &'static str,
     },
     #[error(
+        "{path}, line {line}: category {value:?} is none the survey knows; give one of {allowed} (any case), or leave it empty: the JP type comes from the name"
+    )]
+    UnknownCategory {
+        path: PathBuf,
+        line: u64,
+        value: String,
+        allowed: String,
+    },
+    #[error(
         "zone list {path} (read as {encoding}) looks like CSV but has no `domain` column (columns: {columns}); name the column `domain`, pass --format text, or give --encoding where the columns read as garbage"
     )]
     NoDomainColumn {
@@ -166,6 +175,19 @@ pub struct ZoneStats {
     pub rejected: u64,
     /// Blank and comment lines.
     pub skipped: u64,
+    /// Kept names whose input category says another JP type than the name does: the name's
+    /// is used.
+    #[serde(default)]
+    pub category_conflicts: u64,
+}
+
+/// The first name whose input category contradicts the JP type its name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryConflict {
+    pub line: u64,
+    pub name: String,
+    pub given: JpType,
+    pub derived: JpType,
 }
 
 struct CsvLayout {
@@ -196,6 +218,7 @@ pub struct ZoneReader {
     stats: ZoneStats,
     path: PathBuf,
     encoding: &'static Encoding,
+    first_conflict: Option<CategoryConflict>,
     /// Whether the list was found to be more than rejects (see [`REJECTS_CHECKED_AT`]).
     checked: bool,
 }
@@ -343,8 +366,15 @@ impl ZoneReader {
             stats: ZoneStats::default(),
             path: path.to_path_buf(),
             encoding,
+            first_conflict: None,
             checked: false,
         })
+    }
+
+    /// The first name whose input category contradicts its name's JP type, if any did
+    /// ([`ZoneStats::category_conflicts`] counts them).
+    pub fn first_category_conflict(&self) -> Option<&CategoryConflict> {
+        self.first_conflict.as_ref()
     }
 
     /// The encoding the list is read in.
@@ -394,17 +424,30 @@ impl ZoneReader {
         prefecture: Option<&str>,
         lgcode: Option<&str>,
         extra: Vec<String>,
-    ) -> Option<ZoneItem> {
+    ) -> Result<Option<ZoneItem>, ZoneError> {
         self.stats.read += 1;
         let name = match normalize(raw) {
             Ok(n) => n,
-            Err(reason) => return Some(self.reject(raw.to_string(), reason)),
+            Err(reason) => return Ok(Some(self.reject(raw.to_string(), reason))),
         };
         let mut class = classify(&name);
+        // The name says its JP type (`go.jp` is GO whatever a list says); a category that
+        // says another is counted, not followed.
         if let Some(cat) = category.filter(|c| !c.trim().is_empty()) {
-            match JpType::parse_category(cat) {
-                Ok(t) => class.jp_type = t,
-                Err(_) => return Some(self.reject(raw.to_string(), RejectReason::BadCategory)),
+            let given = JpType::parse_category(cat).map_err(|_| ZoneError::UnknownCategory {
+                path: self.path.clone(),
+                line: self.line,
+                value: cat.to_string(),
+                allowed: JpType::CATEGORY_NAMES.join(", "),
+            })?;
+            if given != class.jp_type {
+                self.stats.category_conflicts += 1;
+                self.first_conflict.get_or_insert_with(|| CategoryConflict {
+                    line: self.line,
+                    name: name.clone(),
+                    given,
+                    derived: class.jp_type,
+                });
             }
         }
         let rd = refdata();
@@ -422,16 +465,16 @@ impl ZoneReader {
         }
         if !self.seen.insert(name_key(&name)) {
             self.stats.duplicates += 1;
-            return None;
+            return Ok(None);
         }
         self.stats.kept += 1;
-        Some(ZoneItem::Entry(ZoneEntry {
+        Ok(Some(ZoneItem::Entry(ZoneEntry {
             line: self.line,
             input: raw.to_string(),
             name,
             class,
             extra,
-        }))
+        })))
     }
 
     fn next_text(&mut self) -> Option<Result<ZoneItem, ZoneError>> {
@@ -469,8 +512,11 @@ impl ZoneReader {
                 self.stats.skipped += 1;
                 continue;
             }
-            if let Some(item) = self.admit(content, None, None, None, Vec::new()) {
-                return Some(Ok(item));
+            if let Some(item) = self
+                .admit(content, None, None, None, Vec::new())
+                .transpose()
+            {
+                return Some(item);
             }
         }
     }
@@ -531,8 +577,8 @@ impl ZoneReader {
             if let Source::Csv(layout) = &mut self.source {
                 layout.record = record;
             }
-            if let Some(item) = item {
-                return Some(Ok(item));
+            if let Some(item) = item.transpose() {
+                return Some(item);
             }
         }
     }
@@ -704,25 +750,37 @@ mod tests {
                 kept: 2,
                 duplicates: 1,
                 rejected: 1,
-                skipped: 2
+                skipped: 2,
+                category_conflicts: 0,
             }
         );
     }
 
     #[test]
-    fn csv_columns_override_and_carry_through() {
-        let (e, j, _) = read_all(
-            "id,domain,category,prefecture,lgcode\n7,example.jp,CO,,\n8,city.nowhere.lg.jp,,大阪府,\n9,x.example.jp,,,131016\n10,y.jp,ZZ,,\n",
+    fn csv_columns_fill_in_and_carry_through_but_the_name_says_its_type() {
+        let (e, j, s) = read_all(
+            "id,domain,category,prefecture,lgcode\n7,example.jp,CO,,\n8,city.nowhere.lg.jp,,大阪府,\n9,x.example.jp,,,131016\n10,y.jp,general,,\n",
             "list.csv",
         );
-        assert_eq!(j.len(), 1);
-        assert_eq!(j[0].reason, RejectReason::BadCategory);
-        assert_eq!(e[0].class.jp_type, JpType::Co);
+        assert_eq!(j.len(), 0);
+        assert_eq!(s.category_conflicts, 1);
+        // The name says GENERAL: the category is counted as a conflict, not followed.
+        assert_eq!(e[0].class.jp_type, JpType::General);
         assert_eq!(e[0].extra, ["7"]);
         assert_eq!(e[0].line, 2);
         assert_eq!(e[1].class.prefecture, Some(27));
         assert_eq!(e[2].class.prefecture, Some(13));
         assert_eq!(e[2].class.lgcode.as_deref(), Some("131016"));
+    }
+
+    #[test]
+    fn an_unknown_category_is_an_error_naming_the_known_ones() {
+        let path = scratch("category.csv");
+        std::fs::write(&path, "domain,category\nexample.jp,GENERAL\ny.jp,ZZ\n").unwrap();
+        let r = ZoneReader::open(&path, ZoneFormat::Auto, ZoneEncoding::Auto).unwrap();
+        let err = r.filter_map(Result::err).next().unwrap().to_string();
+        assert!(err.contains("line 3") && err.contains("\"ZZ\""), "{err}");
+        assert!(err.contains("GEOGRAPHIC") && err.contains("汎用"), "{err}");
     }
 
     #[test]
