@@ -54,11 +54,28 @@ pub fn write_tables(
     lang: Lang,
     source: Source,
 ) -> anyhow::Result<(Tabulation, Vec<Table>)> {
-    write_grouped_tables(run_dir, lang, &Grouping::default(), source)
+    let (tabulation, tables) = run_tables(run_dir, lang, &Grouping::default(), source)?;
+    write_run_tables(run_dir, &tables)?;
+    Ok((tabulation, tables))
 }
 
-/// The same with the tables by columns of the input.
-pub fn write_grouped_tables(
+/// Write `tables` as publication CSV under the run folder's `tables/`.
+pub fn write_run_tables(run_dir: &Path, tables: &[Table]) -> anyhow::Result<()> {
+    let dir = run_dir.join(TABLES_DIR);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for t in tables {
+        render(
+            t,
+            OutputFormat::Csv,
+            create(&dir.join(format!("{}.csv", t.name)))?,
+        )?;
+    }
+    Ok(())
+}
+
+/// Compute the tables of a finished run, with the tables by columns of the input; say which
+/// tables a run from an older mailcensus cannot have.
+pub fn run_tables(
     run_dir: &Path,
     lang: Lang,
     grouping: &Grouping,
@@ -93,15 +110,6 @@ pub fn write_grouped_tables(
             &entities(&results, entity, grouping.by)?,
             lang,
         ));
-    }
-    let dir = run.file(TABLES_DIR);
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for t in &tables {
-        render(
-            t,
-            OutputFormat::Csv,
-            create(&dir.join(format!("{}.csv", t.name)))?,
-        )?;
     }
     Ok((tabulation, tables))
 }

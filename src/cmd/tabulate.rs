@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mailcensus::tabulate::{Lang, OutputFormat};
 
-use super::output::{Grouping, Source, print_tables, write_grouped_tables};
+use super::output::{Grouping, Source, print_tables, run_tables, write_run_tables};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +24,11 @@ pub struct Args {
     /// too).
     #[arg(long, value_name = "COLUMN")]
     entity: Option<String>,
+    /// Also write the tables into the run folder's `tables/` as publication CSV (in --lang),
+    /// over the ones there (a survey writes them in Japanese when it ends): without it,
+    /// `tabulate` only prints.
+    #[arg(long)]
+    write_tables: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -31,6 +36,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         by: a.by.as_deref(),
         entity: a.entity.as_deref(),
     };
-    let (_, tables) = write_grouped_tables(&a.run, a.lang, &grouping, Source::Found)?;
+    let (_, tables) = run_tables(&a.run, a.lang, &grouping, Source::Found)?;
+    if a.write_tables {
+        write_run_tables(&a.run, &tables)?;
+    }
     print_tables(&tables, a.format)
 }

@@ -148,6 +148,7 @@ fn a_dead_operators_names_do_not_hold_up_the_others() {
         "en",
         "--format",
         "csv",
+        "--write-tables",
     ]);
     let csv = std::fs::read_to_string(out.join("tables/operators_health.csv")).unwrap();
     assert!(csv.contains("gone-dns.jp,24,24,72,72,0,0,0,"), "{csv}");

@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use mailcensus::sim::{Faults, Population, TypeSpec};
@@ -462,8 +462,25 @@ fn by_sector_and_per_company_match_the_ground_truth() {
         assert_eq!(e.group.as_deref(), e.entity.split('-').next());
     }
     assert!(several > 10, "companies of several domains: {several}");
-    // The CLI writes both tables and the per-sector one.
+    // Displayed, the tables leave the run folder as the survey wrote it.
+    let tables = |run: &Path| -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(run.join("tables"))
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (p.display().to_string(), std::fs::read(&p).unwrap())
+            })
+            .collect()
+    };
     common::mailcensus([
+        "tabulate".as_ref(),
+        run1.as_os_str(),
+        "--write-tables".as_ref(),
+    ]);
+    let before = tables(run1);
+    assert!(before.len() > 10, "{}", before.len());
+    let args = [
         "tabulate".as_ref(),
         run1.as_os_str(),
         "--by".as_ref(),
@@ -472,7 +489,19 @@ fn by_sector_and_per_company_match_the_ground_truth() {
         "company".as_ref(),
         "--lang".as_ref(),
         "en".as_ref(),
-    ]);
+    ];
+    let shown = common::mailcensus(
+        args.iter()
+            .chain([&"--format".as_ref(), &"markdown".as_ref()]),
+    );
+    assert!(String::from_utf8(shown).unwrap().contains("| sector |"));
+    assert_eq!(
+        tables(run1),
+        before,
+        "tabulate without --write-tables wrote into tables/"
+    );
+    // Asked to, the CLI writes both tables and the per-sector one.
+    common::mailcensus(args.iter().chain([&"--write-tables".as_ref()]));
     for t in ["by_sector", "entities_company", "entity_list_company"] {
         assert!(
             run1.join("tables").join(format!("{t}.csv")).is_file(),
