@@ -49,6 +49,7 @@ fn runs_frame(runs: &[OpenedRun]) -> PolarsResult<DataFrame> {
         run => m(&|r| r.label.clone()),
         run_seq => runs.iter().map(|r| r.seq as i64).collect::<Vec<_>>(),
         run_date => runs.iter().map(days).collect::<Vec<_>>(),
+        "period" => m(&|r| r.manifest.period().to_string()),
         "started" => m(&|r| r.manifest.started.clone()),
         "finished" => runs.iter().map(|r| r.manifest.finished.clone()).collect::<Vec<_>>(),
         "input" => m(&|r| r.manifest.input.clone()),

@@ -7,9 +7,9 @@ use mailcensus::tabulate::{Lang, OutputFormat, Results, diff, diff_counts, diff_
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The older run folder.
+    /// The older run folder (of the earlier period).
     old: PathBuf,
-    /// The newer run folder.
+    /// The newer run folder (of the later period).
     new: PathBuf,
     #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
     lang: Lang,
@@ -28,6 +28,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     );
     if let Some(w) = judgement_warning([(a.old.as_path(), &old.1), (a.new.as_path(), &new.1)]) {
         eprintln!("{w}");
+    }
+    let (p_old, p_new) = (old.1.period(), new.1.period());
+    if p_old > p_new {
+        anyhow::bail!(
+            "{} describes {p_old}, later than {} ({p_new}): every change would read backwards. Give the older run first: mailcensus diff {} {}",
+            a.old.display(),
+            a.new.display(),
+            a.new.display(),
+            a.old.display()
+        );
     }
     let open = |run: &RunDir| Results::open(run.results());
     let changes = diff(&open(&old.0)?, &open(&new.0)?)?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mailcensus::crawl::{Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass};
 use mailcensus::dns::{ClientOptions, parse_server};
-use mailcensus::run::{Manifest, RunDir, ShardSpec};
+use mailcensus::run::{Manifest, Period, RunDir, ShardSpec};
 use mailcensus::survey::{SurveyConfig, retry_unresolved, survey};
 use mailcensus::zone::{ZoneEncoding, ZoneFormat};
 
@@ -74,6 +74,7 @@ impl CrawlArgs {
             input,
             format,
             encoding,
+            period: None,
             out,
             resolvers,
             client: ClientOptions {
@@ -129,6 +130,11 @@ pub struct Args {
     /// utf-16be, shift_jis (CP932, Excel's CSV in Japan), euc-jp.
     #[arg(long, value_parser = super::code::<ZoneEncoding>(), default_value_t = ZoneEncoding::Auto)]
     encoding: ZoneEncoding,
+    /// The month the run describes, YYYY-MM (default: the month it starts in): `trend`,
+    /// `report --compare`, `query` and `diff` order runs by it, so that a survey of October
+    /// made in December is still October's.
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["resume", "retry_unresolved"])]
+    period: Option<Period>,
     /// Survey one shard of the list: K/N (1 <= K <= N) takes the names whose registered
     /// domain hashes to K of N, whatever the input order; `auto` reads the array task from
     /// Slurm (SLURM_ARRAY_TASK_ID/_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX
@@ -168,6 +174,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 Checks::default(),
             );
             cfg.shard = a.shard.map(ShardSpec::resolve).transpose()?;
+            cfg.period = a.period;
             cfg
         }
         _ => anyhow::bail!("give a zone list and --out, or --resume DIR"),

@@ -104,6 +104,10 @@ pub struct Manifest {
     pub timeout_ms: u64,
     pub options: CrawlOptions,
     pub started: String,
+    /// The month the run describes (`survey --period`); a run from before periods were kept
+    /// reads as the month it started in ([`Manifest::period`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
     pub finished: Option<String>,
     pub status: RunStatus,
     pub zone: ZoneStats,
@@ -145,6 +149,55 @@ pub struct Manifest {
     /// before the number was kept. `mailcensus rejudge` brings it to this version's.
     #[serde(default = "first_rules")]
     pub judged_by: u32,
+}
+
+/// The month a run describes (`YYYY-MM`), as the ministry labels its monthly figures: runs are
+/// ordered by it, and a survey of October made after November's is still October's.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Period(String);
+
+impl Period {
+    /// The month of an RFC 3339 time (`2026-11-03T...` is `2026-11`).
+    pub fn of_time(time: &str) -> Option<Period> {
+        time.get(..7)?.parse().ok()
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Period, String> {
+        let ok = s.len() == 7
+            && s.as_bytes()[4] == b'-'
+            && s[..4].bytes().all(|b| b.is_ascii_digit())
+            && s[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+        match ok {
+            true => Ok(Period(s.to_string())),
+            false => Err(format!(
+                "{s:?} is no period: give the month as YYYY-MM (2026-11)"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = String;
+    fn try_from(s: String) -> Result<Period, String> {
+        s.parse()
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.0
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 fn auto_encoding() -> ZoneEncoding {
@@ -202,6 +255,15 @@ pub fn rejudge(path: &Path) -> Result<Manifest, RunError> {
 
 impl Manifest {
     /// Forget the per-name counts (before recounting them from the journal on resume).
+    /// The month the run describes: the one given, else the month it started in (`0000-01`
+    /// where the start time cannot be read).
+    pub fn period(&self) -> Period {
+        self.period
+            .clone()
+            .or_else(|| Period::of_time(&self.started))
+            .unwrap_or_else(|| Period("0000-01".to_string()))
+    }
+
     pub fn reset_counts(&mut self) {
         self.names = 0;
         self.unresolved_names = 0;
@@ -269,7 +331,8 @@ fn counter<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m m
 pub struct OpenedRun {
     /// The folder's name, or its whole path where two folders share a name.
     pub label: String,
-    /// 1 for the run that started first.
+    /// 1 for the run of the earliest period (of two of one period, the one that started
+    /// first).
     pub seq: usize,
     pub manifest: Manifest,
     pub dir: RunDir,
@@ -285,14 +348,14 @@ impl OpenedRun {
     }
 }
 
-/// Open several run folders, oldest first (by the start time in their manifests).
+/// Open several run folders, oldest first: by period, then by start time.
 pub fn open_runs(paths: &[PathBuf]) -> Result<Vec<OpenedRun>, RunError> {
     let mut runs = Vec::new();
     for path in paths {
         let (dir, manifest) = RunDir::open_finished(path)?;
         runs.push((manifest, dir));
     }
-    runs.sort_by(|a, b| a.0.started.cmp(&b.0.started));
+    runs.sort_by_key(|(m, _)| (m.period(), m.started.clone()));
     let name = |d: &RunDir| {
         d.path.file_name().map_or_else(
             || d.path.display().to_string(),

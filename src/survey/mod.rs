@@ -15,8 +15,8 @@ use std::time::Duration;
 use crate::crawl::{CrawlOptions, Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
-    JOURNAL_FILE, JournalWriter, LastPassCounts, Manifest, REJECTS_FILE, ResultsFile, RunDir,
-    RunError, RunStatus, RunWriter, Shard, latest_rows, recount_and_write, write_results,
+    JOURNAL_FILE, JournalWriter, LastPassCounts, Manifest, Period, REJECTS_FILE, ResultsFile,
+    RunDir, RunError, RunStatus, RunWriter, Shard, latest_rows, recount_and_write, write_results,
 };
 use crate::zone::{
     KeySet, RejectWriter, ZoneEncoding, ZoneEntry, ZoneError, ZoneFormat, ZoneItem, ZoneReader,
@@ -41,6 +41,8 @@ pub struct SurveyConfig {
     pub input: PathBuf,
     pub format: ZoneFormat,
     pub encoding: ZoneEncoding,
+    /// The month the run describes; `None`: the month it starts in.
+    pub period: Option<Period>,
     pub out: PathBuf,
     /// Empty: the system's resolvers.
     pub resolvers: Vec<SocketAddr>,
@@ -81,6 +83,7 @@ impl SurveyConfig {
             input: PathBuf::from(&m.input),
             format: m.format,
             encoding: m.encoding,
+            period: m.period,
             out: dir.to_path_buf(),
             resolvers,
             client: ClientOptions {
@@ -468,6 +471,7 @@ pub async fn survey(
 }
 
 fn new_manifest(cfg: &SurveyConfig) -> Manifest {
+    let started = now();
     Manifest {
         tool: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -482,7 +486,8 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         },
         timeout_ms: cfg.client.timeout.as_millis() as u64,
         options: cfg.crawl.clone(),
-        started: now(),
+        period: cfg.period.clone().or_else(|| Period::of_time(&started)),
+        started,
         finished: None,
         status: RunStatus::Running,
         zone: Default::default(),

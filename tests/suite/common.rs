@@ -53,6 +53,7 @@ pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyCo
     SurveyConfig {
         input: list.to_path_buf(),
         encoding: ZoneEncoding::Auto,
+        period: None,
         format: ZoneFormat::Csv,
         out: out.to_path_buf(),
         resolvers: vec![server],

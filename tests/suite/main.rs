@@ -10,6 +10,7 @@ mod encodings;
 mod faults;
 mod hostile;
 mod mail_hosts;
+mod periods;
 mod pipeline;
 mod politeness;
 mod private_suffix;
