@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mailcensus::crawl::{Checks, CrawlOptions, DEFAULT_OPERATOR_QPS, LastPass};
+use mailcensus::crawl::{Checks, CrawlOptions, LastPass};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, Period, RunDir, ShardSpec};
 use mailcensus::survey::{SurveyConfig, retry_unresolved, survey};
@@ -13,37 +13,39 @@ use super::progress::Progress;
 
 use super::output::{Source, write_tables};
 
-/// How the crawler behaves; shared with `demo`.
+/// How the crawler behaves; shared with `demo`. Each option is `None` where not given, so
+/// that `--resume` and `--retry-unresolved` change only what the command line says.
 #[derive(clap::Args, Clone)]
 pub struct CrawlArgs {
     /// Queries per second over all lookups (default: unlimited; be polite to real resolvers).
     #[arg(long)]
     pub qps: Option<u32>,
-    /// Names in flight at once (three lookups each, more with --checks).
-    #[arg(long, default_value_t = 256)]
-    pub concurrency: usize,
-    /// Further attempts after a timeout, SERVFAIL, REFUSED or error.
-    #[arg(long, default_value_t = 2)]
-    pub retries: u32,
-    /// How long one attempt waits, in milliseconds.
-    #[arg(long, default_value_t = 2000)]
-    pub timeout_ms: u64,
+    /// Names in flight at once (three lookups each, more with --checks) [default: 256].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Further attempts after a timeout, SERVFAIL, REFUSED or error [default: 2].
+    #[arg(long)]
+    pub retries: Option<u32>,
+    /// How long one attempt waits, in milliseconds [default: 2000].
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
     /// Queries a second to one DNS operator at the most, where the zone list has an `ns`
-    /// column (NS host names of each name) that says which operator serves it; 0: no limit.
-    #[arg(long, default_value_t = DEFAULT_OPERATOR_QPS, value_name = "QPS")]
-    pub operator_qps: u32,
+    /// column (NS host names of each name) that says which operator serves it; 0: no limit
+    /// [default: 100].
+    #[arg(long, value_name = "QPS")]
+    pub operator_qps: Option<u32>,
     /// Names of one DNS operator in flight at the most (halved while its answers fail),
-    /// where the zone list has an `ns` column.
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pub operator_concurrency: u32,
+    /// where the zone list has an `ns` column [default: 8].
+    #[arg(long, value_name = "N")]
+    pub operator_concurrency: Option<u32>,
     /// After the whole list, wait this long, then ask again the names whose lookups failed
     /// (a recursive resolver keeps resolving a question it stopped answering, and has the
-    /// answer in its cache by then).
-    #[arg(long, default_value_t = LastPass::default().pause_ms, value_name = "MS")]
-    pub last_pass_pause_ms: u64,
-    /// How long one attempt of that last pass waits, in milliseconds.
-    #[arg(long, default_value_t = LastPass::default().timeout_ms, value_name = "MS")]
-    pub last_pass_timeout_ms: u64,
+    /// answer in its cache by then) [default: 2000].
+    #[arg(long, value_name = "MS")]
+    pub last_pass_pause_ms: Option<u64>,
+    /// How long one attempt of that last pass waits, in milliseconds [default: 5000].
+    #[arg(long, value_name = "MS")]
+    pub last_pass_timeout_ms: Option<u64>,
     /// No last pass: names whose lookups failed stay unresolved (`--retry-unresolved` asks
     /// them later).
     #[arg(long)]
@@ -55,7 +57,7 @@ pub struct CrawlArgs {
     /// rua (verify external DMARC report destinations), dnssec (the resolver's AD bit), ns
     /// (DNS operators), dkim (keys under `_domainkey`), mx-ip (A/AAAA of each MX host), dane
     /// (TLSA of each MX host). Each goes through the same rate limit. Default: none for
-    /// `survey`, all for `demo`.
+    /// `survey`, all for `demo`; a resumed or retried run keeps its own.
     #[arg(long, value_name = "LIST")]
     pub checks: Option<Checks>,
 }
@@ -70,34 +72,93 @@ impl CrawlArgs {
         resolvers: Vec<std::net::SocketAddr>,
         default_checks: Checks,
     ) -> SurveyConfig {
-        SurveyConfig {
+        let mut cfg = SurveyConfig {
             input,
             format,
             encoding,
             period: None,
             out,
             resolvers,
-            client: ClientOptions {
-                timeout: Duration::from_millis(self.timeout_ms),
-                recursion_desired: true,
-            },
+            client: ClientOptions::default(),
             crawl: CrawlOptions {
-                qps: self.qps,
-                concurrency: self.concurrency,
-                retries: self.retries,
                 checks: self.checks.clone().unwrap_or(default_checks),
-                operator_qps: (self.operator_qps > 0).then_some(self.operator_qps),
-                operator_concurrency: self.operator_concurrency.max(1),
-                last_pass: (!self.no_last_pass).then_some(LastPass {
-                    pause_ms: self.last_pass_pause_ms,
-                    timeout_ms: self.last_pass_timeout_ms,
-                }),
                 ..CrawlOptions::default()
             },
             command: std::env::args().collect(),
             resume: false,
             shard: None,
+            changed: Vec::new(),
+        };
+        self.apply(&mut cfg);
+        cfg
+    }
+
+    /// The rate, concurrency, retries and waits given on the command line, in `cfg`'s place;
+    /// what they changed, as `--option value`.
+    fn apply(&self, cfg: &mut SurveyConfig) -> Vec<String> {
+        let mut changed = Vec::new();
+        let mut set = |name: &str, given: Option<String>| {
+            if let Some(v) = given {
+                changed.push(format!("--{name} {v}"));
+            }
+        };
+        let c = &mut cfg.crawl;
+        if let Some(q) = self.qps {
+            c.qps = Some(q);
         }
+        set("qps", self.qps.map(|v| v.to_string()));
+        c.concurrency = self.concurrency.unwrap_or(c.concurrency);
+        set("concurrency", self.concurrency.map(|v| v.to_string()));
+        c.retries = self.retries.unwrap_or(c.retries);
+        set("retries", self.retries.map(|v| v.to_string()));
+        if let Some(ms) = self.timeout_ms {
+            cfg.client.timeout = Duration::from_millis(ms);
+        }
+        set("timeout-ms", self.timeout_ms.map(|v| v.to_string()));
+        if let Some(q) = self.operator_qps {
+            c.operator_qps = (q > 0).then_some(q);
+        }
+        set("operator-qps", self.operator_qps.map(|v| v.to_string()));
+        if let Some(n) = self.operator_concurrency {
+            c.operator_concurrency = n.max(1);
+        }
+        set(
+            "operator-concurrency",
+            self.operator_concurrency.map(|v| v.to_string()),
+        );
+        if self.no_last_pass {
+            c.last_pass = None;
+        } else if self.last_pass_pause_ms.is_some() || self.last_pass_timeout_ms.is_some() {
+            let pass = c.last_pass.get_or_insert_with(LastPass::default);
+            pass.pause_ms = self.last_pass_pause_ms.unwrap_or(pass.pause_ms);
+            pass.timeout_ms = self.last_pass_timeout_ms.unwrap_or(pass.timeout_ms);
+        }
+        set("no-last-pass", self.no_last_pass.then(String::new));
+        set(
+            "last-pass-pause-ms",
+            self.last_pass_pause_ms.map(|v| v.to_string()),
+        );
+        set(
+            "last-pass-timeout-ms",
+            self.last_pass_timeout_ms.map(|v| v.to_string()),
+        );
+        changed
+    }
+
+    /// A resumed or retried run's own configuration with the options given that may change
+    /// (rate, concurrency, retries, waits), recorded in `cfg.changed`; `--checks` cannot
+    /// change, for a run's names must all be asked the same lookups.
+    pub fn resumed(&self, mut cfg: SurveyConfig) -> anyhow::Result<SurveyConfig> {
+        if let Some(checks) = &self.checks {
+            anyhow::ensure!(
+                *checks == cfg.crawl.checks,
+                "--checks cannot change for a run under way ({} was started with --checks {}): every name of a run is asked the same lookups; survey into a new run folder for others",
+                cfg.out.display(),
+                cfg.crawl.checks
+            );
+        }
+        cfg.changed = self.apply(&mut cfg);
+        Ok(cfg)
     }
 }
 
@@ -147,7 +208,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     if let Some(dir) = &a.retry_unresolved {
-        let cfg = SurveyConfig::from_run(dir, std::env::args().collect())?;
+        let cfg = a
+            .crawl
+            .resumed(SurveyConfig::from_run(dir, std::env::args().collect())?)?;
         let mut progress = Progress::new(!a.crawl.quiet);
         let (m, n) = super::crawl_runtime()?.block_on(retry_unresolved(&cfg, &mut progress))?;
         eprintln!(
@@ -159,7 +222,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     let cfg = match (&a.resume, a.zonelist, a.out) {
-        (Some(dir), _, _) => SurveyConfig::from_run(dir, std::env::args().collect())?,
+        (Some(dir), _, _) => a
+            .crawl
+            .resumed(SurveyConfig::from_run(dir, std::env::args().collect())?)?,
         (None, Some(list), Some(out)) => {
             let resolvers = a
                 .resolvers

@@ -142,6 +142,11 @@ pub struct Manifest {
     /// What the survey's own last pass did; none where it had nothing to ask again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_pass: Option<LastPassCounts>,
+    /// Each resume or retry that ran with other options than the run's own: when, and the
+    /// options (`2026-12-07T06:20:00Z --resume: --concurrency 64`). `options` stays the
+    /// run's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_changes: Vec<String>,
     /// The shard runs a `merge` joined into this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<String>,

@@ -54,6 +54,9 @@ pub struct SurveyConfig {
     pub resume: bool,
     /// Survey only this shard of the list (names whose registered domain hashes to it).
     pub shard: Option<Shard>,
+    /// The options a resume or retry runs with in place of the run's own (`--concurrency
+    /// 64`), recorded in the manifest.
+    pub changed: Vec<String>,
 }
 
 impl SurveyConfig {
@@ -94,6 +97,7 @@ impl SurveyConfig {
             command,
             resume: true,
             shard: m.shard,
+            changed: Vec::new(),
         })
     }
 }
@@ -153,6 +157,7 @@ pub async fn retry_unresolved(
     // Only a finished run: retrying the failures of a killed one and calling it complete would
     // publish tables of the part that was crawled.
     let (run, mut manifest) = RunDir::open_finished(&cfg.out)?;
+    note_changes(&mut manifest, cfg, "--retry-unresolved");
     let mut todo = Vec::new();
     for r in latest_rows(&run)? {
         let r = r?;
@@ -186,6 +191,14 @@ pub async fn retry_unresolved(
     manifest.status = RunStatus::Complete;
     run.write_manifest(&manifest)?;
     Ok((manifest, n))
+}
+
+/// Record in the manifest the options this process runs with in place of the run's own.
+fn note_changes(manifest: &mut Manifest, cfg: &SurveyConfig, how: &str) {
+    if !cfg.changed.is_empty() {
+        let change = format!("{} {how}: {}", now(), cfg.changed.join(" "));
+        manifest.option_changes.push(change);
+    }
 }
 
 fn now() -> String {
@@ -417,6 +430,9 @@ pub async fn survey(
         None => Begun::create(cfg, &extra_columns)?,
     };
     begun.manifest.extra_columns = extra_columns.clone();
+    if cfg.resume {
+        note_changes(&mut begun.manifest, cfg, "--resume");
+    }
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
     let crawler = Crawler::new(client, cfg.crawl.clone())
         .with_operators(crate::record::ns_column(&extra_columns));
@@ -501,6 +517,7 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         last_pass: None,
         shard: cfg.shard,
         psl: crate::psl::file().map(Path::to_path_buf),
+        option_changes: Vec::new(),
         merged_from: Vec::new(),
         judged_by: crate::policy::judgement::JUDGEMENT_RULES,
     }

@@ -73,6 +73,7 @@ pub fn config(list: &Path, out: &Path, server: std::net::SocketAddr) -> SurveyCo
         command: vec!["test".into()],
         resume: false,
         shard: None,
+        changed: Vec::new(),
     }
 }
 

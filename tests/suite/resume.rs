@@ -367,3 +367,52 @@ fn the_journal_read_back_is_judged_as_the_crawl_judged_it() {
         .collect();
     assert!(differ.is_empty(), "{differ:?}");
 }
+
+#[test]
+fn resume_and_retry_take_new_rates_and_say_so_but_keep_their_checks() {
+    let pop = Population::new(6, Some(&TypeSpec::jp_2018().scaled(2000)), None).unwrap();
+    let dir = common::tempdir().unwrap();
+    let (out, _rt, _server, want) = surveyed(pop, dir.path());
+    mark_unfinished(&out);
+    let run = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["survey", "--quiet"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = out.to_str().unwrap();
+    // The checks a run's names were asked cannot change half-way.
+    let refused = run(&["--resume", o, "--checks", "all"]);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{err}");
+    assert!(err.contains("--checks cannot change"), "{err}");
+    let resumed = run(&["--resume", o, "--concurrency", "32", "--retries", "1"]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let retried = run(&["--retry-unresolved", o, "--timeout-ms", "500"]);
+    assert!(
+        retried.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retried.stderr)
+    );
+    let m = RunDir::open(&out).unwrap().read_manifest().unwrap();
+    let changes: Vec<&str> = m
+        .option_changes
+        .iter()
+        .map(|c| c.split_once(' ').unwrap().1)
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "--resume: --concurrency 32 --retries 1",
+            "--retry-unresolved: --timeout-ms 500"
+        ]
+    );
+    // The run's own options stay what it was started with.
+    assert_eq!((m.options.concurrency, m.options.retries), (64, 2));
+    assert_eq!(by_name(&out).len(), want.len());
+}
