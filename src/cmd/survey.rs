@@ -252,6 +252,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let mut progress = Progress::new(!a.crawl.quiet);
     let manifest = super::crawl_runtime()?.block_on(survey(&cfg, &mut progress))?;
+    say_what_came_of(&cfg, &manifest);
+    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
+    Ok(())
+}
+
+/// The survey's last lines: names, unresolved, the last pass, category conflicts, retries.
+fn say_what_came_of(cfg: &SurveyConfig, manifest: &Manifest) {
     let part = cfg
         .shard
         .map_or_else(String::new, |s| format!(" of shard {s}"));
@@ -284,9 +291,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             manifest.zone.category_conflicts
         );
     }
-    warn_retries(&manifest);
-    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
-    Ok(())
+    warn_retries(manifest);
 }
 
 /// Say so when more than one lookup in a hundred needed another attempt: a server dropping

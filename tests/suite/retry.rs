@@ -30,6 +30,24 @@ fn rows(out: &std::path::Path) -> HashMap<String, NameResult> {
         .collect()
 }
 
+/// `--retry-unresolved` on the run at `out`, against the population served without faults:
+/// the manifest after it, and how many names it asked again.
+fn retry_cleanly(out: &std::path::Path) -> (mailcensus::run::Manifest, u64) {
+    runtime().block_on(async {
+        let server = SimServer::start(
+            Arc::new(population()),
+            Faults::default(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let cfg = config(std::path::Path::new("unused"), out, server.addr());
+        let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
+        server.shutdown().await;
+        r
+    })
+}
+
 #[test]
 fn ten_percent_drops_and_five_percent_servfail_change_no_settled_answer() {
     let (_d1, clean_out, clean) = serve_and_survey(population(), Faults::default(), |_| {});
@@ -81,20 +99,7 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
     let faults: Faults = "drop=0.3,seed=5".parse().unwrap();
     let (_dir, out, first) = serve_and_survey(population(), faults, |c| c.crawl.retries = 0);
     assert!(first.unresolved_names > 0);
-    let rt = runtime();
-    let (manifest, retried) = rt.block_on(async {
-        let server = SimServer::start(
-            Arc::new(population()),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let cfg = config(std::path::Path::new("unused"), &out, server.addr());
-        let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
-        server.shutdown().await;
-        r
-    });
+    let (manifest, retried) = retry_cleanly(&out);
     assert_eq!(retried, first.unresolved_names);
     assert_eq!(manifest.unresolved_names, 0);
     assert_eq!(manifest.names, first.names);
@@ -254,20 +259,7 @@ fn a_tree_lookup_that_timed_out_is_unresolved_until_a_retry_settles_it() {
         .count();
     assert_eq!(*all.last().unwrap(), with_mx as u64);
 
-    let rt = runtime();
-    let (manifest, retried) = rt.block_on(async {
-        let server = SimServer::start(
-            Arc::new(population()),
-            Faults::default(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
-        .await
-        .unwrap();
-        let cfg = config(std::path::Path::new("unused"), &out, server.addr());
-        let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
-        server.shutdown().await;
-        r
-    });
+    let (manifest, retried) = retry_cleanly(&out);
     assert_eq!(retried, failed.len() as u64);
     assert_eq!(manifest.unresolved_names, 0);
     assert_eq!(manifest.followed_unresolved.get("spf_tree"), None);
