@@ -218,7 +218,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             m.unresolved_names,
             dir.display()
         );
-        write_tables(dir, mailcensus::tabulate::Lang::Ja, Source::Written)?;
+        if n > 0 {
+            write_tables(dir, mailcensus::tabulate::Lang::Ja, Source::Written)?;
+        }
         return Ok(());
     }
     let cfg = match (&a.resume, a.zonelist, a.out) {
@@ -262,11 +264,15 @@ fn say_what_came_of(cfg: &SurveyConfig, manifest: &Manifest) {
     let part = cfg
         .shard
         .map_or_else(String::new, |s| format!(" of shard {s}"));
+    let z = manifest.zone;
     eprintln!(
-        "surveyed {} names{part} ({} with a lookup unresolved after retries) into {}",
+        "surveyed {} names{part} ({} with a lookup unresolved after retries) into {}; of the list's {} names, {} were duplicates and {} rejected (rejects.csv)",
         manifest.names,
         manifest.unresolved_names,
-        cfg.out.display()
+        cfg.out.display(),
+        z.read,
+        z.duplicates,
+        z.rejected
     );
     if let Some(p) = manifest.last_pass {
         eprintln!(

@@ -166,6 +166,10 @@ pub async fn retry_unresolved(
         }
     }
     let n = todo.len() as u64;
+    if n == 0 {
+        // Nothing to ask: the run, its manifest and its `finished` stay as they are.
+        return Ok((manifest, 0));
+    }
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
     // No last pass after this one: every name gets all its retries.
     let opts = CrawlOptions {
@@ -205,13 +209,15 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Count the input's lines for the progress total (files only; stdin is read once).
+/// Count the input's names for the progress total (files only; stdin is read once).
 fn count_lines(cfg: &SurveyConfig) -> Option<u64> {
     if cfg.input == Path::new("-") {
         return None;
     }
     let reader = ZoneReader::open(&cfg.input, cfg.format, cfg.encoding).ok()?;
-    Some(reader.count() as u64)
+    // The names to crawl: rejected lines and duplicates are never pending.
+    let entries = reader.filter(|item| matches!(item, Ok(ZoneItem::Entry(_))));
+    Some(entries.count() as u64)
 }
 
 /// A run folder about to be crawled into: new, or holding an interrupted run.

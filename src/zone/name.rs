@@ -26,6 +26,10 @@ crate::codes! {
         BadIdn => "bad-idn",
         /// A CSV row that could not be read (wrong field count, bad quoting, bad UTF-8).
         BadRow => "bad-row",
+        /// An IPv4 or IPv6 address (`192.0.2.1`, `2001:db8::1`, `[::1]`), not a domain name.
+        IpAddress => "ip-address",
+        /// A wildcard pattern (`*.co.jp`), not a name one can ask about.
+        Wildcard => "wildcard",
     }
 }
 
@@ -40,6 +44,13 @@ pub fn normalize(raw: &str) -> Result<String, RejectReason> {
     let trimmed = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     if trimmed.is_empty() {
         return Err(RejectReason::Empty);
+    }
+    let unbracketed = trimmed.trim_start_matches('[').trim_end_matches(']');
+    if unbracketed.parse::<std::net::IpAddr>().is_ok() {
+        return Err(RejectReason::IpAddress);
+    }
+    if trimmed.starts_with("*.") {
+        return Err(RejectReason::Wildcard);
     }
     let without_dot = match trimmed.char_indices().next_back() {
         Some((i, c)) if is_dot(c) => &trimmed[..i],
@@ -162,6 +173,10 @@ mod tests {
         assert_eq!(normalize("xn--zz.jp").unwrap_err(), RejectReason::BadIdn);
         assert_eq!(normalize("a\u{0}b.jp").unwrap_err(), RejectReason::BadLabel);
         assert_eq!(normalize("a\u{FFFD}.jp").unwrap_err(), RejectReason::BadIdn);
+        for ip in ["192.0.2.1", "2001:db8::1", "[::1]", " 10.0.0.1 "] {
+            assert_eq!(normalize(ip).unwrap_err(), RejectReason::IpAddress, "{ip}");
+        }
+        assert_eq!(normalize("*.co.jp").unwrap_err(), RejectReason::Wildcard);
     }
 
     /// Only the Public Suffix List's ICANN section says what nobody registers; a name its

@@ -103,6 +103,10 @@ fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
     assert_eq!(retried, first.unresolved_names);
     assert_eq!(manifest.unresolved_names, 0);
     assert_eq!(manifest.names, first.names);
+    // Nothing left to ask: a second retry changes nothing, `finished` included.
+    let (again, none) = retry_cleanly(&out);
+    assert_eq!(none, 0);
+    assert_eq!(again.finished, manifest.finished);
     let (_d, clean_out, _) = serve_and_survey(population(), Faults::default(), |_| {});
     let (want, got) = (rows(&clean_out), rows(&out));
     assert_eq!(got.len(), want.len());
