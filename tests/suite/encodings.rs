@@ -83,10 +83,19 @@ fn a_list_read_in_the_wrong_encoding_stops_with_an_error() {
     let list = dir.path().join("utf16.csv");
     let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
     std::fs::write(&list, utf16).unwrap();
+    // Never the working folder's rejects.csv, the default.
+    let rejects = dir.path().join("rejects.csv");
     let rt = common::runtime();
     let server = common::serve(&rt, population());
     for args in [
-        vec!["classify", list.to_str().unwrap(), "--encoding", "utf-8"],
+        vec![
+            "classify",
+            list.to_str().unwrap(),
+            "--encoding",
+            "utf-8",
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
         vec![
             "survey",
             list.to_str().unwrap(),
@@ -107,7 +116,12 @@ fn a_list_read_in_the_wrong_encoding_stops_with_an_error() {
         assert!(err.contains("--encoding"), "{err}");
     }
     // Without a byte-order mark, the zeros give UTF-16 away.
-    let o = common::mailcensus_output(["classify", list.to_str().unwrap()]);
+    let o = common::mailcensus_output([
+        "classify",
+        list.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     rt.block_on(server.shutdown());
 }
