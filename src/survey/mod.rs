@@ -16,7 +16,8 @@ use crate::crawl::{CrawlOptions, Crawler, LastPass, NameResult};
 use crate::dns::{ClientOptions, DnsClient, DnsClientError};
 use crate::run::{
     JOURNAL_FILE, JournalWriter, LastPassCounts, Manifest, Period, REJECTS_FILE, ResultsFile,
-    RunDir, RunError, RunStatus, RunWriter, Shard, latest_rows, recount_and_write, write_results,
+    RunDir, RunError, RunStatus, RunWriter, Shard, io_err, latest_rows, recount_and_write,
+    write_results,
 };
 use crate::zone::{
     KeySet, RejectWriter, ZoneEncoding, ZoneEntry, ZoneError, ZoneFormat, ZoneItem, ZoneReader,
@@ -350,7 +351,7 @@ impl Iterator for Entries<'_> {
                 Ok(ZoneItem::Entry(e)) => return Some(e),
                 Ok(ZoneItem::Reject(r)) => {
                     if let Err(source) = self.rejects.write(&r) {
-                        self.failure = Some(self.rejects_error(source));
+                        self.failure = Some(io_err(&self.rejects_path)(source).into());
                     }
                 }
                 Err(e) => self.failure = Some(e.into()),
@@ -369,10 +370,7 @@ impl<'a> Entries<'a> {
         shard: Option<Shard>,
     ) -> Result<Entries<'a>, SurveyError> {
         let rejects_path = run.file(REJECTS_FILE);
-        let rejects = RejectWriter::create(&rejects_path).map_err(|source| RunError::Io {
-            path: rejects_path.clone(),
-            source,
-        })?;
+        let rejects = RejectWriter::create(&rejects_path).map_err(io_err(&rejects_path))?;
         Ok(Entries {
             reader,
             rejects,
@@ -383,25 +381,13 @@ impl<'a> Entries<'a> {
         })
     }
 
-    fn rejects_error(&self, source: std::io::Error) -> SurveyError {
-        RunError::Io {
-            path: self.rejects_path.clone(),
-            source,
-        }
-        .into()
-    }
-
     /// The list's counts, once the rejects file is whole; the first error met, if any.
     fn finish(self) -> Result<ZoneStats, SurveyError> {
         if let Some(e) = self.failure {
             return Err(e);
         }
-        let stats = self.reader.stats();
-        let path = self.rejects_path;
-        self.rejects
-            .finish()
-            .map_err(|source| RunError::Io { path, source })?;
-        Ok(stats)
+        self.rejects.finish().map_err(io_err(&self.rejects_path))?;
+        Ok(self.reader.stats())
     }
 }
 
