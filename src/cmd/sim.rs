@@ -20,13 +20,19 @@ pub struct PopulationArgs {
     /// Divide every count of the per-type spec by this (a quick, smaller population).
     #[arg(long, default_value_t = 1)]
     pub scale: u64,
-    /// Which parts: the per-type population, the 1,788 local governments, or both (the real
-    /// local-government names placed inside the per-type counts; needs --scale 1).
+    /// Which parts: the per-type population, the 1,788 local governments, or both (at --scale
+    /// 1 the real local-government names are placed inside the per-type counts; scaled down,
+    /// they are added beside them).
     #[arg(long, value_enum, default_value_t = Parts::Both)]
     pub parts: Parts,
     /// Seed of the generator: same seed, same population.
     #[arg(long, default_value_t = 2018)]
     pub seed: u64,
+    /// The month: 0 is the spec exactly; month K is the same names after the changes due by
+    /// then (adoptions, drops, policies strengthened or weakened, records newly invalid, in
+    /// months 1 to 12), listed with their month by `sim list`.
+    #[arg(long, default_value_t = 0)]
+    pub month: u32,
     /// Also serve the named records of this JSON-lines file (e.g. the policy agreement
     /// corpus, tests/data/policy-corpus.jsonl).
     #[arg(long)]
@@ -48,18 +54,14 @@ impl PopulationArgs {
         }
         .scaled(self.scale);
         let lg = LgSpec::lg_2018();
-        let parts = if self.scale > 1 && self.parts == Parts::Both {
+        let pop = match self.parts {
+            Parts::Types => Population::new(self.seed, Some(&types), None)?,
+            Parts::Localgov => Population::new(self.seed, None, Some(&lg))?,
+            Parts::Both if self.scale == 1 => Population::new(self.seed, Some(&types), Some(&lg))?,
             // The 1,788 real names do not fit a scaled-down per-type spec.
-            Parts::Types
-        } else {
-            self.parts
-        };
-        let (t, l) = match parts {
-            Parts::Types => (Some(&types), None),
-            Parts::Localgov => (None, Some(&lg)),
-            Parts::Both => (Some(&types), Some(&lg)),
-        };
-        let pop = Population::new(self.seed, t, l)?;
+            Parts::Both => Population::with_local_governments_beside(self.seed, &types, &lg)?,
+        }
+        .at_month(self.month);
         Ok(match &self.corpus {
             Some(p) => pop.with_corpus(Corpus::from_path(p)?),
             None => pop,

@@ -3,6 +3,7 @@
 //! list with ground truth, an RFC 1035 master file). Never used by the crawler itself.
 
 mod corpus;
+mod month;
 mod population;
 mod records;
 mod server;
@@ -11,6 +12,7 @@ mod world;
 mod zonefile;
 
 pub use corpus::{Corpus, CorpusEntry};
+pub use month::{Drift, MONTHS};
 pub use population::{MxTruth, Population, SimName, Truth};
 pub use records::{MailTruth, SpfTruth, mail_truth, spf_truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};
@@ -33,8 +35,10 @@ pub enum SimError {
 }
 
 /// Write the population as a zone list CSV with its ground truth: `domain,lgcode` (read by the
-/// zone stage), `truth_type,truth_mx,truth_spf,truth_dmarc` and `sector,company` (carried
-/// through to results). Companies (CO names) fall into sectors by their variant: 10 % `bank`,
+/// zone stage), `truth_type,truth_mx,truth_spf,truth_dmarc` (in the month served),
+/// `truth_change,truth_change_month` (the name's one change of the year and its month, as
+/// `diff` spells it, whichever month is served) and `sector,company` (carried through to
+/// results). Companies (CO names) fall into sectors by their variant: 10 % `bank`,
 /// 15 % `ec`, 10 % `logistics`, the rest `other`; each sector's names, in list order, belong
 /// three by three to one company (`bank-0`, `bank-1`, …), the last perhaps to fewer.
 pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
@@ -46,6 +50,8 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
         "truth_mx",
         "truth_spf",
         "truth_dmarc",
+        "truth_change",
+        "truth_change_month",
         "sector",
         "company",
     ])
@@ -66,6 +72,8 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
             s.truth.mx.code(),
             bool01(s.truth.spf),
             bool01(s.truth.dmarc),
+            s.change.map_or("", |(_, c)| c.code()),
+            &s.change.map_or_else(String::new, |(m, _)| m.to_string()),
             sector.unwrap_or(""),
             company.as_deref().unwrap_or(""),
         ])

@@ -21,6 +21,26 @@ pub struct Truth {
     pub dmarc: bool,
     /// Picks the variety of records (see `records.rs`); no effect on the counts.
     pub variant: u64,
+    /// Which apex record `records::apex_txt` publishes: the variant's last two digits in month
+    /// 0, another where the name's record changed (`month.rs`).
+    pub spf_choice: u8,
+    /// Which `_dmarc` record `records::dmarc` publishes: the variant's next two digits in
+    /// month 0, likewise.
+    pub dmarc_choice: u8,
+}
+
+impl Truth {
+    /// A name's month-0 truth: its records picked by its variant.
+    fn new(mx: MxTruth, spf: bool, dmarc: bool, variant: u64) -> Truth {
+        Truth {
+            mx,
+            spf,
+            dmarc,
+            variant,
+            spf_choice: (variant % 100) as u8,
+            dmarc_choice: ((variant / 100) % 100) as u8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +67,11 @@ pub struct SimName {
     pub name: String,
     pub jp_type: JpType,
     pub lgcode: Option<String>,
+    /// In the month served.
     pub truth: Truth,
+    /// The name's one change in the year and its month (`month.rs`): the ground truth of
+    /// `diff` between months.
+    pub change: Option<(u32, super::Drift)>,
 }
 
 pub struct Population {
@@ -58,6 +82,16 @@ pub struct Population {
     explicit_order: Vec<String>,
     /// Records served beside the population, outside its counts.
     corpus: Option<super::Corpus>,
+    /// The month served (`month.rs`): 0 is the spec exactly.
+    month: u32,
+}
+
+/// Where the real local governments go: inside the per-type counts (the spec exactly), or
+/// beside them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    Inside,
+    Beside,
 }
 
 pub(crate) fn mix(seed: u64, parts: &[u64]) -> u64 {
@@ -119,6 +153,25 @@ impl Population {
         types: Option<&TypeSpec>,
         lg: Option<&LgSpec>,
     ) -> Result<Population, SimError> {
+        Population::placing(seed, types, lg, Placement::Inside)
+    }
+
+    /// A per-type population with the real local governments added beside its counts (not
+    /// inside them): what a scaled-down spec, too small to hold the 1,788 names, can have.
+    pub fn with_local_governments_beside(
+        seed: u64,
+        types: &TypeSpec,
+        lg: &LgSpec,
+    ) -> Result<Population, SimError> {
+        Population::placing(seed, Some(types), Some(lg), Placement::Beside)
+    }
+
+    fn placing(
+        seed: u64,
+        types: Option<&TypeSpec>,
+        lg: Option<&LgSpec>,
+        placement: Placement,
+    ) -> Result<Population, SimError> {
         let mut last_err = None;
         // A draw of the local governments' SPF/DMARC may not fit a type's counts (3 DMARC
         // names all of type LG against LG's 2): draw again with the next sub-seed.
@@ -131,7 +184,7 @@ impl Population {
                 let private = private_section_names(seed, spec, &explicit);
                 explicit.extend(private);
             }
-            match Population::fit(seed, types, explicit) {
+            match Population::fit(seed, types, explicit, placement) {
                 Ok(p) => return Ok(p),
                 Err(e) => last_err = Some(e),
             }
@@ -143,11 +196,13 @@ impl Population {
         seed: u64,
         types: Option<&TypeSpec>,
         explicit: Vec<SimName>,
+        placement: Placement,
     ) -> Result<Population, SimError> {
         let mut synthetic = Vec::new();
         if let Some(spec) = types {
             for &(t, c) in &spec.types {
-                let mine = explicit.iter().filter(|s| s.jp_type == t);
+                let inside = |s: &&SimName| placement == Placement::Inside || s.lgcode.is_none();
+                let mine = explicit.iter().filter(|s| s.jp_type == t).filter(inside);
                 let mut used = Counts::default();
                 for s in mine {
                     used.total += 1;
@@ -182,7 +237,30 @@ impl Population {
             explicit: explicit.into_iter().map(|s| (s.name.clone(), s)).collect(),
             explicit_order,
             corpus: None,
+            month: 0,
         })
+    }
+
+    /// The same names in `month` (`month.rs`): the records of those that changed by then.
+    pub fn at_month(mut self, month: u32) -> Population {
+        self.month = month;
+        self
+    }
+
+    pub fn month(&self) -> u32 {
+        self.month
+    }
+
+    /// A name's truth in the month served, from its month-0 truth.
+    fn aged(&self, base: Truth) -> Truth {
+        super::month::at_month(self.seed, base, self.month)
+    }
+
+    /// A name of month 0 as it is in the month served, with its change of the year.
+    fn dated(&self, mut s: SimName) -> SimName {
+        s.change = super::month::drift(self.seed, &s.truth);
+        s.truth = self.aged(s.truth);
+        s
     }
 
     pub fn len(&self) -> u64 {
@@ -202,9 +280,10 @@ impl Population {
                 jp_type: t,
                 lgcode: None,
                 truth: self.synthetic_truth(t, c, i),
+                change: None,
             })
         });
-        explicit.chain(synthetic)
+        explicit.chain(synthetic).map(|s| self.dated(s))
     }
 
     fn synthetic_truth(&self, t: JpType, c: Counts, i: u64) -> Truth {
@@ -214,25 +293,21 @@ impl Population {
         if rank < c.mx {
             // SPF takes the first ranks; DMARC a second, independent permutation of the MX names.
             let drank = permute(mix(self.seed, &[tag, 3]), rank, c.mx);
-            Truth {
-                mx: MxTruth::Mx,
-                spf: rank < c.spf,
-                dmarc: drank < c.dmarc,
-                variant,
-            }
+            Truth::new(MxTruth::Mx, rank < c.spf, drank < c.dmarc, variant)
         } else {
             // Names without MX: some say "no mail" outright (null MX, `v=spf1 -all`, p=reject);
             // none of it enters the ministry's SPF or DMARC rates, whose denominator is MX names.
-            Truth {
-                mx: if variant % 10 == 1 {
-                    MxTruth::Null
-                } else {
-                    MxTruth::None
-                },
-                spf: variant.is_multiple_of(3),
-                dmarc: variant.is_multiple_of(7),
+            let mx = if variant % 10 == 1 {
+                MxTruth::Null
+            } else {
+                MxTruth::None
+            };
+            Truth::new(
+                mx,
+                variant.is_multiple_of(3),
+                variant.is_multiple_of(7),
                 variant,
-            }
+            )
         }
     }
 
@@ -279,7 +354,6 @@ impl Population {
         }
     }
 
-    /// The truth of a registered name of the population, or `None` if the name does not exist.
     /// The same population with `corpus` served beside it.
     pub fn with_corpus(mut self, corpus: super::Corpus) -> Population {
         self.corpus = Some(corpus);
@@ -290,16 +364,18 @@ impl Population {
         self.corpus.as_ref()
     }
 
+    /// The truth of a registered name of the population in the month served, or `None` if the
+    /// name does not exist.
     pub fn lookup(&self, name: &str) -> Option<Truth> {
         if let Some(s) = self.explicit.get(name) {
-            return Some(s.truth);
+            return Some(self.aged(s.truth));
         }
         let (t, i) = decode_synthetic(name)?;
         let &(_, c) = self.synthetic.iter().find(|(x, _)| *x == t)?;
         if i >= c.total || self.synthetic_name(t, i) != name {
             return None;
         }
-        Some(self.synthetic_truth(t, c, i))
+        Some(self.aged(self.synthetic_truth(t, c, i)))
     }
 }
 
@@ -387,12 +463,13 @@ fn private_section_names(seed: u64, spec: &TypeSpec, placed: &[SimName]) -> Vec<
             name: name.to_string(),
             jp_type: *t,
             lgcode: None,
-            truth: Truth {
-                mx: if mx { MxTruth::Mx } else { MxTruth::None },
-                spf: mx && used.spf < c.spf,
-                dmarc: mx && used.dmarc < c.dmarc,
-                variant: mix(seed, &[type_tag(*t), 5, i as u64]),
-            },
+            change: None,
+            truth: Truth::new(
+                if mx { MxTruth::Mx } else { MxTruth::None },
+                mx && used.spf < c.spf,
+                mx && used.dmarc < c.dmarc,
+                mix(seed, &[type_tag(*t), 5, i as u64]),
+            ),
         });
     }
     out
@@ -433,12 +510,13 @@ fn assign_local_governments(seed: u64, spec: &LgSpec) -> Result<Vec<SimName>, Si
             out.push(SimName {
                 jp_type: classify(&name).jp_type,
                 lgcode: Some(l.lgcode.clone()),
-                truth: Truth {
-                    mx: MxTruth::Mx,
-                    spf: rank < c.spf,
-                    dmarc: drank < c.dmarc,
-                    variant: mix(seed, &[rtag, 3, i]),
-                },
+                change: None,
+                truth: Truth::new(
+                    MxTruth::Mx,
+                    rank < c.spf,
+                    drank < c.dmarc,
+                    mix(seed, &[rtag, 3, i]),
+                ),
                 name,
             });
         }

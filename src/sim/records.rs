@@ -6,7 +6,8 @@
 //! also serves; SPF split over several character-strings (RFC 7208 §3.3 joins them with nothing
 //! between); several TXT records of which one is SPF; records over 512 octets (truncated over
 //! UDP, fetched over TCP); invalid records that still declare (two SPF records: §4.5 permerror;
-//! syntax errors; `+all`; `ptr`; DMARC without `p=`; a bad `p=`; `v=DMARC1 p=reject`, which
+//! syntax errors; `+all`; `ptr`; 1 % each of SPF names with MX over the 10 DNS-querying terms,
+//! over the 2 void lookups, and including itself (RFC 7208 §4.6.4, §5.2); DMARC without `p=`; a bad `p=`; `v=DMARC1 p=reject`, which
 //! misses the `;` after the version, on 2 % of DMARC names with MX); `_dmarc` as a CNAME to a
 //! reporting service; DMARCbis tags.
 //!
@@ -42,7 +43,7 @@ use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
 /// RFC 9989 lets a public suffix operator publish). RFC 9989's DNS Tree Walk applies it to
 /// every Tokyo geographic name without a record of its own; RFC 7489 does not, since
 /// `tokyo.jp` is on the Public Suffix List and `x.tokyo.jp` is its own Organizational Domain.
-pub const SHARED_TXT: [(&str, &str); 5] = [
+pub const SHARED_TXT: [(&str, &str); 6] = [
     ("_dmarc.tokyo.jp", "v=DMARC1; p=reject; psd=y"),
     ("_spf.sim-provider-a.net", "v=spf1 ip4:198.51.100.0/24 -all"),
     // A provider that authorises a whole /8 besides its relays, as the permissive includes
@@ -58,6 +59,11 @@ pub const SHARED_TXT: [(&str, &str); 5] = [
     (
         "_spf.sim-provider-c.net",
         "v=spf1 include:_spf.sim-provider-b.net -all",
+    ),
+    // Five DNS-querying terms deep: c, b, a, wide and itself.
+    (
+        "_spf.sim-provider-d.net",
+        "v=spf1 include:_spf.sim-provider-c.net include:_spf.sim-provider-wide.net -all",
     ),
 ];
 /// `_dmarc.<name>` of some names is a CNAME to `<name>.` + this.
@@ -80,7 +86,7 @@ pub fn mx_records(name: &str, t: &Truth) -> Vec<(u16, String)> {
 
 /// Apex TXT records, each a list of character-strings.
 pub fn apex_txt(name: &str, t: &Truth) -> Vec<Vec<String>> {
-    let v = t.variant % 100;
+    let v = t.spf_choice;
     let s = |x: &str| vec![x.to_string()];
     if !t.spf {
         return match v {
@@ -115,13 +121,25 @@ pub fn apex_txt(name: &str, t: &Truth) -> Vec<Vec<String>> {
         86..=87 => vec![s("v=spf1 +all")],
         88..=91 => vec![long_spf(name)],
         92..=95 => vec![s("v=spf1 include:_spf.sim-provider-c.net -all")],
-        _ => vec![s("v=spf1 ptr -all")],
+        96 => vec![s("v=spf1 ptr -all")],
+        // RFC 7208 §4.6.4: a, mx, d (5 deep), c (3 deep) and wide make 11 DNS-querying terms,
+        // one over the 10 allowed.
+        97 => vec![s(
+            "v=spf1 a mx include:_spf.sim-provider-d.net include:_spf.sim-provider-c.net include:_spf.sim-provider-wide.net -all",
+        )],
+        // Three `a` targets that do not exist: one void lookup over the 2 allowed (§4.6.4).
+        98 => vec![s(&format!(
+            "v=spf1 a:void1.{name} a:void2.{name} a:void3.{name} mx -all"
+        ))],
+        // The record includes itself: a loop, permerror (§5.2).
+        _ => vec![s(&format!("v=spf1 mx include:{name} -all"))],
     }
 }
 
 /// What a correct survey measures of the address space a name's SPF record lets pass,
 /// from the choices that make its records (not from the records): `None` where the name
-/// publishes no SPF record or an invalid one.
+/// publishes no SPF record or an invalid one (a syntax error, two records, over a limit, a
+/// loop).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpfTruth {
     pub ipv4_addresses: u64,
@@ -150,7 +168,7 @@ pub fn spf_truth(t: &Truth) -> Option<SpfTruth> {
     let mx4 = hosts - u64::from(mail.mx_dangling);
     let mx6 = u64::from(mail.mx_ipv6 != MxIpv6::None);
     let (a, b) = (256, 512); // provider a's /24; b's own /24 and a's
-    match t.variant % 100 {
+    match t.spf_choice {
         0..=29 => of(mx4, mx6, &[]),
         30..=45 | 70..=77 => of(a, 0, &[]),
         46..=47 => of(a + (1 << 24), 0, &["over-65536", "over-16m"]),
@@ -165,7 +183,9 @@ pub fn spf_truth(t: &Truth) -> Option<SpfTruth> {
         ),
         88..=91 => of(1 + mx4 + 96, mx6, &[]),
         92..=95 => of(b, 0, &[]),
-        _ => of(0, 0, &["ptr"]),
+        96 => of(0, 0, &["ptr"]),
+        // Over a limit of §4.6.4, or a loop: permerror, no address space.
+        _ => None,
     }
 }
 
@@ -193,7 +213,7 @@ pub enum DmarcAnswer {
 }
 
 pub fn dmarc(name: &str, t: &Truth) -> DmarcAnswer {
-    let v = (t.variant / 100) % 100;
+    let v = t.dmarc_choice;
     let one = |x: String| DmarcAnswer::Txt(vec![vec![x]]);
     if !t.dmarc {
         return match v {
@@ -252,7 +272,7 @@ pub fn check_txt(name: &str, t: &Truth) -> Vec<(String, Vec<Vec<String>>)> {
         return Vec::new();
     }
     let s = |x: String| vec![x];
-    let soumu_style = t.dmarc && (40..=54).contains(&((t.variant / 100) % 100));
+    let soumu_style = t.dmarc && (40..=54).contains(&t.dmarc_choice);
     let logo = format!("https://www.{name}/bimi/logo.svg");
     let vmc = format!("https://www.{name}/bimi/vmc.pem");
     let bimi: Vec<Vec<String>> = match digits(t, 4) {
