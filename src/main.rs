@@ -81,11 +81,11 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
-    let io = e.downcast_ref::<std::io::Error>().or_else(|| {
-        match e.downcast_ref::<csv::Error>()?.kind() {
-            csv::ErrorKind::Io(io) => Some(io),
-            _ => None,
-        }
-    });
-    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    let io = e.downcast_ref::<std::io::Error>().map(|io| io.kind());
+    let csv = || match e.downcast_ref::<csv::Error>()?.kind() {
+        csv::ErrorKind::Io(io) => Some(io.kind()),
+        _ => None,
+    };
+    let json = || e.downcast_ref::<serde_json::Error>()?.io_error_kind();
+    io.or_else(csv).or_else(json) == Some(std::io::ErrorKind::BrokenPipe)
 }

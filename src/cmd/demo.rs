@@ -67,9 +67,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         server.shutdown().await;
         anyhow::Ok(m?)
     })?;
-    let (tabulation, tables) = write_tables(&out, a.lang, Source::Written)?;
-    print_tables(&tables, a.format)?;
-    let report = super::report::write_report(&out, &[], Some(tabulation), a.lang, None)?;
+    let tables = write_tables(&out, Source::Written)?;
+    print_tables(|lang| tables.tables(lang), a.lang, a.format)?;
+    let report = super::report::write_report(&out, &[], Some(tables.tabulation), a.lang, None)?;
     eprintln!(
         "demo: {} names surveyed, {} unresolved; run folder {}, report {}",
         manifest.names,

@@ -47,11 +47,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         OutputFormat::Csv,
         super::output::create(&out)?,
     )?;
-    render(
-        &diff_counts(&changes, a.lang),
-        a.format,
-        std::io::stdout().lock(),
-    )?;
+    super::output::print_tables(|lang| vec![diff_counts(&changes, lang)], a.lang, a.format)?;
     eprintln!("{} changes written to {}", changes.len(), out.display());
     Ok(())
 }

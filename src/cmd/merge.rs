@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use mailcensus::run::merge;
-use mailcensus::tabulate::Lang;
 
 use super::output::{Source, write_tables};
 
@@ -12,16 +11,14 @@ pub struct Args {
     /// The shards' run folders (`survey --shard K/N`), all N of them, in any order.
     #[arg(required = true)]
     shards: Vec<PathBuf>,
-    /// The merged run folder to write.
+    /// The merged run folder to write (its tables in Japanese, as every run's).
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
-    lang: Lang,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let m = merge(&a.shards, &a.out, std::env::args().collect())?;
-    write_tables(&a.out, a.lang, Source::Written)?;
+    write_tables(&a.out, Source::Written)?;
     eprintln!(
         "merged {} shards: {} names ({} unresolved) into {}",
         a.shards.len(),

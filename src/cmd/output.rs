@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::Context;
 use mailcensus::run::{RunDir, TABLES_DIR};
 use mailcensus::tabulate::{
-    Lang, OutputFormat, Results, Table, Tabulation, by_column, by_column_table, entities,
-    entity_tables, render,
+    EntityRow, Lang, OutputFormat, Results, Table, Tabulation, TypeRow, by_column, by_column_table,
+    entities, entity_tables, render, tables_json,
 };
 
 /// A new file at `path`, buffered.
@@ -47,16 +47,13 @@ pub enum Source {
     Found,
 }
 
-/// Compute the tables of a run and write them as publication CSV under `tables/`; say which
-/// tables a run from an older mailcensus cannot have.
-pub fn write_tables(
-    run_dir: &Path,
-    lang: Lang,
-    source: Source,
-) -> anyhow::Result<(Tabulation, Vec<Table>)> {
-    let (tabulation, tables) = run_tables(run_dir, lang, &Grouping::default(), source)?;
-    write_run_tables(run_dir, &tables)?;
-    Ok((tabulation, tables))
+/// Compute the tables of a run and write them as publication CSV (in Japanese, as the
+/// ministry publishes) under `tables/`; say which tables a run from an older mailcensus
+/// cannot have.
+pub fn write_tables(run_dir: &Path, source: Source) -> anyhow::Result<RunTables> {
+    let tables = run_tables(run_dir, &Grouping::default(), source)?;
+    write_run_tables(run_dir, &tables.tables(Lang::Ja))?;
+    Ok(tables)
 }
 
 /// Write `tables` as publication CSV under the run folder's `tables/`.
@@ -73,14 +70,34 @@ pub fn write_run_tables(run_dir: &Path, tables: &[Table]) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Compute the tables of a finished run, with the tables by columns of the input; say which
+/// A run's figures, counted once, from which its tables are made in either language.
+pub struct RunTables {
+    pub tabulation: Tabulation,
+    by: Option<(String, Vec<(String, TypeRow)>)>,
+    entity: Option<(String, Vec<EntityRow>)>,
+}
+
+impl RunTables {
+    /// The ministry's tables, then those by columns of the input.
+    pub fn tables(&self, lang: Lang) -> Vec<Table> {
+        let mut tables = self.tabulation.tables(lang);
+        if let Some((by, rows)) = &self.by {
+            tables.push(by_column_table(by, rows, lang));
+        }
+        if let Some((entity, rows)) = &self.entity {
+            tables.extend(entity_tables(entity, rows, lang));
+        }
+        tables
+    }
+}
+
+/// Count the tables of a finished run, with the tables by columns of the input; say which
 /// tables a run from an older mailcensus cannot have.
 pub fn run_tables(
     run_dir: &Path,
-    lang: Lang,
     grouping: &Grouping,
     source: Source,
-) -> anyhow::Result<(Tabulation, Vec<Table>)> {
+) -> anyhow::Result<RunTables> {
     let (run, _) = RunDir::open_finished(run_dir)?;
     let results = match source {
         Source::Written => Results::open_written(run.results())?,
@@ -100,28 +117,38 @@ pub fn run_tables(
             names.join(", ")
         );
     }
-    let mut tables = tabulation.tables(lang);
-    if let Some(by) = grouping.by {
-        tables.push(by_column_table(by, &by_column(&results, by)?, lang));
-    }
-    if let Some(entity) = grouping.entity {
-        tables.extend(entity_tables(
-            entity,
-            &entities(&results, entity, grouping.by)?,
-            lang,
-        ));
-    }
-    Ok((tabulation, tables))
+    let by = match grouping.by {
+        Some(by) => Some((by.to_string(), by_column(&results, by)?)),
+        None => None,
+    };
+    let entity = match grouping.entity {
+        Some(e) => Some((e.to_string(), entities(&results, e, grouping.by)?)),
+        None => None,
+    };
+    Ok(RunTables {
+        tabulation,
+        by,
+        entity,
+    })
 }
 
-/// Print tables to standard output, a blank line between them.
-pub fn print_tables(tables: &[Table], format: OutputFormat) -> anyhow::Result<()> {
+/// Print the tables `build` makes to standard output: JSON as one typed document, keyed in
+/// English with the Japanese titles and headers beside (whatever `lang`); the other formats
+/// in `lang`, a blank line between tables.
+pub fn print_tables(
+    build: impl Fn(Lang) -> Vec<Table>,
+    lang: Lang,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
-    for t in tables {
-        render(t, format, &mut out)?;
-        if format != OutputFormat::Json {
-            println!();
-        }
+    if format == OutputFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &tables_json(&build(Lang::En), &build(Lang::Ja)))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for t in build(lang) {
+        render(&t, format, &mut out)?;
+        writeln!(out)?;
     }
     Ok(())
 }

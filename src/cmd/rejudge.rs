@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use mailcensus::policy::judgement::JUDGEMENT_RULES;
-use mailcensus::tabulate::Lang;
 
 use super::output::{Source, write_tables};
 
@@ -16,7 +15,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let m = mailcensus::run::rejudge(&a.run)?;
-    write_tables(&a.run, Lang::Ja, Source::Written)?;
+    write_tables(&a.run, Source::Written)?;
     eprintln!(
         "judged {} names of {} again by rules {JUDGEMENT_RULES} ({} with a lookup unresolved); tables rewritten",
         m.names,

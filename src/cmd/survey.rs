@@ -219,7 +219,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             dir.display()
         );
         if n > 0 {
-            write_tables(dir, mailcensus::tabulate::Lang::Ja, Source::Written)?;
+            write_tables(dir, Source::Written)?;
         }
         return Ok(());
     }
@@ -255,7 +255,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut progress = Progress::new(!a.crawl.quiet);
     let manifest = super::crawl_runtime()?.block_on(survey(&cfg, &mut progress))?;
     say_what_came_of(&cfg, &manifest);
-    write_tables(&cfg.out, mailcensus::tabulate::Lang::Ja, source)?;
+    write_tables(&cfg.out, source)?;
     Ok(())
 }
 

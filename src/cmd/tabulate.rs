@@ -36,9 +36,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         by: a.by.as_deref(),
         entity: a.entity.as_deref(),
     };
-    let (_, tables) = run_tables(&a.run, a.lang, &grouping, Source::Found)?;
+    let tables = run_tables(&a.run, &grouping, Source::Found)?;
     if a.write_tables {
-        write_run_tables(&a.run, &tables)?;
+        write_run_tables(&a.run, &tables.tables(a.lang))?;
     }
-    print_tables(&tables, a.format)
+    print_tables(|lang| tables.tables(lang), a.lang, a.format)
 }

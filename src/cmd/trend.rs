@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 
 use mailcensus::run::open_runs;
-use mailcensus::tabulate::{Core, Lang, OutputFormat, Results, render, trend_series, trend_table};
+use mailcensus::tabulate::{Core, Lang, OutputFormat, Results, trend_series, trend_table};
+
+use super::output::print_tables;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Run folders, in any order: they are sorted by when they started.
+    /// Run folders, in any order: they are sorted by the period each describes (`--period`
+    /// of `survey`), then by when they started.
     #[arg(required = true)]
     runs: Vec<PathBuf>,
     #[arg(long, value_parser = super::code::<Lang>(), default_value_t = Lang::Ja)]
@@ -24,7 +27,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .map(|r| Core::of(&Results::open(r.dir.results())?))
         .collect::<Result<Vec<_>, _>>()?;
     let series = trend_series(&cores.iter().collect::<Vec<_>>());
-    let table = trend_table(&runs, &series, a.lang);
-    render(&table, a.format, std::io::stdout().lock())?;
-    Ok(())
+    print_tables(
+        |lang| vec![trend_table(&runs, &series, lang)],
+        a.lang,
+        a.format,
+    )
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::tabulate::{Measure, percent_half_up};
+use crate::tabulate::{Measure, Scope, percent_half_up};
 
 /// Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow.
 pub const PALETTE: [&str; 7] = [
@@ -41,8 +41,8 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// `12.3% (45/367)`, or `–` where nothing was settled.
-pub fn share_text(m: &Measure) -> String {
-    match m.pct(1) {
+pub fn share_text(m: &Measure, scope: Scope) -> String {
+    match m.pct(scope) {
         Some(p) => format!("{p}% ({}/{})", thousands(m.count), thousands(m.denominator)),
         None => "–".to_string(),
     }
@@ -107,11 +107,12 @@ fn pct_axis(svg: &mut String, top: f64, bottom: f64, title: &str) {
 }
 
 /// One group of bars per category, one bar per series, each labelled with its rate and
-/// counts. `series` holds a name and one measure per category.
+/// counts. `series` holds a name and one measure per category; each category says what its
+/// rates are of.
 pub fn grouped_bars(
     title: &str,
     axis: &str,
-    categories: &[String],
+    categories: &[(String, Scope)],
     series: &[(String, Vec<Measure>)],
 ) -> String {
     const BAR: f64 = 14.0;
@@ -127,7 +128,7 @@ pub fn grouped_bars(
     open(&mut svg, (WIDTH, bottom + 44.0), title);
     svg.push_str(&keys);
     pct_axis(&mut svg, top, bottom, axis);
-    for (i, cat) in categories.iter().enumerate() {
+    for (i, (cat, scope)) in categories.iter().enumerate() {
         let y0 = top + group_h * i as f64;
         let _ = write!(
             svg,
@@ -146,10 +147,10 @@ pub fn grouped_bars(
                 BAR - 2.0,
                 esc(cat),
                 esc(name),
-                share_text(&m),
+                share_text(&m, *scope),
                 LABEL_W + w + 4.0,
                 y + BAR - 4.0,
-                share_text(&m)
+                share_text(&m, *scope)
             );
         }
     }
@@ -215,14 +216,14 @@ pub type Series = Vec<(String, Vec<Measure>)>;
 
 /// Small multiples: one panel per category with a line per series across the runs, so that
 /// each panel stays readable with a dozen categories.
-pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -> String {
+pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Scope, Series)]) -> String {
     const PW: f64 = 240.0;
     const PH: f64 = 150.0;
     const COLS: usize = 3;
     let rows = panels.len().div_ceil(COLS);
     let names: Vec<(String, &str)> = panels
         .first()
-        .map(|(_, s)| {
+        .map(|(_, _, s)| {
             s.iter()
                 .zip(PALETTE)
                 .map(|((n, _), c)| (n.clone(), c))
@@ -237,12 +238,12 @@ pub fn trend_panels(title: &str, runs: &[String], panels: &[(String, Series)]) -
         title,
     );
     svg.push_str(&keys);
-    for (p, (label, series)) in panels.iter().enumerate() {
+    for (p, (label, scope, series)) in panels.iter().enumerate() {
         let corner = (
             10.0 + (PW + 10.0) * (p % COLS) as f64,
             top + 10.0 + (PH + 30.0) * (p / COLS) as f64,
         );
-        trend_panel(&mut svg, corner, (PW, PH), label, runs, series);
+        trend_panel(&mut svg, corner, (PW, PH), (label, *scope), runs, series);
     }
     svg.push_str("</svg>");
     svg
@@ -254,7 +255,7 @@ fn trend_panel(
     svg: &mut String,
     (px, py): (f64, f64),
     (pw, ph): (f64, f64),
-    label: &str,
+    (label, scope): (&str, Scope),
     runs: &[String],
     series: &Series,
 ) {
@@ -314,7 +315,7 @@ fn trend_panel(
                 esc(label),
                 esc(name),
                 esc(runs.get(*i).map_or("", String::as_str)),
-                share_text(m)
+                share_text(m, scope)
             );
         }
     }
@@ -410,7 +411,11 @@ pub fn tile_map(title: &str, legend_title: &str, tiles: &[Tile]) -> String {
                 (
                     SCALE[bin],
                     ink,
-                    format!("{}%", t.measure.pct(0).unwrap_or_default()),
+                    format!(
+                        "{}%",
+                        percent_half_up(t.measure.count, t.measure.denominator, 0)
+                            .unwrap_or_default()
+                    ),
                 )
             }
             None => ("#d9d9d9", "#000", "–".to_string()),
@@ -422,7 +427,7 @@ pub fn tile_map(title: &str, legend_title: &str, tiles: &[Tile]) -> String {
             S - 2.0,
             S - 2.0,
             esc(&t.label),
-            share_text(&t.measure),
+            share_text(&t.measure, Scope::Part),
             x + S / 2.0 - 1.0,
             y + 20.0,
             esc(&t.label),
@@ -470,11 +475,12 @@ mod tests {
             denominator: 8,
             unresolved: 0,
         };
-        assert_eq!(share_text(&m), "12.5% (1/8)");
+        assert_eq!(share_text(&m, Scope::Part), "12.5% (1/8)");
+        assert_eq!(share_text(&m, Scope::Whole), "12.50% (1/8)");
         let svg = grouped_bars(
             "t",
             "%",
-            &["<x>".to_string()],
+            &[("<x>".to_string(), Scope::Part)],
             &[("s".to_string(), vec![m])],
         );
         assert!(svg.contains("&lt;x&gt;") && !svg.contains("<x>"));

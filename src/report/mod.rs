@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::policy::dmarc::Protection;
 use crate::run::{OpenedRun, ResultsError};
 use crate::tabulate::{
-    self, Core, Guideline, Lang, LgGroup, LgRow, Measure, Results, Table, TabulateError,
+    self, Core, Guideline, Lang, LgGroup, LgRow, Measure, Results, Scope, Table, TabulateError,
     Tabulation, TrendSeries, change_points, h, lg_label, protection_classes, spf_error_classes,
     type_label,
 };
@@ -171,24 +171,30 @@ fn change(history: &[Vec<Measure>], i: usize) -> Option<String> {
 fn headlines(history: &[Vec<Measure>], lang: Lang) -> Vec<Headline> {
     let t = |ja: &str, en: &str| h(lang, ja, en);
     let labels = [
-        t("MX設定率", "MX rate"),
-        t("SPF設定率(対MX)", "SPF rate (of MX)"),
-        t("DMARC設定率(対MX)", "DMARC rate (of MX)"),
-        t(
-            "DMARC quarantine以上(対MX)",
-            "DMARC quarantine or reject (of MX)",
+        (t("MX設定率", "MX rate"), Scope::Whole),
+        (t("SPF設定率(対MX)", "SPF rate (of MX)"), Scope::Whole),
+        (t("DMARC設定率(対MX)", "DMARC rate (of MX)"), Scope::Whole),
+        (
+            t(
+                "DMARC quarantine以上(対MX)",
+                "DMARC quarantine or reject (of MX)",
+            ),
+            Scope::Whole,
         ),
-        t("地方公共団体のDMARC設定率", "Local governments' DMARC rate"),
+        (
+            t("地方公共団体のDMARC設定率", "Local governments' DMARC rate"),
+            Scope::Part,
+        ),
     ];
     labels
         .into_iter()
         .enumerate()
-        .map(|(i, label)| {
+        .map(|(i, (label, scope))| {
             let m = history.last().map(|h| h[i]).unwrap_or_default();
             Headline {
                 label,
                 value: m
-                    .pct(1)
+                    .pct(scope)
                     .map_or_else(|| "–".to_string(), |p| format!("{p}%")),
                 detail: format!("{} / {}", thousands(m.count), thousands(m.denominator)),
                 change: change(history, i),
@@ -208,10 +214,10 @@ type TileMap = (
 /// The charts of the ministry's measures per type and per region.
 fn adoption_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Chart>) {
     let t = |ja: &str, en: &str| h(lang, ja, en);
-    let type_names: Vec<String> = c
+    let type_names: Vec<(String, Scope)> = c
         .types
         .iter()
-        .map(|(ty, _)| type_label(*ty, lang))
+        .map(|(ty, _)| (type_label(*ty, lang), Scope::of_type(*ty)))
         .collect();
     charts.insert(
         "types",
@@ -241,7 +247,11 @@ fn adoption_charts(c: &Core, lang: Lang, charts: &mut BTreeMap<&'static str, Cha
             ),
         },
     );
-    let region_names: Vec<String> = c.regions.iter().map(|(g, _)| lg_label(*g, lang)).collect();
+    let region_names: Vec<(String, Scope)> = c
+        .regions
+        .iter()
+        .map(|(g, _)| (lg_label(*g, lang), Scope::Part))
+        .collect();
     charts.insert(
         "regions",
         Chart {
@@ -526,15 +536,15 @@ fn prefecture_tiles(lang: Lang, of: impl Fn(u8) -> Measure) -> Vec<Tile> {
 
 /// Small multiples of the trend: one panel per type, lines for MX, SPF and DMARC.
 fn trend_chart(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Chart {
-    let mut panels: Vec<(String, Series)> = Vec::new();
+    let mut panels: Vec<(String, Scope, Series)> = Vec::new();
     for s in series {
         let Some(group) = s.group.strip_prefix("type:") else {
             continue;
         };
-        if panels.last().is_none_or(|(g, _)| g != group) {
-            panels.push((group.to_string(), Vec::new()));
+        if panels.last().is_none_or(|(g, ..)| g != group) {
+            panels.push((group.to_string(), s.scope, Vec::new()));
         }
-        let panel = &mut panels.last_mut().expect("pushed above").1;
+        let panel = &mut panels.last_mut().expect("pushed above").2;
         // A run without the group has no point there.
         let per_run = s.per_run.iter().map(|m| m.unwrap_or_default()).collect();
         panel.push((s.measure.to_uppercase(), per_run));

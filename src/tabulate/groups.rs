@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use super::Scope;
 use super::render::{self, Lang, Table, h, ministry_table};
 use super::{
     Measure, Results, TabulateError, TypeRow, add_type_row, count, is_in, known, totals_by,
@@ -53,7 +54,17 @@ pub fn by_column(r: &Results, column: &str) -> Result<Vec<(String, TypeRow)>, Ta
 }
 
 pub fn by_column_table(column: &str, rows: &[(String, TypeRow)], lang: Lang) -> Table {
-    let rows: Vec<(String, TypeRow, u32)> = rows.iter().map(|(k, r)| (k.clone(), *r, 1)).collect();
+    let rows: Vec<(String, TypeRow, Scope)> = rows
+        .iter()
+        .map(|(k, r)| {
+            let scope = if k == "ALL" {
+                Scope::Whole
+            } else {
+                Scope::Part
+            };
+            (k.clone(), *r, scope)
+        })
+        .collect();
     ministry_table(
         &format!("by_{column}"),
         h(

@@ -18,7 +18,8 @@ pub use groups::{EntityRow, Tri, by_column, by_column_table, entities, entity_ta
 pub use operators::{OperatorHealth, operator_health};
 pub use registry::TableName;
 pub use render::{
-    Lang, OutputFormat, Table, h, lg_label, protection_classes, render, type_label, verdict_classes,
+    Lang, OutputFormat, Table, h, lg_label, protection_classes, render, tables_json, type_label,
+    verdict_classes,
 };
 pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
@@ -69,6 +70,33 @@ pub fn percent_half_up(num: u64, den: u64, decimals: u32) -> Option<String> {
     })
 }
 
+/// What a rate is of, which decides how it is rounded. One rule for every output of the
+/// ministry's rates (MX, SPF, DMARC), wherever they appear (`tabulate`, `--by`, `trend`, the
+/// report): over the whole survey, two decimals, as the ministry publishes its all-.jp line;
+/// over a part of it (a type, a region, a value of `--by`), one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Whole,
+    Part,
+}
+
+impl Scope {
+    /// The row of a type (`Some`) or of all of them (`None`).
+    pub fn of_type(t: Option<JpType>) -> Scope {
+        match t {
+            None => Scope::Whole,
+            Some(_) => Scope::Part,
+        }
+    }
+
+    pub fn decimals(self) -> u32 {
+        match self {
+            Scope::Whole => 2,
+            Scope::Part => 1,
+        }
+    }
+}
+
 /// One rate: how many have it, over how many it was settled for, and how many are unresolved
 /// (left out of the denominator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,8 +107,9 @@ pub struct Measure {
 }
 
 impl Measure {
-    pub fn pct(&self, decimals: u32) -> Option<String> {
-        percent_half_up(self.count, self.denominator, decimals)
+    /// The rate in percent, rounded as [`Scope`] says.
+    pub fn pct(&self, scope: Scope) -> Option<String> {
+        percent_half_up(self.count, self.denominator, scope.decimals())
     }
 
     /// The names of the classes `hit` marks among the settled ones, from a class row (a count

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{LgGroup, LgRow, Measure, Rated, TableName, TypeRow, marks};
+use super::{LgGroup, LgRow, Measure, Rated, Scope, TableName, TypeRow, marks};
 use crate::policy::compliance::Verdict;
 use crate::policy::dmarc::Protection;
 use crate::policy::spf::{SpfVerdict, TreeVerdict};
@@ -48,19 +48,18 @@ pub fn h(lang: Lang, ja: &str, en: &str) -> String {
     }
 }
 
-fn measure_cells(m: &Measure, decimals: u32) -> [String; 3] {
+fn measure_cells(m: &Measure, scope: Scope) -> [String; 3] {
     [
         m.count.to_string(),
-        m.pct(decimals).unwrap_or_else(|| "-".to_string()),
+        m.pct(scope).unwrap_or_else(|| "-".to_string()),
         m.unresolved.to_string(),
     ]
 }
 
 pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
-    // The published all-.jp line has two decimals, the type lines one.
-    let rows: Vec<(String, TypeRow, u32)> = rows
+    let rows: Vec<(String, TypeRow, Scope)> = rows
         .iter()
-        .map(|(t, r)| (type_label(*t, lang), *r, if t.is_none() { 2 } else { 1 }))
+        .map(|(t, r)| (type_label(*t, lang), *r, Scope::of_type(*t)))
         .collect();
     ministry_table(
         TableName::JpTypes.code(),
@@ -96,12 +95,12 @@ fn measure_headers(measure: &str, of_mx: &str, lang: Lang) -> [String; 3] {
 }
 
 /// The ministry's table (names, MX over all, SPF and DMARC over the names with MX, each
-/// with its unresolved) for labelled groups, each row with its number of decimals.
+/// with its unresolved) for labelled groups, each row rounded as its scope says.
 pub fn ministry_table(
     name: &str,
     title: String,
     group_header: String,
-    rows: &[(String, TypeRow, u32)],
+    rows: &[(String, TypeRow, Scope)],
     lang: Lang,
 ) -> Table {
     let mut headers = vec![group_header, h(lang, "ドメイン名数", "domains")];
@@ -111,12 +110,12 @@ pub fn ministry_table(
     headers.extend(measure_headers("DMARC", "対MX,", lang));
     let body = rows
         .iter()
-        .map(|(label, r, decimals)| {
+        .map(|(label, r, scope)| {
             let mut row = vec![label.clone(), r.names.to_string()];
-            row.extend(measure_cells(&r.mx, *decimals));
+            row.extend(measure_cells(&r.mx, *scope));
             row.push(r.null_mx.to_string());
-            row.extend(measure_cells(&r.spf, *decimals));
-            row.extend(measure_cells(&r.dmarc, *decimals));
+            row.extend(measure_cells(&r.spf, *scope));
+            row.extend(measure_cells(&r.dmarc, *scope));
             row
         })
         .collect();
@@ -160,7 +159,7 @@ fn class_render(
             row.extend(counts.iter().map(u64::to_string));
             row.push(
                 Measure::of_classes(counts, &share)
-                    .pct(1)
+                    .pct(Scope::Part)
                     .unwrap_or_else(|| "-".to_string()),
             );
             row
@@ -481,9 +480,9 @@ pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang:
         .map(|(g, r)| {
             let label = lg_label(*g, lang);
             let mut row = vec![label, r.names.to_string()];
-            row.extend(measure_cells(&r.mx, 1));
-            row.extend(measure_cells(&r.spf, 1));
-            row.extend(measure_cells(&r.dmarc, 1));
+            row.extend(measure_cells(&r.mx, Scope::Part));
+            row.extend(measure_cells(&r.spf, Scope::Part));
+            row.extend(measure_cells(&r.dmarc, Scope::Part));
             row
         })
         .collect();
@@ -507,6 +506,79 @@ pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang:
     }
 }
 
+/// A cell as a JSON number, where it is one: an integer, a decimal (a rate, a change in
+/// points such as `+1.5`); `None` for text and for numbers written with a leading zero (a
+/// prefecture code `01`), which stay text.
+fn number(cell: &str) -> Option<serde_json::Value> {
+    let digits = cell.trim_start_matches(['+', '-']);
+    if digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.") {
+        return None;
+    }
+    if let Ok(n) = cell.parse::<i64>() {
+        return Some(n.into());
+    }
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let x = cell.parse::<f64>().ok()?;
+    serde_json::Number::from_f64(x).map(serde_json::Value::Number)
+}
+
+/// The rows of `t` as JSON objects keyed by `keys`: a column whose every cell is a number (or
+/// `-`, which is null) has numbers, the others text; the first column, the row's label, is
+/// always text.
+fn typed_rows(t: &Table, keys: &[String]) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let numeric: Vec<bool> = (0..keys.len())
+        .map(|i| {
+            let cells = || t.rows.iter().filter_map(|r| r.get(i)).filter(|c| *c != "-");
+            i > 0 && cells().next().is_some() && cells().all(|c| number(c).is_some())
+        })
+        .collect();
+    t.rows
+        .iter()
+        .map(|r| {
+            keys.iter()
+                .zip(r)
+                .zip(&numeric)
+                .map(|((k, cell), &numeric)| {
+                    let v = match (numeric, cell.as_str()) {
+                        (true, "-") => serde_json::Value::Null,
+                        (true, c) => number(c).expect("a numeric column"),
+                        (false, c) => serde_json::Value::String(c.to_string()),
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Tables as one JSON document: per table its name, English and Japanese titles, its columns
+/// (the English key and the Japanese header) and its rows keyed in English, numbers as
+/// numbers. `en` and `ja` are the same tables in each language.
+pub fn tables_json(en: &[Table], ja: &[Table]) -> serde_json::Value {
+    let tables: Vec<serde_json::Value> = en
+        .iter()
+        .zip(ja)
+        .map(|(e, j)| {
+            let columns: Vec<serde_json::Value> = e
+                .headers
+                .iter()
+                .zip(&j.headers)
+                .map(|(key, ja)| serde_json::json!({ "key": key, "ja": ja }))
+                .collect();
+            serde_json::json!({
+                "name": e.name,
+                "title": e.title,
+                "title_ja": j.title,
+                "columns": columns,
+                "rows": typed_rows(e, &e.headers),
+            })
+        })
+        .collect();
+    serde_json::json!({ "tables": tables })
+}
+
 /// Display width with East Asian wide characters as two columns.
 fn width(s: &str) -> usize {
     s.chars()
@@ -526,18 +598,7 @@ pub fn render(t: &Table, format: OutputFormat, mut out: impl Write) -> io::Resul
             w.flush()
         }
         OutputFormat::Json => {
-            let objects: Vec<serde_json::Map<String, serde_json::Value>> = t
-                .rows
-                .iter()
-                .map(|r| {
-                    t.headers
-                        .iter()
-                        .zip(r)
-                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                        .collect()
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut out, &objects)?;
+            serde_json::to_writer_pretty(&mut out, &typed_rows(t, &t.headers))?;
             writeln!(out)
         }
         OutputFormat::Markdown => {
@@ -603,7 +664,7 @@ pub fn rated_row<'a>(
         row.extend([
             m.count.to_string(),
             m.denominator.to_string(),
-            m.pct(1).unwrap_or_else(|| "-".to_string()),
+            m.pct(Scope::Part).unwrap_or_else(|| "-".to_string()),
         ]);
     }
     row

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::render::{Lang, Table, h};
-use super::{Core, LgGroup, Measure};
+use super::{Core, LgGroup, Measure, Scope};
 use crate::run::OpenedRun;
 use crate::zone::{JpType, Region};
 
@@ -35,6 +35,7 @@ pub fn change_points(a: &Measure, b: &Measure) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct TrendSeries {
     pub group: String,
+    pub scope: Scope,
     pub measure: &'static str,
     pub per_run: Vec<Option<Measure>>,
 }
@@ -52,7 +53,13 @@ pub fn trend_series(runs: &[&Core]) -> Vec<TrendSeries> {
                 None => JpType::ALL.len() - 1,
             };
             let label = t.map_or("ALL", |t| t.code());
-            (rank, format!("type:{label}"), [row.mx, row.spf, row.dmarc])
+            let group = format!("type:{label}");
+            (
+                rank,
+                group,
+                Scope::of_type(*t),
+                [row.mx, row.spf, row.dmarc],
+            )
         });
         let regions = core.regions.iter().map(|(g, row)| {
             let (rank, label) = match g {
@@ -65,13 +72,15 @@ pub fn trend_series(runs: &[&Core]) -> Vec<TrendSeries> {
             (
                 100 + rank,
                 format!("localgov:{label}"),
+                Scope::Part,
                 [row.mx, row.spf, row.dmarc],
             )
         });
-        for (rank, group, measures) in types.chain(regions) {
+        for (rank, group, scope, measures) in types.chain(regions) {
             for (m, (name, value)) in MEASURES.iter().zip(measures).enumerate() {
                 let s = series.entry((rank, m)).or_insert_with(|| TrendSeries {
                     group: group.clone(),
+                    scope,
                     measure: name,
                     per_run: vec![None; runs.len()],
                 });
@@ -90,6 +99,7 @@ pub fn trend_table(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Ta
     let mut rows = Vec::new();
     for TrendSeries {
         group,
+        scope,
         measure,
         per_run,
     } in series
@@ -104,10 +114,11 @@ pub fn trend_table(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Ta
                 group.clone(),
                 measure.to_string(),
                 run.label.clone(),
+                run.manifest.period().to_string(),
                 run.manifest.started.clone(),
                 m.map_or_else(dash, |m| m.count.to_string()),
                 m.map_or_else(dash, |m| m.denominator.to_string()),
-                m.and_then(|m| m.pct(1)).unwrap_or_else(dash),
+                m.and_then(|m| m.pct(*scope)).unwrap_or_else(dash),
                 change.unwrap_or_else(dash),
             ]);
         }
@@ -123,6 +134,7 @@ pub fn trend_table(runs: &[OpenedRun], series: &[TrendSeries], lang: Lang) -> Ta
             h(lang, "区分", "group"),
             h(lang, "指標", "measure"),
             h(lang, "調査", "run"),
+            h(lang, "対象月", "period"),
             h(lang, "調査開始", "started"),
             h(lang, "数", "count"),
             h(lang, "分母", "denominator"),

@@ -230,8 +230,14 @@ fn the_1788_local_governments_reproduce_the_region_table() {
     }
     let (_, all) = regions.last().unwrap();
     assert_eq!((all.names, all.spf.count, all.dmarc.count), (1788, 1435, 3));
-    assert_eq!(all.spf.pct(1).unwrap(), "80.3");
-    assert_eq!(all.dmarc.pct(1).unwrap(), "0.2");
+    assert_eq!(
+        all.spf.pct(mailcensus::tabulate::Scope::Part).unwrap(),
+        "80.3"
+    );
+    assert_eq!(
+        all.dmarc.pct(mailcensus::tabulate::Scope::Part).unwrap(),
+        "0.2"
+    );
     assert_eq!(prefectures.len(), 47);
     assert_eq!(prefectures.iter().map(|(_, r)| r.names).sum::<u64>(), 1788);
 }

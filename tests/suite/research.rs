@@ -65,6 +65,9 @@ fn trend_shows_the_difference_between_two_specs() {
     let mut reader = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (count, change) = (column("count"), column("change_points"));
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let (_, b) = before.types.iter().find(|(t, _)| *t == JpType::Co).unwrap();
     let get = |group: &str, measure: &str, second: bool| {
@@ -76,9 +79,9 @@ fn trend_shows_the_difference_between_two_specs() {
     };
     let first = get("type:CO", "dmarc", false);
     let second = get("type:CO", "dmarc", true);
-    assert_eq!(first[4].parse::<u64>().unwrap(), b.dmarc);
-    assert_eq!(second[4].parse::<u64>().unwrap(), b.dmarc + 40);
-    assert_eq!(&first[7], "-");
+    assert_eq!(first[count].parse::<u64>().unwrap(), b.dmarc);
+    assert_eq!(second[count].parse::<u64>().unwrap(), b.dmarc + 40);
+    assert_eq!(&first[change], "-");
     let want = mailcensus::tabulate::change_points(
         &mailcensus::tabulate::Measure {
             count: b.dmarc,
@@ -92,13 +95,94 @@ fn trend_shows_the_difference_between_two_specs() {
         },
     )
     .unwrap();
-    assert_eq!(&second[7], want.as_str());
-    assert!(second[7].starts_with('+') && &second[7] != "+0.0");
+    assert_eq!(&second[change], want.as_str());
+    assert!(second[change].starts_with('+') && &second[change] != "+0.0");
     // Nothing else moved.
-    for r in rows.iter().filter(|r| &r[7] != "-") {
+    for r in rows.iter().filter(|r| &r[change] != "-") {
         let moved = (&r[0] == "type:CO" || &r[0] == "type:ALL") && &r[1] == "dmarc";
-        assert_eq!(moved, &r[7] != "+0.0", "{r:?}");
+        assert_eq!(moved, &r[change] != "+0.0", "{r:?}");
     }
+}
+
+/// The JSON of a command, parsed.
+fn json<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    serde_json::from_slice(&common::mailcensus(args)).unwrap()
+}
+
+/// The rows of the table `name` of a JSON document.
+fn json_rows<'a>(doc: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
+    doc["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name}"))["rows"]
+        .as_array()
+        .unwrap()
+}
+
+#[test]
+fn the_all_jp_rate_reads_the_same_everywhere_and_json_is_typed() {
+    let Runs { run1, run2, .. } = runs();
+    let (r1, r2) = (run1.to_str().unwrap(), run2.to_str().unwrap());
+    // Whatever --lang says, JSON keys are English and the Japanese titles stand beside.
+    let tab = json(["tabulate", r2, "--format", "json", "--by", "sector"]);
+    let types = &tab["tables"][0];
+    assert_eq!(types["name"], "jp_types");
+    assert_eq!(
+        types["title_ja"],
+        "JPドメイン名の種別ごとのSPF/DMARC設定状況"
+    );
+    assert_eq!(types["columns"][0]["ja"], "種別");
+    let all = json_rows(&tab, "jp_types").last().unwrap();
+    assert_eq!(all["type"], "ALL");
+    let (spf, mx) = (all["spf"].as_u64().unwrap(), all["mx"].as_u64().unwrap());
+    let exact = mailcensus::tabulate::percent_half_up(spf, mx, 2).unwrap();
+    assert_eq!(all["spf_pct_of_mx"].as_f64(), exact.parse().ok(), "{all}");
+    let by = json_rows(&tab, "by_sector").last().unwrap();
+    assert_eq!(
+        (&by["sector"], &by["spf_pct_of_mx"]),
+        (&"ALL".into(), &all["spf_pct_of_mx"])
+    );
+    // A type's rate has one decimal, a number as well.
+    let co = json_rows(&tab, "jp_types")
+        .iter()
+        .find(|r| r["type"] == "CO")
+        .unwrap();
+    let one = mailcensus::tabulate::percent_half_up(
+        co["spf"].as_u64().unwrap(),
+        co["mx"].as_u64().unwrap(),
+        1,
+    );
+    assert_eq!(
+        co["spf_pct_of_mx"].as_f64(),
+        one.unwrap().parse().ok(),
+        "{co}"
+    );
+
+    let trend = json(["trend", r1, r2, "--format", "json"]);
+    let point = json_rows(&trend, "trend")
+        .iter()
+        .rfind(|r| r["group"] == "type:ALL" && r["measure"] == "spf")
+        .unwrap();
+    assert_eq!(point["pct"], all["spf_pct_of_mx"], "{point}");
+    assert!(
+        point["count"].is_u64() && point["change_points"].is_number(),
+        "{point}"
+    );
+
+    let dir = common::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    common::mailcensus(["report", r2, "--out", html.to_str().unwrap()]);
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains(&format!("{exact}%")),
+        "the headline has {exact}%"
+    );
 }
 
 fn names_of(run: &std::path::Path, filter: Expr) -> HashSet<String> {

@@ -55,13 +55,16 @@ fn trend_gives_each_series_its_own_runs_figures() {
     ]);
     let text = String::from_utf8(out).unwrap();
     let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (count, denominator) = (column("count"), column("denominator"));
     // group, measure, run → (count, denominator) as the trend printed them.
     let mut printed = std::collections::HashMap::new();
     for r in rows.records() {
         let r = r.unwrap();
         printed.insert(
             (r[0].to_string(), r[1].to_string(), r[2].to_string()),
-            (r[4].to_string(), r[5].to_string()),
+            (r[count].to_string(), r[denominator].to_string()),
         );
     }
     // Every figure of each run's own tables, under its own group and measure.
