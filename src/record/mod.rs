@@ -385,6 +385,11 @@ impl NameResult {
             .chain(self.rua_checks.iter().flatten().map(|c| ("rua", c.outcome)))
     }
 
+    /// How many of the lookups kept whole took more than one attempt.
+    pub fn retried_lookups(&self) -> u64 {
+        self.probes().filter(|(_, p)| p.attempts > 1).count() as u64
+    }
+
     /// The lookups kept whole (all but the report destinations'), the opt-in ones where their
     /// check ran.
     pub fn probes<'a>(&'a self) -> impl Iterator<Item = (&'static str, &'a Probe)> + 'a {

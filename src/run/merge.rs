@@ -170,6 +170,7 @@ fn join(parts: &[Part], run: &RunDir, command: Vec<String>) -> Result<Manifest, 
         .collect();
     manifest.reset_counts();
     manifest.retried = parts.iter().map(|p| p.manifest.retried).sum();
+    manifest.retried_lookups = parts.iter().map(|p| p.manifest.retried_lookups).sum();
     manifest.started = parts
         .iter()
         .map(|p| p.manifest.started.clone())

@@ -22,7 +22,8 @@ use crate::zone::{ZoneEncoding, ZoneFormat, ZoneStats};
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
 pub use merge::{MergeError, merge};
 pub use results::{
-    RESULTS_FILE, RESULTS_TMP_FILE, Results, ResultsError, ResultsFile, latest_rows, write_results,
+    RESULTS_FILE, RESULTS_TMP_FILE, Results, ResultsError, ResultsFile, latest_rows,
+    retried_lookups, write_results,
 };
 pub use shard::{Shard, ShardError, ShardSpec};
 pub use writer::RunWriter;
@@ -121,15 +122,18 @@ pub struct Manifest {
     /// settled but one that followed failed: their record is known, its verdict is not.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub followed_unresolved: BTreeMap<String, u64>,
-    /// Names crawled again by `--retry-unresolved` (their journal rows are superseded).
+    /// Names crawled again by `--retry-unresolved`, over every retry of the run (their
+    /// journal rows are superseded): never goes down.
     #[serde(default)]
     pub retried: u64,
     /// Per lookup (`mx`, `txt`, `dmarc`, and each opt-in check's and report destination's
     /// where they ran), how many ended in each outcome.
     pub outcomes: BTreeMap<String, BTreeMap<String, u64>>,
-    /// The names' lookups (all but the report destinations') that took more than one attempt:
-    /// a datagram lost, an answer later than the retransmission timeout, or a failure
-    /// answered. Many of them say the server is asked faster than it answers.
+    /// The names' lookups (all but the report destinations') that took more than one attempt,
+    /// over every pass the run made (the main pass, the last pass, each `--retry-unresolved`,
+    /// rows since superseded included): the run's work, so it never goes down. A datagram
+    /// lost, an answer later than the retransmission timeout, or a failure answered: many say
+    /// the server is asked faster than it answers.
     #[serde(default)]
     pub retried_lookups: u64,
     /// The part of the zone list this run surveyed (`survey --shard`); none for all of it.
@@ -259,7 +263,6 @@ pub fn rejudge(path: &Path) -> Result<Manifest, RunError> {
 }
 
 impl Manifest {
-    /// Forget the per-name counts (before recounting them from the journal on resume).
     /// The month the run describes: the one given, else the month it started in (`0000-01`
     /// where the start time cannot be read).
     pub fn period(&self) -> Period {
@@ -269,16 +272,24 @@ impl Manifest {
             .unwrap_or_else(|| Period("0000-01".to_string()))
     }
 
+    /// Forget the counts of the run's rows (before recounting them from the journal); the
+    /// work counters (`retried`, `retried_lookups`) stay.
     pub fn reset_counts(&mut self) {
         self.names = 0;
         self.unresolved_names = 0;
         self.followed_unresolved.clear();
         self.outcomes.clear();
-        self.retried_lookups = 0;
     }
 
+    /// Count `r` as one of the run's rows.
     pub fn count(&mut self, r: &NameResult) {
         self.tally(r, 1);
+    }
+
+    /// Count `r`, a row just crawled: as one of the run's rows, and its work.
+    pub fn count_crawled(&mut self, r: &NameResult) {
+        self.count(r);
+        self.retried_lookups += r.retried_lookups();
     }
 
     /// Take back what [`Manifest::count`] counted of `r`: a row the last pass replaces.
@@ -303,8 +314,6 @@ impl Manifest {
                 1,
             );
         }
-        let retried = r.probes().filter(|(_, p)| p.attempts > 1).count() as u64;
-        add(&mut self.retried_lookups, retried);
     }
 }
 

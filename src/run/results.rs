@@ -290,6 +290,12 @@ pub fn latest_rows(
         }))
 }
 
+/// The lookups that took more than one attempt over every row of the journal, superseded
+/// ones included: the run's work.
+pub fn retried_lookups(run: &RunDir) -> Result<u64, RunError> {
+    JournalReader::lookups(run)?.try_fold(0, |n, r| Ok(n + r?.retried_lookups()))
+}
+
 /// Build `results.parquet` from the journal; with `superseded`, only each name's last row.
 /// Returns the rows written.
 pub fn write_results(

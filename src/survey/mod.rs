@@ -184,6 +184,7 @@ pub async fn retry_unresolved(
     observer.begin(Pass::Retry, Some(n));
     let crawled = crawler
         .run(todo.into_iter(), |r| {
+            manifest.retried_lookups += r.retried_lookups();
             observer.finished(&r);
             journal.push(r)
         })
@@ -257,6 +258,8 @@ impl Begun {
         let mut held = Held::default();
         let mut operators = Operators::new(&manifest.extra_columns);
         if run.file(JOURNAL_FILE).exists() {
+            // The work of the rows journaled: the manifest on disk may be older than them.
+            manifest.retried_lookups = crate::run::retried_lookups(&run)?;
             for r in latest_rows(&run)? {
                 let r = r?;
                 done.insert(name_key(&r.name));
@@ -311,7 +314,7 @@ impl Begun {
                 .await?;
         let manifest = &mut self.manifest;
         let counts = last_pass::ask(plan, &full, &scout, |r| {
-            manifest.count(&r);
+            manifest.count_crawled(&r);
             observer.finished(&r);
             out.push(r)
         })
@@ -445,7 +448,7 @@ pub async fn survey(
     let last_pass = cfg.crawl.last_pass;
     let crawled = crawler
         .run(&mut entries, |r| {
-            begun.manifest.count(&r);
+            begun.manifest.count_crawled(&r);
             observer.finished(&r);
             begun.operators.note(&r);
             // Held out of results.parquet: the last pass writes the name's row.

@@ -33,6 +33,14 @@ fn rows(out: &std::path::Path) -> HashMap<String, NameResult> {
 /// `--retry-unresolved` on the run at `out`, against the population served without faults:
 /// the manifest after it, and how many names it asked again.
 fn retry_cleanly(out: &std::path::Path) -> (mailcensus::run::Manifest, u64) {
+    retry_cleanly_with(out, Vec::new())
+}
+
+/// The same with the options `changed` from the run's own.
+fn retry_cleanly_with(
+    out: &std::path::Path,
+    changed: Vec<String>,
+) -> (mailcensus::run::Manifest, u64) {
     runtime().block_on(async {
         let server = SimServer::start(
             Arc::new(population()),
@@ -41,7 +49,8 @@ fn retry_cleanly(out: &std::path::Path) -> (mailcensus::run::Manifest, u64) {
         )
         .await
         .unwrap();
-        let cfg = config(std::path::Path::new("unused"), out, server.addr());
+        let mut cfg = config(std::path::Path::new("unused"), out, server.addr());
+        cfg.changed = changed;
         let r = retry_unresolved(&cfg, &mut Quiet).await.unwrap();
         server.shutdown().await;
         r
@@ -97,16 +106,34 @@ fn ten_percent_drops_and_five_percent_servfail_change_no_settled_answer() {
 #[test]
 fn retry_unresolved_recrawls_only_the_failures_and_supersedes_them() {
     let faults: Faults = "drop=0.3,seed=5".parse().unwrap();
-    let (_dir, out, first) = serve_and_survey(population(), faults, |c| c.crawl.retries = 0);
-    assert!(first.unresolved_names > 0);
-    let (manifest, retried) = retry_cleanly(&out);
+    let (_dir, out, first) = serve_and_survey(population(), faults, |c| c.crawl.retries = 1);
+    // The failed lookups were asked twice: rows whose work the retry's rows replace.
+    assert!(first.unresolved_names > 0 && first.retried_lookups > 0);
+    let changed = vec!["--timeout-ms 300".to_string()];
+    let (manifest, retried) = retry_cleanly_with(&out, changed);
     assert_eq!(retried, first.unresolved_names);
     assert_eq!(manifest.unresolved_names, 0);
     assert_eq!(manifest.names, first.names);
-    // Nothing left to ask: a second retry changes nothing, `finished` included.
+    // The options the retry ran with are recorded; the work counters only grow.
+    assert_eq!(manifest.option_changes.len(), 1);
+    assert!(
+        manifest.option_changes[0].ends_with(" --retry-unresolved: --timeout-ms 300"),
+        "{:?}",
+        manifest.option_changes
+    );
+    assert_eq!(manifest.retried, first.retried + retried);
+    assert!(manifest.retried_lookups >= first.retried_lookups);
+    assert!(first.retried_lookups > rows(&out).values().map(|r| r.retried_lookups()).sum());
+    let journaled = mailcensus::run::retried_lookups(&RunDir::open(&out).unwrap()).unwrap();
+    assert_eq!(manifest.retried_lookups, journaled);
+    // Nothing left to ask: a second retry changes nothing, `finished` and counters included.
     let (again, none) = retry_cleanly(&out);
     assert_eq!(none, 0);
     assert_eq!(again.finished, manifest.finished);
+    assert_eq!(
+        (again.retried, again.retried_lookups),
+        (manifest.retried, manifest.retried_lookups)
+    );
     let (_d, clean_out, _) = serve_and_survey(population(), Faults::default(), |_| {});
     let (want, got) = (rows(&clean_out), rows(&out));
     assert_eq!(got.len(), want.len());
