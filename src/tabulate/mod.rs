@@ -473,7 +473,8 @@ pub fn spf_verdict_table(r: &Results) -> Result<ClassRows, TabulateError> {
 }
 
 /// The classes of [`spf_error_table`]: a parse error (RFC 7208 §4.5, §4.6, §6), else how
-/// the include/redirect tree came out, `ok` last.
+/// the include/redirect tree came out, `ok` last. A tree that met a failed lookup
+/// (`temperror`) is no class: the name is unresolved.
 pub fn spf_error_classes() -> Vec<&'static str> {
     let errors = SpfErrorKind::ALL
         .iter()
@@ -481,7 +482,7 @@ pub fn spf_error_classes() -> Vec<&'static str> {
         .map(|k| k.code());
     let trees = TreeVerdict::ALL
         .iter()
-        .filter(|t| **t != TreeVerdict::Ok)
+        .filter(|t| !matches!(t, TreeVerdict::Ok | TreeVerdict::TempError))
         .map(|t| t.code());
     errors
         .chain(trees)
@@ -494,6 +495,8 @@ pub fn spf_error_table(r: &Results) -> Result<ClassRows, TabulateError> {
     use schema::{SPF_ERROR, SPF_TREE};
     let class = when(known(&SPF_ERROR))
         .then(col(SPF_ERROR.name))
+        .when(is_in(&SPF_TREE, &[TreeVerdict::TempError]))
+        .then(lit(NULL).cast(DataType::String))
         .otherwise(col(SPF_TREE.name));
     let with_spf = r
         .frame()

@@ -317,6 +317,10 @@ impl ZoneReader {
         };
         let mut extra_columns = Vec::new();
         let source = if is_csv {
+            // A line break after the last line, so that every record has its terminator and
+            // its line counts back from where it ended ([`record_line`]); a blank line is
+            // skipped.
+            let input: Box<dyn BufRead> = Box::new(input.chain(&b"\n"[..]));
             let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
             let headers = reader
                 .headers()
@@ -522,13 +526,15 @@ impl ZoneReader {
     }
 
     fn next_csv(&mut self) -> Option<Result<ZoneItem, ZoneError>> {
+        // (The record's own position is where the reader began, before the blank lines it
+        // skipped: the line is counted back from where the record ended instead.)
         loop {
             let Source::Csv(layout) = &mut self.source else {
                 unreachable!("next_csv on a text source")
             };
             let mut record = std::mem::take(&mut layout.record);
             let result = layout.reader.read_record(&mut record);
-            self.line = record.position().map_or(self.line + 1, csv::Position::line);
+            self.line = record_line(&layout.reader, &record, self.line);
             let ok = match result {
                 Ok(false) => return None,
                 Ok(true) => true,
@@ -660,6 +666,22 @@ impl RejectWriter {
     }
 }
 
+/// The file line a CSV record `record` just read by `reader` starts on: the reader's line
+/// after it, less its terminator (every record has one: the input gets a line break at its
+/// end) and the line breaks inside its quoted fields. `before` + 1 where that cannot be.
+fn record_line<R: io::Read>(
+    reader: &csv::Reader<R>,
+    record: &csv::StringRecord,
+    before: u64,
+) -> u64 {
+    let end = reader.position().line();
+    let inside = record
+        .iter()
+        .map(|f| f.matches('\n').count() as u64)
+        .sum::<u64>();
+    end.checked_sub(1 + inside).unwrap_or(before + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -771,6 +793,27 @@ mod tests {
         assert_eq!(e[1].class.prefecture, Some(27));
         assert_eq!(e[2].class.prefecture, Some(13));
         assert_eq!(e[2].class.lgcode.as_deref(), Some("131016"));
+    }
+
+    #[test]
+    fn csv_lines_are_the_files_across_blank_lines_and_quoted_line_breaks() {
+        for end in ["\n", ""] {
+            let text = format!(
+                "domain,note\nexample.co.jp,\n\n\nbad..name.jp,\n\"two\nlines.jp\",x\n1.2.3.4,\"a\nb\"\nok.jp,{end}"
+            );
+            let (e, j, _) = read_all(&text, "list.csv");
+            let rejects: Vec<(u64, String)> = j.iter().map(|r| (r.line, r.raw.clone())).collect();
+            assert_eq!(
+                rejects,
+                [
+                    (5, "bad..name.jp".to_string()),
+                    (6, "two\nlines.jp".to_string()),
+                    (8, "1.2.3.4".to_string())
+                ],
+                "ending {end:?}"
+            );
+            assert_eq!(e.iter().map(|x| x.line).collect::<Vec<_>>(), [2, 10]);
+        }
     }
 
     #[test]

@@ -276,8 +276,10 @@ fn a_tree_lookup_that_timed_out_is_unresolved_until_a_retry_settles_it() {
     assert!(!failed.is_empty(), "no name includes the provider");
     assert_eq!(first.unresolved_names, failed.len() as u64);
     assert_eq!(first.followed_unresolved["spf_tree"], failed.len() as u64);
-    // In the SPF verdicts' table they are unresolved, out of every share's denominator.
-    let verdicts = spf_verdict_table(&Results::open(out.join("results.parquet")).unwrap()).unwrap();
+    // In the SPF verdicts' and errors' tables they are unresolved, out of every share's
+    // denominator.
+    let results = Results::open(out.join("results.parquet")).unwrap();
+    let verdicts = spf_verdict_table(&results).unwrap();
     let (_, all) = verdicts.iter().find(|(t, _)| t.is_none()).unwrap();
     let with_mx = failed
         .iter()
@@ -288,6 +290,9 @@ fn a_tree_lookup_that_timed_out_is_unresolved_until_a_retry_settles_it() {
                 .is_some_and(MxKind::has_hosts)
         })
         .count();
+    assert_eq!(*all.last().unwrap(), with_mx as u64);
+    let errors = mailcensus::tabulate::spf_error_table(&results).unwrap();
+    let (_, all) = errors.iter().find(|(t, _)| t.is_none()).unwrap();
     assert_eq!(*all.last().unwrap(), with_mx as u64);
 
     let (manifest, retried) = retry_cleanly(&out);
