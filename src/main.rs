@@ -5,7 +5,7 @@ mod cmd;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Survey how a country's domains protect their mail: MX, SPF and DMARC adoption per JP
 /// registration type and prefecture, tabulated the way Japan's ministry publishes it.
@@ -50,6 +50,10 @@ enum Command {
     Columns(cmd::columns::Args),
     /// The simulated population: serve it, list it, export it as a zone file.
     Sim(cmd::sim::Args),
+    /// Print the completion script of a shell (bash, zsh, fish).
+    Completions(cmd::completions::CompletionArgs),
+    /// Print the manual page, or write one per command into a folder (--out).
+    Man(cmd::completions::ManArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,6 +76,8 @@ fn main() -> anyhow::Result<()> {
         Command::Columns(a) => cmd::columns::run(a),
         Command::Report(a) => cmd::report::run(a),
         Command::Sim(a) => cmd::sim::run(a),
+        Command::Completions(a) => cmd::completions::completions(a, Cli::command()),
+        Command::Man(a) => cmd::completions::man(a, Cli::command()),
     };
     // Output cut short by its reader (`| head`) is not a failure.
     match done {

@@ -14,6 +14,9 @@ pub struct Args {
 pub fn run(a: Args) -> anyhow::Result<()> {
     match a.format {
         OutputFormat::Markdown | OutputFormat::Table => print!("{}", schema::markdown()),
+        OutputFormat::Xlsx => {
+            anyhow::bail!("columns prints text: give --format markdown, csv or json")
+        }
         OutputFormat::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout().lock());
             w.write_record(["column", "type", "since", "meaning", "codes"])?;

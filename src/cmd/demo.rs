@@ -68,7 +68,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         anyhow::Ok(m?)
     })?;
     let tables = write_tables(&out, Source::Written)?;
-    print_tables(|lang| tables.tables(lang), a.lang, a.format)?;
+    print_tables(
+        |lang| tables.tables(lang),
+        a.lang,
+        a.format,
+        Some(&tables.manifest),
+    )?;
     let report = super::report::write_report(&out, &[], Some(tables.tabulation), a.lang, None)?;
     eprintln!(
         "demo: {} names surveyed, {} unresolved; run folder {}, report {}",

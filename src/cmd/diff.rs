@@ -47,7 +47,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         OutputFormat::Csv,
         super::output::create(&out)?,
     )?;
-    super::output::print_tables(|lang| vec![diff_counts(&changes, lang)], a.lang, a.format)?;
+    super::output::print_tables(
+        |lang| vec![diff_counts(&changes, lang)],
+        a.lang,
+        a.format,
+        None,
+    )?;
     eprintln!("{} changes written to {}", changes.len(), out.display());
     Ok(())
 }

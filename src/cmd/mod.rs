@@ -3,6 +3,7 @@
 pub mod check;
 pub mod classify;
 pub mod columns;
+pub mod completions;
 pub mod demo;
 pub mod diff;
 pub mod merge;

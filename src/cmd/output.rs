@@ -2,14 +2,14 @@
 //! `-`, tables in a format, and a run folder's publication tables.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use mailcensus::run::{RunDir, TABLES_DIR};
+use mailcensus::run::{Manifest, RunDir, TABLES_DIR};
 use mailcensus::tabulate::{
-    EntityRow, Lang, OutputFormat, Results, Table, Tabulation, TypeRow, by_column, by_column_table,
-    entities, entity_tables, render, tables_json,
+    Book, EntityRow, Lang, OutputFormat, Results, Table, Tabulation, TypeRow, WORKBOOK_FILE,
+    by_column, by_column_table, entities, entity_tables, render, tables_json, write_workbook,
 };
 
 /// A new file at `path`, buffered.
@@ -47,32 +47,37 @@ pub enum Source {
     Found,
 }
 
-/// Compute the tables of a run and write them as publication CSV (in Japanese, as the
-/// ministry publishes) under `tables/`; say which tables a run from an older mailcensus
-/// cannot have.
+/// Compute the tables of a run and write them as publication CSV and one workbook (in
+/// Japanese, as the ministry publishes) under `tables/`; say which tables a run from an
+/// older mailcensus cannot have.
 pub fn write_tables(run_dir: &Path, source: Source) -> anyhow::Result<RunTables> {
     let tables = run_tables(run_dir, &Grouping::default(), source)?;
-    write_run_tables(run_dir, &tables.tables(Lang::Ja))?;
+    write_run_tables(run_dir, &tables, Lang::Ja)?;
     Ok(tables)
 }
 
-/// Write `tables` as publication CSV under the run folder's `tables/`.
-pub fn write_run_tables(run_dir: &Path, tables: &[Table]) -> anyhow::Result<()> {
+/// Write `tables` in `lang` as publication CSV and the workbook under the run folder's
+/// `tables/`.
+pub fn write_run_tables(run_dir: &Path, tables: &RunTables, lang: Lang) -> anyhow::Result<()> {
     let dir = run_dir.join(TABLES_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for t in tables {
+    let shown = tables.tables(lang);
+    for t in &shown {
         render(
             t,
             OutputFormat::Csv,
             create(&dir.join(format!("{}.csv", t.name)))?,
         )?;
     }
-    Ok(())
+    let path = dir.join(WORKBOOK_FILE);
+    write_workbook(&tables.book(&shown, lang), create(&path)?)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// A run's figures, counted once, from which its tables are made in either language.
 pub struct RunTables {
     pub tabulation: Tabulation,
+    pub manifest: Manifest,
     by: Option<(String, Vec<(String, TypeRow)>)>,
     entity: Option<(String, Vec<EntityRow>)>,
 }
@@ -89,6 +94,16 @@ impl RunTables {
         }
         tables
     }
+
+    /// The workbook of `tables` (these tables in `lang`) with the run's facts.
+    pub fn book<'a>(&'a self, tables: &'a [Table], lang: Lang) -> Book<'a> {
+        Book {
+            tables,
+            lang,
+            run: Some(&self.manifest),
+            unresolved_apart: true,
+        }
+    }
 }
 
 /// Count the tables of a finished run, with the tables by columns of the input; say which
@@ -98,7 +113,7 @@ pub fn run_tables(
     grouping: &Grouping,
     source: Source,
 ) -> anyhow::Result<RunTables> {
-    let (run, _) = RunDir::open_finished(run_dir)?;
+    let (run, manifest) = RunDir::open_finished(run_dir)?;
     let results = match source {
         Source::Written => Results::open_written(run.results())?,
         Source::Found => Results::open(run.results())?,
@@ -127,24 +142,44 @@ pub fn run_tables(
     };
     Ok(RunTables {
         tabulation,
+        manifest,
         by,
         entity,
     })
 }
 
 /// Print the tables `build` makes to standard output: JSON as one typed document, keyed in
-/// English with the Japanese titles and headers beside (whatever `lang`); the other formats
-/// in `lang`, a blank line between tables.
+/// English with the Japanese titles and headers beside (whatever `lang`); a workbook in
+/// `lang` with the facts of `run` where the tables are one run's; the other formats in
+/// `lang`, a blank line between tables.
 pub fn print_tables(
     build: impl Fn(Lang) -> Vec<Table>,
     lang: Lang,
     format: OutputFormat,
+    run: Option<&Manifest>,
 ) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
-    if format == OutputFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &tables_json(&build(Lang::En), &build(Lang::Ja)))?;
-        writeln!(out)?;
-        return Ok(());
+    match format {
+        OutputFormat::Json => {
+            let doc = tables_json(&build(Lang::En), &build(Lang::Ja));
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        OutputFormat::Xlsx if out.is_terminal() => {
+            anyhow::bail!("--format xlsx writes a workbook: redirect it to a file (> tables.xlsx)")
+        }
+        OutputFormat::Xlsx => {
+            let tables = build(lang);
+            let book = Book {
+                tables: &tables,
+                lang,
+                run,
+                unresolved_apart: true,
+            };
+            return Ok(write_workbook(&book, out)?);
+        }
+        _ => {}
     }
     for t in build(lang) {
         render(&t, format, &mut out)?;

@@ -38,7 +38,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let tables = run_tables(&a.run, &grouping, Source::Found)?;
     if a.write_tables {
-        write_run_tables(&a.run, &tables.tables(a.lang))?;
+        write_run_tables(&a.run, &tables, a.lang)?;
     }
-    print_tables(|lang| tables.tables(lang), a.lang, a.format)
+    print_tables(
+        |lang| tables.tables(lang),
+        a.lang,
+        a.format,
+        Some(&tables.manifest),
+    )
 }

@@ -31,5 +31,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         |lang| vec![trend_table(&runs, &series, lang)],
         a.lang,
         a.format,
+        None,
     )
 }

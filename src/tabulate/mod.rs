@@ -11,6 +11,7 @@ mod registry;
 mod render;
 mod spf_space;
 mod trend;
+mod workbook;
 
 pub use checks::{Guideline, OperatorRow};
 pub use diff::{Change, Changed, diff, diff_counts, diff_table};
@@ -23,6 +24,7 @@ pub use render::{
 };
 pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
+pub use workbook::{Book, WORKBOOK_FILE, write_workbook};
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -28,6 +28,8 @@ crate::codes! {
         Csv => "csv",
         Json => "json",
         Markdown => "markdown",
+        /// An Excel workbook, a sheet a table (binary: redirect it to a file).
+        Xlsx => "xlsx",
     }
 }
 
@@ -506,34 +508,43 @@ pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang:
     }
 }
 
-/// A cell as a JSON number, where it is one: an integer, a decimal (a rate, a change in
-/// points such as `+1.5`); `None` for text and for numbers written with a leading zero (a
-/// prefecture code `01`), which stay text.
-fn number(cell: &str) -> Option<serde_json::Value> {
+/// A cell as a number, where it is one: an integer, a decimal (a rate, a change in points
+/// such as `+1.5`); `None` for text and for numbers written with a leading zero (a prefecture
+/// code `01`), which stay text.
+pub(super) fn number(cell: &str) -> Option<f64> {
     let digits = cell.trim_start_matches(['+', '-']);
-    if digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.") {
+    let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
+    if leading_zero || !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    if let Ok(n) = cell.parse::<i64>() {
-        return Some(n.into());
-    }
-    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    let x = cell.parse::<f64>().ok()?;
-    serde_json::Number::from_f64(x).map(serde_json::Value::Number)
+    cell.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
-/// The rows of `t` as JSON objects keyed by `keys`: a column whose every cell is a number (or
-/// `-`, which is null) has numbers, the others text; the first column, the row's label, is
-/// always text.
-fn typed_rows(t: &Table, keys: &[String]) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    let numeric: Vec<bool> = (0..keys.len())
+/// Which columns of `t` hold numbers: every cell a number or `-` (none), at least one a
+/// number; never the first, the row's label.
+pub(super) fn numeric_columns(t: &Table) -> Vec<bool> {
+    (0..t.headers.len())
         .map(|i| {
             let cells = || t.rows.iter().filter_map(|r| r.get(i)).filter(|c| *c != "-");
             i > 0 && cells().next().is_some() && cells().all(|c| number(c).is_some())
         })
-        .collect();
+        .collect()
+}
+
+/// A cell of a numeric column as JSON: an integer, a decimal, or null for `-`.
+fn json_number(cell: &str) -> serde_json::Value {
+    match cell.parse::<i64>() {
+        Ok(n) => n.into(),
+        Err(_) => number(cell)
+            .and_then(serde_json::Number::from_f64)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+    }
+}
+
+/// The rows of `t` as JSON objects keyed by `keys`: numeric columns ([`numeric_columns`])
+/// have numbers (`-` is null), the others text.
+fn typed_rows(t: &Table, keys: &[String]) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let numeric = numeric_columns(t);
     t.rows
         .iter()
         .map(|r| {
@@ -541,10 +552,9 @@ fn typed_rows(t: &Table, keys: &[String]) -> Vec<serde_json::Map<String, serde_j
                 .zip(r)
                 .zip(&numeric)
                 .map(|((k, cell), &numeric)| {
-                    let v = match (numeric, cell.as_str()) {
-                        (true, "-") => serde_json::Value::Null,
-                        (true, c) => number(c).expect("a numeric column"),
-                        (false, c) => serde_json::Value::String(c.to_string()),
+                    let v = match numeric {
+                        true => json_number(cell),
+                        false => serde_json::Value::String(cell.clone()),
                     };
                     (k.clone(), v)
                 })
@@ -600,6 +610,17 @@ pub fn render(t: &Table, format: OutputFormat, mut out: impl Write) -> io::Resul
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &typed_rows(t, &t.headers))?;
             writeln!(out)
+        }
+        // One table alone: a query's result, whose column names are English. The survey's
+        // tables go whole into one workbook with the run's facts (`write_workbook`).
+        OutputFormat::Xlsx => {
+            let book = super::Book {
+                tables: std::slice::from_ref(t),
+                lang: Lang::En,
+                run: None,
+                unresolved_apart: false,
+            };
+            super::write_workbook(&book, out).map_err(io::Error::other)
         }
         OutputFormat::Markdown => {
             writeln!(out, "### {}\n", t.title)?;

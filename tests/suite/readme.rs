@@ -59,17 +59,23 @@ fn every_script_the_readme_names_exists() {
     assert!(named > 10, "{named}");
 }
 
-#[test]
-fn every_command_the_readme_names_exists() {
+/// The subcommands `mailcensus --help` lists (`help` included).
+fn subcommands() -> Vec<String> {
     let help = String::from_utf8(common::mailcensus(["--help"])).unwrap();
-    let commands: Vec<&str> = help
+    let commands: Vec<String> = help
         .lines()
         .skip_while(|l| !l.starts_with("Commands:"))
         .skip(1)
         .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
         .collect();
-    assert!(commands.contains(&"survey"), "{help}");
+    assert!(commands.iter().any(|c| c == "survey"), "{help}");
+    commands
+}
+
+#[test]
+fn every_command_the_readme_names_exists() {
+    let commands = subcommands();
     let text = readme();
     // In code: `mailcensus X ...` spans and the lines of fenced blocks.
     let mut code: Vec<&str> = text.split('`').skip(1).step_by(2).collect();
@@ -85,13 +91,43 @@ fn every_command_the_readme_names_exists() {
                 continue;
             }
             assert!(
-                commands.contains(&word.as_str()),
+                commands.contains(&word),
                 "the README names `mailcensus {word}`"
             );
             named += 1;
         }
     }
     assert!(named > 10, "{named}");
+}
+
+#[test]
+fn the_install_step_completions_and_manual_pages_cover_every_command() {
+    let text = readme();
+    let install = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Install"))
+        .unwrap();
+    assert!(install.contains("cargo install --path ."), "{install}");
+    let commands = subcommands();
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(install.contains(&format!("completions {shell}")), "{shell}");
+        let script = String::from_utf8(common::mailcensus(["completions", shell])).unwrap();
+        assert!(script.len() > 1000, "{shell}: {script}");
+        for c in commands.iter().filter(|c| *c != "help") {
+            assert!(script.contains(c.as_str()), "{shell} completes no `{c}`");
+        }
+    }
+    let dir = common::tempdir().unwrap();
+    common::mailcensus(["man", "--out", dir.path().to_str().unwrap()]);
+    let pages = commands.iter().filter(|c| *c != "help");
+    for page in
+        std::iter::once("mailcensus".to_string()).chain(pages.map(|c| format!("mailcensus-{c}")))
+    {
+        let text = std::fs::read_to_string(dir.path().join(format!("{page}.1"))).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+    }
+    let top = std::fs::read_to_string(dir.path().join("mailcensus.1")).unwrap();
+    assert!(top.contains("survey") && top.contains("tabulate"), "{top}");
 }
 
 #[test]
