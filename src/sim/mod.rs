@@ -12,7 +12,6 @@ mod world;
 mod zonefile;
 
 pub use corpus::{Corpus, CorpusEntry};
-pub use month::{Drift, MONTHS};
 pub use population::{MxTruth, Population, SimName, Truth};
 pub use records::{MailTruth, SpfTruth, mail_truth, spf_truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};

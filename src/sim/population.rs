@@ -71,7 +71,7 @@ pub struct SimName {
     pub truth: Truth,
     /// The name's one change in the year and its month (`month.rs`): the ground truth of
     /// `diff` between months.
-    pub change: Option<(u32, super::Drift)>,
+    pub change: Option<(u32, crate::tabulate::Change)>,
 }
 
 pub struct Population {
