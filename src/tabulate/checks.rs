@@ -425,8 +425,8 @@ impl Guideline {
                 TableName::ComplianceGovernment,
                 h(
                     lang,
-                    "政府機関等・地方公共団体の2025年ガイドライン対応状況(6.2.2(1)-3、DMARCは組織ドメインからの適用を含む)",
-                    "Government bodies against the 2025 guideline (6.2.2(1)-3; DMARC as it applies, Organizational Domain included)",
+                    "政府機関等・地方公共団体の2025年ガイドライン対応状況(6.2.2(1)-3、DMARCは組織ドメインからの適用を含む。率は分母の列の判定できたドメイン名に対する割合)",
+                    "Government bodies against the 2025 guideline (6.2.2(1)-3; DMARC as it applies, Organizational Domain included; each rate over its denominator column, the names it was settled for)",
                 ),
                 h(lang, "区分", "group"),
                 &GOV_RATES,
@@ -451,8 +451,8 @@ impl Guideline {
                 TableName::DnsOperators,
                 h(
                     lang,
-                    "DNS事業者(NSホストの登録ドメイン)ごとの設定状況",
-                    "Adoption by DNS operator (registered domain of the NS hosts)",
+                    "DNS事業者(NSホストの登録ドメイン)ごとの設定状況(率は分母の列の判定できたドメイン名に対する割合)",
+                    "Adoption by DNS operator (registered domain of the NS hosts; each rate over its denominator column, the names it was settled for)",
                 ),
                 h(lang, "DNS事業者", "dns_operator"),
                 &OPERATOR_RATES,

@@ -67,8 +67,8 @@ pub fn type_table(rows: &[(Option<JpType>, TypeRow)], lang: Lang) -> Table {
         TableName::JpTypes.code(),
         h(
             lang,
-            "JPドメイン名の種別ごとのSPF/DMARC設定状況",
-            "SPF/DMARC adoption of JP domain names by registration type",
+            "JPドメイン名の種別ごとのSPF/DMARC設定状況(MXはドメイン名、SPF・DMARCはMXありドメイン名に対する割合。未解決は除く)",
+            "SPF/DMARC adoption of JP domain names by registration type (MX over the names, SPF and DMARC over the names with MX; unresolved names kept apart)",
         ),
         h(lang, "種別", "type"),
         &rows,
@@ -493,14 +493,14 @@ pub fn lg_table(name: TableName, rows: &[(LgGroup, LgRow)], by_pref: bool, lang:
         title: if by_pref {
             h(
                 lang,
-                "地方公共団体のSPF/DMARC設定状況(都道府県別)",
-                "SPF/DMARC of local governments by prefecture",
+                "地方公共団体のSPF/DMARC設定状況(都道府県別、地方公共団体のドメイン名に対する割合。未解決は除く)",
+                "SPF/DMARC of local governments by prefecture (shares of the names of the local governments; unresolved names kept apart)",
             )
         } else {
             h(
                 lang,
-                "地方公共団体のSPF/DMARC設定状況(地域別)",
-                "SPF/DMARC of local governments by region",
+                "地方公共団体のSPF/DMARC設定状況(地域別、地方公共団体のドメイン名に対する割合。未解決は除く)",
+                "SPF/DMARC of local governments by region (shares of the names of the local governments; unresolved names kept apart)",
             )
         },
         headers,

@@ -135,7 +135,7 @@ fn the_all_jp_rate_reads_the_same_everywhere_and_json_is_typed() {
     assert_eq!(types["name"], "jp_types");
     assert_eq!(
         types["title_ja"],
-        "JPドメイン名の種別ごとのSPF/DMARC設定状況"
+        "JPドメイン名の種別ごとのSPF/DMARC設定状況(MXはドメイン名、SPF・DMARCはMXありドメイン名に対する割合。未解決は除く)"
     );
     assert_eq!(types["columns"][0]["ja"], "種別");
     let all = json_rows(&tab, "jp_types").last().unwrap();
