@@ -96,36 +96,19 @@ impl CrawlArgs {
     /// The rate, concurrency, retries and waits given on the command line, in `cfg`'s place;
     /// what they changed, as `--option value`.
     fn apply(&self, cfg: &mut SurveyConfig) -> Vec<String> {
-        let mut changed = Vec::new();
-        let mut set = |name: &str, given: Option<String>| {
-            if let Some(v) = given {
-                changed.push(format!("--{name} {v}"));
-            }
-        };
         let c = &mut cfg.crawl;
-        if let Some(q) = self.qps {
-            c.qps = Some(q);
-        }
-        set("qps", self.qps.map(|v| v.to_string()));
+        c.qps = self.qps.or(c.qps);
         c.concurrency = self.concurrency.unwrap_or(c.concurrency);
-        set("concurrency", self.concurrency.map(|v| v.to_string()));
         c.retries = self.retries.unwrap_or(c.retries);
-        set("retries", self.retries.map(|v| v.to_string()));
         if let Some(ms) = self.timeout_ms {
             cfg.client.timeout = Duration::from_millis(ms);
         }
-        set("timeout-ms", self.timeout_ms.map(|v| v.to_string()));
         if let Some(q) = self.operator_qps {
             c.operator_qps = (q > 0).then_some(q);
         }
-        set("operator-qps", self.operator_qps.map(|v| v.to_string()));
         if let Some(n) = self.operator_concurrency {
             c.operator_concurrency = n.max(1);
         }
-        set(
-            "operator-concurrency",
-            self.operator_concurrency.map(|v| v.to_string()),
-        );
         if self.no_last_pass {
             c.last_pass = None;
         } else if self.last_pass_pause_ms.is_some() || self.last_pass_timeout_ms.is_some() {
@@ -133,16 +116,23 @@ impl CrawlArgs {
             pass.pause_ms = self.last_pass_pause_ms.unwrap_or(pass.pause_ms);
             pass.timeout_ms = self.last_pass_timeout_ms.unwrap_or(pass.timeout_ms);
         }
-        set("no-last-pass", self.no_last_pass.then(String::new));
-        set(
-            "last-pass-pause-ms",
-            self.last_pass_pause_ms.map(|v| v.to_string()),
-        );
-        set(
-            "last-pass-timeout-ms",
-            self.last_pass_timeout_ms.map(|v| v.to_string()),
-        );
-        changed
+        fn shown(v: Option<impl std::fmt::Display>) -> Option<String> {
+            v.map(|v| v.to_string())
+        }
+        [
+            ("qps", shown(self.qps)),
+            ("concurrency", shown(self.concurrency)),
+            ("retries", shown(self.retries)),
+            ("timeout-ms", shown(self.timeout_ms)),
+            ("operator-qps", shown(self.operator_qps)),
+            ("operator-concurrency", shown(self.operator_concurrency)),
+            ("no-last-pass", self.no_last_pass.then(String::new)),
+            ("last-pass-pause-ms", shown(self.last_pass_pause_ms)),
+            ("last-pass-timeout-ms", shown(self.last_pass_timeout_ms)),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| Some(format!("--{name} {}", v?)))
+        .collect()
     }
 
     /// A resumed or retried run's own configuration with the options given that may change
