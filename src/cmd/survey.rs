@@ -306,3 +306,45 @@ fn warn_retries(m: &Manifest) {
         m.options.concurrency
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Given {
+        #[command(flatten)]
+        crawl: CrawlArgs,
+    }
+
+    fn given(args: &[&str]) -> CrawlArgs {
+        Given::parse_from(std::iter::once("survey").chain(args.iter().copied())).crawl
+    }
+
+    #[test]
+    fn a_resumed_run_runs_at_the_rates_given_and_keeps_the_rest_of_its_own() {
+        let mut own = given(&[]).config(
+            PathBuf::from("list.csv"),
+            (ZoneFormat::Auto, ZoneEncoding::Auto),
+            PathBuf::from("run"),
+            Vec::new(),
+            Checks::default(),
+        );
+        own.crawl.concurrency = 16;
+        let cfg = given(&["--concurrency", "64", "--timeout-ms", "500"])
+            .resumed(own.clone())
+            .unwrap();
+        // What the crawler and the client are built with for the resumed pass.
+        assert_eq!(cfg.crawl.concurrency, 64);
+        assert_eq!(cfg.client.timeout, Duration::from_millis(500));
+        assert_eq!(
+            (cfg.crawl.retries, cfg.crawl.qps, cfg.crawl.last_pass),
+            (own.crawl.retries, own.crawl.qps, own.crawl.last_pass)
+        );
+        assert_eq!(cfg.changed, ["--concurrency 64", "--timeout-ms 500"]);
+        assert!(given(&[]).resumed(own.clone()).unwrap().changed.is_empty());
+        let err = given(&["--checks", "all"]).resumed(own).unwrap_err();
+        assert!(err.to_string().contains("--checks cannot change"), "{err}");
+    }
+}
