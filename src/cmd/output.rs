@@ -8,8 +8,9 @@ use std::path::Path;
 use anyhow::Context;
 use mailcensus::run::{Manifest, RunDir, TABLES_DIR};
 use mailcensus::tabulate::{
-    Book, EntityRow, Lang, OutputFormat, Results, Table, Tabulation, TypeRow, WORKBOOK_FILE,
-    by_column, by_column_table, entities, entity_tables, render, tables_json, write_workbook,
+    Book, EntityRow, INDEX_FILE, Lang, OutputFormat, Results, Table, Tabulation, TypeRow,
+    WORKBOOK_FILE, by_column, by_column_table, entities, entity_tables, render, tables_index,
+    tables_json, write_workbook,
 };
 
 /// A new file at `path`, buffered.
@@ -56,8 +57,8 @@ pub fn write_tables(run_dir: &Path, source: Source) -> anyhow::Result<RunTables>
     Ok(tables)
 }
 
-/// Write `tables` in `lang` as publication CSV and the workbook under the run folder's
-/// `tables/`.
+/// Write `tables` in `lang` as publication CSV, their index and the workbook under the run
+/// folder's `tables/`.
 pub fn write_run_tables(run_dir: &Path, tables: &RunTables, lang: Lang) -> anyhow::Result<()> {
     let dir = run_dir.join(TABLES_DIR);
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -69,6 +70,7 @@ pub fn write_run_tables(run_dir: &Path, tables: &RunTables, lang: Lang) -> anyho
             create(&dir.join(format!("{}.csv", t.name)))?,
         )?;
     }
+    write_file(&dir.join(INDEX_FILE), tables_index(&shown, lang))?;
     let path = dir.join(WORKBOOK_FILE);
     write_workbook(&tables.book(&shown, lang), create(&path)?)
         .with_context(|| format!("cannot write {}", path.display()))

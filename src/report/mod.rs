@@ -16,7 +16,7 @@ use crate::run::{OpenedRun, ResultsError};
 use crate::tabulate::{
     self, Core, Guideline, Lang, LgGroup, LgRow, Measure, Results, Scope, Table, TabulateError,
     Tabulation, TrendSeries, change_points, h, lg_label, protection_classes, spf_error_classes,
-    type_label,
+    type_label, unresolved_note,
 };
 
 const TEMPLATE: &str = include_str!("../../reports/report.html.j2");
@@ -144,13 +144,7 @@ fn text(lang: Lang) -> BTreeMap<&'static str, String> {
         ),
         ("trend", t("推移", "Trend")),
         ("tables", t("表", "Tables")),
-        (
-            "unresolved_note",
-            t(
-                "未解決(タイムアウト・SERVFAIL 等)のドメイン名は分母に含めていません。",
-                "Names whose lookups stayed unresolved (timeouts, SERVFAIL) are left out of every denominator.",
-            ),
-        ),
+        ("unresolved_note", unresolved_note(lang)),
         (
             "footer",
             t(

@@ -24,7 +24,9 @@ pub use render::{
 };
 pub use spf_space::{ProviderRow, SpaceRow};
 pub use trend::{TrendSeries, change_points, trend_series, trend_table};
-pub use workbook::{Book, WORKBOOK_FILE, write_workbook};
+pub use workbook::{
+    Book, INDEX_FILE, WORKBOOK_FILE, tables_index, unresolved_note, write_workbook,
+};
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -129,7 +129,35 @@ enum Fact {
     Count(u64),
 }
 
-fn unresolved_note(lang: Lang) -> String {
+/// The file beside the CSV tables that says what each is over, since a CSV file has no room
+/// for a title or a footnote that a reader of its cells would not trip on.
+pub const INDEX_FILE: &str = "README.txt";
+
+/// The text of [`INDEX_FILE`]: each table's file and its title (which names the rates'
+/// denominators), then the footnote every table shares.
+pub fn tables_index(tables: &[Table], lang: Lang) -> String {
+    let mut out = h(
+        lang,
+        "各表のファイルと表題(率の分母を含む)\n\n",
+        "Each table's file and title (which names what its rates are over)\n\n",
+    );
+    for t in tables {
+        out.push_str(&format!("{}.csv\t{}\n", t.name, t.title));
+    }
+    out.push_str(&format!("{WORKBOOK_FILE}\t"));
+    out.push_str(&h(
+        lang,
+        "全表を1冊にしたもの\n",
+        "every table in one workbook\n",
+    ));
+    out.push('\n');
+    out.push_str(&unresolved_note(lang));
+    out.push('\n');
+    out
+}
+
+/// The footnote of every survey table: unresolved names are kept apart.
+pub fn unresolved_note(lang: Lang) -> String {
     h(
         lang,
         "未解決(タイムアウト・SERVFAIL 等)のドメイン名は分母に含めず、未解決の列に別に数えています。",

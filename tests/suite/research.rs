@@ -183,6 +183,31 @@ fn the_all_jp_rate_reads_the_same_everywhere_and_json_is_typed() {
         html.contains(&format!("{exact}%")),
         "the headline has {exact}%"
     );
+    // Every section, and the index beside the CSV tables, says unresolved names are apart.
+    let note = mailcensus::tabulate::unresolved_note(mailcensus::tabulate::Lang::Ja);
+    let sections: Vec<&str> = html.split("<section").skip(1).collect();
+    assert!(sections.len() > 4, "{}", sections.len());
+    for s in &sections {
+        let s = &s[..s.find("</section>").unwrap()];
+        assert!(s.contains(&note), "a section without the footnote: {s:.60}");
+    }
+    common::mailcensus(["tabulate", r2, "--write-tables"]);
+    let tables = Path::new(r2).join("tables");
+    let index = std::fs::read_to_string(tables.join(mailcensus::tabulate::INDEX_FILE)).unwrap();
+    let mut listed = 0;
+    for f in std::fs::read_dir(&tables).unwrap() {
+        let file = f.unwrap().file_name().into_string().unwrap();
+        if let Some(stem) = file.strip_suffix(".csv") {
+            let line = index.lines().find(|l| l.starts_with(&format!("{file}\t")));
+            let title = line.map(|l| l.split('\t').nth(1).unwrap());
+            assert!(
+                title.is_some_and(|t| !t.is_empty()),
+                "{stem} not in the index"
+            );
+            listed += 1;
+        }
+    }
+    assert!(listed > 10 && index.trim_end().ends_with(&note), "{index}");
 }
 
 fn names_of(run: &std::path::Path, filter: Expr) -> HashSet<String> {
