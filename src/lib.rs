@@ -13,4 +13,5 @@ pub mod run;
 pub mod sim;
 pub mod survey;
 pub mod tabulate;
+pub mod transport;
 pub mod zone;

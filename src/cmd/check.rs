@@ -6,7 +6,10 @@ use std::time::Duration;
 use mailcensus::crawl::{Checks, CrawlOptions, Crawler};
 use mailcensus::dns::{ClientOptions, DnsClient, parse_server};
 use mailcensus::record::NameReport;
+use mailcensus::transport::Transport;
 use mailcensus::zone::{ZoneEntry, classify, normalize};
+
+use super::survey::TransportArgs;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,6 +29,8 @@ pub struct Args {
     /// Lookups beyond MX, SPF and DMARC (see `survey --help`).
     #[arg(long, value_name = "LIST", default_value = "all")]
     checks: Checks,
+    #[command(flatten)]
+    transport: TransportArgs,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -40,14 +45,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let results = super::runtime()?.block_on(async {
         let client = DnsClient::new(&resolvers, &opts).await?;
-        let crawler = Arc::new(Crawler::new(
+        let transport = Transport::for_checks(&a.checks, &a.transport.options())?;
+        let crawler = Crawler::new(
             client,
             CrawlOptions {
                 retries: a.retries,
                 checks: a.checks.clone(),
                 ..CrawlOptions::default()
             },
-        ));
+        );
+        let crawler = Arc::new(crawler.with_transport(transport));
         let mut out = Vec::new();
         for d in &a.domains {
             let name = normalize(d)

@@ -110,6 +110,28 @@ enum SimCommand {
         #[arg(long, value_name = "FILE")]
         stats: Option<PathBuf>,
     },
+    /// Serve the population's mail hosts (SMTP with STARTTLS) and MTA-STS policy hosts
+    /// (HTTPS) on 127.25.0.0/16, for the checks that connect, until interrupted; writes the
+    /// simulator's CA certificate (give it to `--ca-file`).
+    Hosts {
+        #[command(flatten)]
+        population: PopulationArgs,
+        /// The port every host listens on (give it to `--smtp-port` and `--https-port`); 0
+        /// picks a free one (printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Where to write the CA's certificate (PEM).
+        #[arg(long, value_name = "FILE")]
+        ca: PathBuf,
+    },
+    /// Write a certificate chain for HOST signed by the simulator's CA, its key and the CA's
+    /// certificate (`HOST.crt`, `HOST.key`, `ca.pem` in DIR), for a real server to present:
+    /// the key is the simulated hosts' own, so the population's TLSA digest matches it.
+    Cert {
+        host: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write the zone list as CSV with the ground truth per name.
     List {
         #[command(flatten)]
@@ -184,6 +206,32 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 world.shutdown().await;
                 anyhow::Ok(())
             })
+        }
+        SimCommand::Hosts {
+            population,
+            port,
+            ca,
+        } => {
+            let pop = Arc::new(population.build()?);
+            super::runtime()?.block_on(async move {
+                let hosts = mailcensus::sim::SimTransport::start(pop, port).await?;
+                write_file(&ca, hosts.ca_pem())?;
+                println!(
+                    "serving mail and policy hosts on 127.25.0.0/16 port {}",
+                    hosts.port()
+                );
+                tokio::signal::ctrl_c().await?;
+                anyhow::Ok(())
+            })
+        }
+        SimCommand::Cert { host, out } => {
+            let pki = mailcensus::sim::SimPki::new();
+            let (chain, key) = pki.chain_pem(&host);
+            std::fs::create_dir_all(&out)?;
+            write_file(&out.join(format!("{host}.crt")), chain)?;
+            write_file(&out.join(format!("{host}.key")), key)?;
+            write_file(&out.join("ca.pem"), pki.ca_pem())?;
+            Ok(())
         }
         SimCommand::List { population, out } => {
             let n = write_list(&population.build()?, file_or_stdout(out.as_deref())?)?;

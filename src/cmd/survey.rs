@@ -7,6 +7,7 @@ use mailcensus::crawl::{Checks, CrawlOptions, LastPass};
 use mailcensus::dns::{ClientOptions, parse_server};
 use mailcensus::run::{Manifest, Period, RunDir, ShardSpec};
 use mailcensus::survey::{SurveyConfig, retry_unresolved, survey};
+use mailcensus::transport::TransportOptions;
 use mailcensus::zone::{ZoneEncoding, ZoneFormat};
 
 use super::progress::Progress;
@@ -56,10 +57,82 @@ pub struct CrawlArgs {
     /// Lookups beyond MX, SPF and DMARC: `all`, `none`, or a list of bimi, mta-sts, tls-rpt,
     /// rua (verify external DMARC report destinations), dnssec (the resolver's AD bit), ns
     /// (DNS operators), dkim (keys under `_domainkey`), mx-ip (A/AAAA of each MX host), dane
-    /// (TLSA of each MX host). Each goes through the same rate limit. Default: none for
-    /// `survey`, all for `demo`; a resumed or retried run keeps its own.
+    /// (TLSA of each MX host); each goes through the same rate limit. And the checks that
+    /// connect, never brought by `all`: starttls (SMTP to each MX host, once per run: STARTTLS,
+    /// TLS, the certificate; with dane, the TLSA records matched against the chain) and
+    /// mta-sts-policy (the policy fetched over HTTPS), within their own rate
+    /// (`--connect-rate`). Default: none for `survey`, all for `demo`; a resumed or retried
+    /// run keeps its own.
     #[arg(long, value_name = "LIST")]
     pub checks: Option<Checks>,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+}
+
+/// How the checks that connect (starttls, mta-sts-policy) connect; shared with `check`.
+#[derive(clap::Args, Clone, Default)]
+pub struct TransportArgs {
+    /// The name the starttls check gives in EHLO: one of yours that resolves, so that a mail
+    /// host's operator can tell who asked [default: mailcensus.invalid].
+    #[arg(long, value_name = "NAME")]
+    pub smtp_helo: Option<String>,
+    /// The port the starttls check connects to [default: 25].
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// The port the mta-sts-policy check connects to [default: 443].
+    #[arg(long, value_name = "PORT")]
+    pub https_port: Option<u16>,
+    /// How long each step of a connection may take (the connection, each reply, the
+    /// handshake), in milliseconds [default: 15000].
+    #[arg(long, value_name = "MS")]
+    pub connect_timeout_ms: Option<u64>,
+    /// Connections open at once, over all hosts [default: 32].
+    #[arg(long, value_name = "N")]
+    pub connect_concurrency: Option<usize>,
+    /// New connections a second, over all hosts [default: 20].
+    #[arg(long, value_name = "N")]
+    pub connect_rate: Option<u32>,
+    /// A PEM file of roots to trust beside the system's (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+}
+
+impl TransportArgs {
+    /// The options given, in `t`'s place; each as (`option`, value) where given.
+    fn apply(&self, t: &mut TransportOptions) -> Vec<(&'static str, Option<String>)> {
+        t.helo = self.smtp_helo.clone().unwrap_or(t.helo.clone());
+        t.smtp_port = self.smtp_port.unwrap_or(t.smtp_port);
+        t.https_port = self.https_port.unwrap_or(t.https_port);
+        t.timeout_ms = self.connect_timeout_ms.unwrap_or(t.timeout_ms);
+        t.concurrency = self.connect_concurrency.unwrap_or(t.concurrency);
+        t.rate = self.connect_rate.unwrap_or(t.rate);
+        t.ca_files.extend(self.ca_file.iter().cloned());
+        let files: Vec<String> = self
+            .ca_file
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        vec![
+            ("smtp-helo", self.smtp_helo.clone()),
+            ("smtp-port", shown(self.smtp_port)),
+            ("https-port", shown(self.https_port)),
+            ("connect-timeout-ms", shown(self.connect_timeout_ms)),
+            ("connect-concurrency", shown(self.connect_concurrency)),
+            ("connect-rate", shown(self.connect_rate)),
+            ("ca-file", (!files.is_empty()).then(|| files.join(" "))),
+        ]
+    }
+
+    /// The options, the defaults where not given.
+    pub fn options(&self) -> TransportOptions {
+        let mut t = TransportOptions::default();
+        self.apply(&mut t);
+        t
+    }
+}
+
+fn shown(v: Option<impl std::fmt::Display>) -> Option<String> {
+    v.map(|v| v.to_string())
 }
 
 impl CrawlArgs {
@@ -116,9 +189,7 @@ impl CrawlArgs {
             pass.pause_ms = self.last_pass_pause_ms.unwrap_or(pass.pause_ms);
             pass.timeout_ms = self.last_pass_timeout_ms.unwrap_or(pass.timeout_ms);
         }
-        fn shown(v: Option<impl std::fmt::Display>) -> Option<String> {
-            v.map(|v| v.to_string())
-        }
+        let transport = self.transport.apply(&mut c.transport);
         [
             ("qps", shown(self.qps)),
             ("concurrency", shown(self.concurrency)),
@@ -131,6 +202,7 @@ impl CrawlArgs {
             ("last-pass-timeout-ms", shown(self.last_pass_timeout_ms)),
         ]
         .into_iter()
+        .chain(transport)
         .filter_map(|(name, v)| Some(format!("--{name} {}", v?)))
         .collect()
     }

@@ -28,6 +28,7 @@ use crate::policy::mailhost;
 use crate::policy::spf;
 use crate::policy::spf::space::Addresses;
 use crate::policy::{HostQuery, PolicyDns, Presence, TxtLookup, bimi, mta_sts, tls_rpt};
+use crate::transport::{StsFetch, Transport, TransportCost};
 use crate::zone::ZoneEntry;
 use pace::Paces;
 use schedule::Scheduler;
@@ -88,6 +89,8 @@ pub struct Crawler {
     addr_cache: Memo<Addresses>,
     ns_cache: Memo<Probe>,
     mx_host_cache: Memo<MxHost>,
+    /// The connections of the starttls and mta-sts-policy checks, where either is on.
+    transport: Option<Arc<Transport>>,
 }
 
 impl Crawler {
@@ -258,7 +261,15 @@ impl Crawler {
             addr_cache: Memo::new(),
             ns_cache: Memo::new(),
             mx_host_cache: Memo::new(),
+            transport: None,
         }
+    }
+
+    /// Make the starttls and mta-sts-policy checks through `transport` (shared with the last
+    /// pass, so that a host asked in the main pass is not asked again).
+    pub fn with_transport(mut self, transport: Option<Arc<Transport>>) -> Crawler {
+        self.transport = transport;
+        self
     }
 
     /// Schedule names by the operator the zone list's `ns` column (`extra[ns_column]`) names:
@@ -274,12 +285,19 @@ impl Crawler {
     }
 
     /// Keep to `other`'s operator paces (the last pass: an operator slowed in the main pass
-    /// is not asked at the full rate again).
+    /// is not asked at the full rate again), and share its connections (a mail host asked in
+    /// the main pass is not asked again).
     pub fn pacing_as(mut self, other: &Crawler) -> Crawler {
         if self.paces.is_some() {
             self.paces = other.paces.clone();
         }
+        self.transport = other.transport.clone();
         self
+    }
+
+    /// What the checks that connect have cost so far, where they run.
+    pub fn transport_cost(&self) -> Option<TransportCost> {
+        self.transport.as_ref().map(|t| t.cost())
     }
 
     pub fn options(&self) -> &CrawlOptions {
@@ -385,8 +403,13 @@ impl Crawler {
         if let Some(hit) = shared.then(|| self.mx_host_cache.get(&host)).flatten() {
             return hit;
         }
+        // The starttls check connects to the host's IPv4 address: it needs the A lookup.
+        let a_check = match self.opts.checks.has(Check::Starttls) {
+            true => Check::Starttls,
+            false => Check::MxIp,
+        };
         let (a, aaaa, tlsa) = tokio::join!(
-            self.check(Check::MxIp, || &host, RecordType::A),
+            self.check(a_check, || &host, RecordType::A),
             self.check(Check::MxIp, || &host, RecordType::AAAA),
             self.check(
                 Check::Dane,
@@ -394,11 +417,25 @@ impl Crawler {
                 RecordType::TLSA
             ),
         );
+        let smtp = match (&self.transport, a.as_ref().and_then(Probe::settled)) {
+            (Some(t), Some(records)) if self.opts.checks.has(Check::Starttls) => {
+                let ips: Vec<IpAddr> = records.iter().filter_map(|r| r.parse().ok()).collect();
+                // RFC 7672 §2.2: only authenticated TLSA records count.
+                let tlsa = tlsa
+                    .as_ref()
+                    .filter(|p| p.authentic == Some(true))
+                    .and_then(Probe::settled)
+                    .unwrap_or_default();
+                Some(t.smtp(&host, &ips, tlsa).await)
+            }
+            _ => None,
+        };
         let h = MxHost {
             host,
             a,
             aaaa,
             tlsa,
+            smtp,
         };
         let settled = [&h.a, &h.aaaa, &h.tlsa]
             .into_iter()
@@ -410,10 +447,14 @@ impl Crawler {
         h
     }
 
-    /// The MX hosts' lookups, where the mx-ip or dane check is on and the MX lookup settled.
+    /// The MX hosts' lookups, where the mx-ip, dane or starttls check is on and the MX lookup
+    /// settled.
     async fn mx_hosts(&self, mx: &Probe, registered_domain: &str) -> Option<Vec<MxHost>> {
         let checks = &self.opts.checks;
-        if !(checks.has(Check::MxIp) || checks.has(Check::Dane)) {
+        if ![Check::MxIp, Check::Dane, Check::Starttls]
+            .into_iter()
+            .any(|c| checks.has(c))
+        {
             return None;
         }
         let mut hosts = mailhost::exchanges(mx.settled()?);
@@ -422,6 +463,30 @@ impl Crawler {
             .into_iter()
             .map(|h| self.mx_host(h, registered_domain));
         Some(futures::future::join_all(asks).await)
+    }
+
+    /// RFC 8461 §3.3: where the name's `_mta-sts` record is valid, the policy host's address
+    /// and the policy fetched from it, matched against the MX hosts.
+    async fn mta_sts_policy(
+        &self,
+        name: &str,
+        record: Option<&Probe>,
+        mx: &Probe,
+    ) -> Option<(Probe, Option<StsFetch>)> {
+        let transport = self.transport.as_ref()?;
+        if !self.opts.checks.has(Check::MtaStsPolicy) {
+            return None;
+        }
+        mta_sts::read(record?.settled()?).valid()?;
+        let host = self.probe(&mta_sts::policy_host(name), RecordType::A).await;
+        let fetch = match (host.settled(), mx.settled()) {
+            (Some(records), Some(mx)) => {
+                let ips: Vec<IpAddr> = records.iter().filter_map(|r| r.parse().ok()).collect();
+                Some(transport.sts(name, &ips, &mailhost::exchanges(mx)).await)
+            }
+            _ => None,
+        };
+        Some((host, fetch))
     }
 
     /// RFC 7489 §7.1: ask each report destination outside the name's Organizational Domain
@@ -513,8 +578,13 @@ impl Crawler {
             ))
         };
         let hosts = self.mx_hosts(&r.mx, &r.registered_domain);
-        let (rua, tree, discovery, hosts) = tokio::join!(rua, tree, discovery, hosts);
+        let policy = self.mta_sts_policy(&name, r.mta_sts.as_ref(), &r.mx);
+        let (rua, tree, discovery, hosts, policy) =
+            tokio::join!(rua, tree, discovery, hosts, policy);
         r.mx_hosts = hosts;
+        r.mta_sts_checked = self.opts.checks.has(Check::MtaStsPolicy);
+        let (host, fetch) = policy.unzip();
+        (r.mta_sts_host, r.mta_sts_policy) = (host, fetch.flatten());
         let (d7489, d9989) = discovery.unzip();
         r.rua_checks = rua;
         r.spf_tree = tree;

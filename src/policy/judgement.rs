@@ -9,12 +9,13 @@ use super::bimi::{self, BimiRecord, BimiStatus};
 use super::compliance::{self, Assessment, MailUse};
 use super::dmarc::{self, Discovery, DmarcError, DmarcRecord, Policy, Protection, RuaVerdict};
 use super::dmarc::{ProblemKind, Standard};
-use super::mailhost::{self, Dane, Dkim, HostSeen, MxIpv6};
-use super::mta_sts::{self, StsRecord};
+use super::mailhost::{self, Dane, Dkim, HostSeen, Share};
+use super::mta_sts::{self, StsMode, StsRecord};
 use super::spf::{self, Qualifier, SpfError, SpfVerdict, TreeCost};
 use super::tags::Published;
 use super::tls_rpt::{self, TlsRptRecord};
 use super::{MxKind, Seen, is_dmarc_record, is_spf_record};
+use crate::transport::{StsFetch, StsOutcome};
 
 crate::codes! {
     /// What the AD bit of the MX reply says (RFC 4035 §3.2.3).
@@ -57,8 +58,14 @@ pub struct Evidence<'a> {
     /// `_domainkey.<name>` where the DKIM check ran: `Some(None)` failed, else whether it
     /// said NXDOMAIN.
     pub dkim_nxdomain: Option<Option<bool>>,
-    /// The MX hosts' lookups where the mx-ip or dane check ran and the MX lookup settled.
+    /// The MX hosts' lookups where the mx-ip, dane or starttls check ran and the MX lookup
+    /// settled.
     pub mx_hosts: Option<&'a [HostSeen<'a>]>,
+    /// The MTA-STS policy fetched, where the mta-sts-policy check ran and the name's
+    /// `_mta-sts` record is valid.
+    pub mta_sts_policy: Option<&'a StsFetch>,
+    /// Whether the mta-sts-policy check ran.
+    pub mta_sts_checked: bool,
 }
 
 /// The rules a judgement is made by, numbered so that a run says which judged it and
@@ -114,9 +121,24 @@ pub struct Judgement {
     pub dkim: Option<Dkim>,
     /// Over the MX hosts, where the name has some: how many have IPv6, whether one has no
     /// address, and their DANE TLSA records.
-    pub mx_ipv6: Option<MxIpv6>,
+    pub mx_ipv6: Option<Share>,
     pub mx_dangling: Option<bool>,
     pub dane: Option<Dane>,
+    /// Over the MX hosts, where the starttls check reached them: how many offer STARTTLS,
+    /// complete a TLS 1.2+ handshake, present a certificate valid under WebPKI.
+    pub mx_starttls: Option<Share>,
+    pub mx_tls: Option<Share>,
+    pub mx_cert_valid: Option<Share>,
+    /// The MTA-STS policy fetch, where the mta-sts-policy check ran on a valid record, and
+    /// what the policy says.
+    pub mta_sts_policy: Option<StsOutcome>,
+    pub mta_sts_mode: Option<StsMode>,
+    pub mta_sts_max_age: Option<u32>,
+    pub mta_sts_mx_match: Option<Share>,
+    /// A sender enforces MTA-STS on the name's mail: a valid record, a policy fetched in mode
+    /// `enforce` whose patterns match every MX host. `false` with no valid record or a policy
+    /// that fails; `None` where the check did not run or the policy host could not be reached.
+    pub mta_sts_enforced: Option<bool>,
     pub mail_use: Option<MailUse>,
     /// The 2025 guideline's verdict and advice.
     pub assessment: Option<Assessment>,
@@ -181,6 +203,25 @@ impl Judgement {
         if let Some(hosts) = e.mx_hosts.filter(|h| !h.is_empty()) {
             (j.mx_ipv6, j.mx_dangling) = mailhost::addresses(hosts);
             j.dane = mailhost::dane(hosts);
+            [j.mx_starttls, j.mx_tls, j.mx_cert_valid] = match mailhost::transport(hosts) {
+                Some(shares) => shares.map(Some),
+                None => [None; 3],
+            };
+        }
+        if let Some(f) = e.mta_sts_policy {
+            j.mta_sts_policy = Some(f.outcome);
+            if let Some(p) = &f.policy {
+                (j.mta_sts_mode, j.mta_sts_max_age) = (Some(p.mode), Some(p.max_age));
+            }
+            j.mta_sts_mx_match = f.mx_match;
+            j.mta_sts_enforced = f.outcome.reached().then(|| f.enforced());
+        } else if e.mta_sts_checked {
+            // No valid record (or none fetched for want of the host's address lookup).
+            j.mta_sts_enforced = match &j.mta_sts {
+                Some(Published::Valid(_)) => None,
+                Some(_) => Some(false),
+                None => None,
+            };
         }
         j.assessment = assess(&j, e, own.as_ref());
         j
@@ -249,6 +290,8 @@ mod tests {
             operators: None,
             dkim_nxdomain: None,
             mx_hosts: None,
+            mta_sts_policy: None,
+            mta_sts_checked: false,
         }
     }
 

@@ -1,8 +1,10 @@
 //! What DNS tells of a name's mail beyond its policies: whether DKIM keys are published under
 //! `_domainkey`, whether its MX hosts have addresses (IPv6 among them, or none: a dangling
-//! MX), and whether they publish usable DANE TLSA records (RFC 7672).
+//! MX), and whether they publish usable DANE TLSA records (RFC 7672); and, where the hosts
+//! were asked over SMTP, whether they offer STARTTLS and what their certificates are worth.
 
 use super::Seen;
+use crate::transport::{CertVerdict, DaneMatch, SmtpOutcome, SmtpProbe};
 
 crate::codes! {
     /// What `_domainkey.<name>` says of DKIM keys.
@@ -28,8 +30,9 @@ impl Dkim {
 }
 
 crate::codes! {
-    /// How many of the MX hosts have an IPv6 address.
-    pub enum MxIpv6 {
+    /// How many of the MX hosts have a property (an IPv6 address, STARTTLS, a valid
+    /// certificate, a match in an MTA-STS policy).
+    pub enum Share {
         All => "all",
         Some => "some",
         None => "none",
@@ -46,6 +49,9 @@ crate::codes! {
         /// Authenticated TLSA records of which none is usable for SMTP (§3.1.3: PKIX usages;
         /// unknown selector or matching type; a digest of the wrong length).
         Invalid => "invalid",
+        /// Usable records, but a host that was asked presented a chain none of its records
+        /// matches, or no TLS at all (the starttls check): a DANE sender defers its mail.
+        Mismatch => "mismatch",
         /// TLSA records without the AD bit: RFC 7672 §2.2 ignores them, as if absent.
         Unauthenticated => "unauthenticated",
         /// No MX host publishes TLSA records.
@@ -61,6 +67,8 @@ pub struct HostSeen<'a> {
     pub tlsa: Seen<'a>,
     /// The AD bit of the TLSA reply.
     pub tlsa_ad: Option<bool>,
+    /// What the host said over SMTP, where the starttls check ran.
+    pub smtp: Option<&'a SmtpProbe>,
 }
 
 /// The exchanges of MX records in presentation form (`PREF EXCHANGE`), lower-case without
@@ -95,7 +103,7 @@ pub fn tlsa_owner(host: &str) -> String {
 
 /// The MX hosts' IPv6 reach and whether any has no address at all (`(None, None)` when a
 /// lookup failed or the A/AAAA lookups were not made).
-pub fn addresses(hosts: &[HostSeen]) -> (Option<MxIpv6>, Option<bool>) {
+pub fn addresses(hosts: &[HostSeen]) -> (Option<Share>, Option<bool>) {
     let mut v6 = 0;
     let mut dangling = false;
     for h in hosts {
@@ -106,9 +114,9 @@ pub fn addresses(hosts: &[HostSeen]) -> (Option<MxIpv6>, Option<bool>) {
         dangling |= a.is_empty() && aaaa.is_empty();
     }
     let ipv6 = match v6 {
-        0 => MxIpv6::None,
-        n if n == hosts.len() => MxIpv6::All,
-        _ => MxIpv6::Some,
+        0 => Share::None,
+        n if n == hosts.len() => Share::All,
+        _ => Share::Some,
     };
     (Some(ipv6), Some(dangling))
 }
@@ -118,11 +126,14 @@ pub fn addresses(hosts: &[HostSeen]) -> (Option<MxIpv6>, Option<bool>) {
 enum HostDane {
     Usable,
     Unusable,
+    Mismatch,
     Unauthenticated,
     Absent,
 }
 
-/// The name's DANE status from its MX hosts' TLSA lookups; `None` when one failed.
+/// The name's DANE status from its MX hosts' TLSA lookups and, where the starttls check
+/// ran, the chains they presented; `None` when a lookup failed or a host with usable records
+/// could not be reached (unknown, never invalid).
 pub fn dane(hosts: &[HostSeen]) -> Option<Dane> {
     let mut seen = Vec::with_capacity(hosts.len());
     for h in hosts {
@@ -131,13 +142,24 @@ pub fn dane(hosts: &[HostSeen]) -> Option<Dane> {
         };
         seen.push(match (records.is_empty(), h.tlsa_ad) {
             (true, _) => HostDane::Absent,
-            (false, Some(true)) if records.iter().any(|r| usable(r)) => HostDane::Usable,
+            (false, Some(true)) if records.iter().any(|r| usable(r)) => match h.smtp {
+                None => HostDane::Usable,
+                Some(p) => match (p.outcome, p.dane) {
+                    (SmtpOutcome::Tls, Some(DaneMatch::Match)) => HostDane::Usable,
+                    (SmtpOutcome::Tls | SmtpOutcome::NoStarttls | SmtpOutcome::TlsFailed, _) => {
+                        HostDane::Mismatch
+                    }
+                    _ => return None,
+                },
+            },
             (false, Some(true)) => HostDane::Unusable,
             (false, _) => HostDane::Unauthenticated,
         });
     }
     let usable = seen.iter().filter(|d| **d == HostDane::Usable).count();
-    Some(if usable > 0 && usable == seen.len() {
+    Some(if seen.contains(&HostDane::Mismatch) {
+        Dane::Mismatch
+    } else if usable > 0 && usable == seen.len() {
         Dane::Valid
     } else if usable > 0 {
         Dane::Partial
@@ -148,6 +170,40 @@ pub fn dane(hosts: &[HostSeen]) -> Option<Dane> {
     } else {
         Dane::None
     })
+}
+
+/// Over the MX hosts asked over SMTP (those with an address): how many offer STARTTLS,
+/// complete a TLS 1.2 or later handshake, and present a certificate valid under WebPKI for
+/// their name. `None` where the check did not run, no host has an address, or a host could
+/// not be reached or refused to talk (unknown, never absent).
+pub fn transport(hosts: &[HostSeen]) -> Option<[Share; 3]> {
+    let mut asked = hosts
+        .iter()
+        .map(|h| h.smtp)
+        .collect::<Option<Vec<&SmtpProbe>>>()?;
+    asked.retain(|p| p.outcome != SmtpOutcome::NoAddress);
+    if asked.is_empty() || asked.iter().any(|p| p.outcome.starttls().is_none()) {
+        return None;
+    }
+    let share = |f: &dyn Fn(&SmtpProbe) -> bool| {
+        Share::of(asked.iter().filter(|p| f(p)).count(), asked.len())
+    };
+    Some([
+        share(&|p| p.outcome.starttls() == Some(true)),
+        share(&|p| p.tls.is_some()),
+        share(&|p| p.tls.as_ref().is_some_and(|t| t.cert == CertVerdict::Valid)),
+    ])
+}
+
+impl Share {
+    /// `n` of `of` (at least one).
+    pub fn of(n: usize, of: usize) -> Share {
+        match n {
+            0 => Share::None,
+            _ if n == of => Share::All,
+            _ => Share::Some,
+        }
+    }
 }
 
 /// Whether a TLSA record (`USAGE SELECTOR MATCHING HEX`) is usable by an SMTP client.
@@ -212,6 +268,7 @@ mod tests {
             aaaa: Seen::Settled(aaaa),
             tlsa: Seen::Settled(tlsa),
             tlsa_ad: Some(ad),
+            smtp: None,
         }
     }
 
@@ -236,19 +293,96 @@ mod tests {
     fn addresses_over_hosts() {
         let (a, aaaa) = (v(&["192.0.2.1"]), v(&["2001:db8::1"]));
         let h = |x, y| host(x, y, &[], false);
-        assert_eq!(addresses(&[h(&a, &aaaa)]), (Some(MxIpv6::All), Some(false)));
+        assert_eq!(addresses(&[h(&a, &aaaa)]), (Some(Share::All), Some(false)));
         assert_eq!(
             addresses(&[h(&a, &aaaa), h(&a, &[])]),
-            (Some(MxIpv6::Some), Some(false))
+            (Some(Share::Some), Some(false))
         );
         assert_eq!(
             addresses(&[h(&a, &[]), h(&[], &[])]),
-            (Some(MxIpv6::None), Some(true))
+            (Some(Share::None), Some(true))
         );
         let failed = HostSeen {
             a: Seen::Failed,
             ..h(&a, &aaaa)
         };
         assert_eq!(addresses(&[failed]), (None, None));
+    }
+
+    fn probe(
+        outcome: SmtpOutcome,
+        cert: Option<CertVerdict>,
+        dane: Option<DaneMatch>,
+    ) -> SmtpProbe {
+        SmtpProbe {
+            outcome,
+            address: None,
+            banner: None,
+            tls: cert.map(|cert| crate::transport::TlsFacts {
+                version: Some(crate::transport::TlsVersion::Tls13),
+                cipher: String::new(),
+                cert,
+                days_left: Some(30),
+            }),
+            dane,
+            error: None,
+            millis: 0,
+            sent: 0,
+            received: 0,
+        }
+    }
+
+    #[test]
+    fn dane_is_valid_only_where_the_chain_matches_and_unknown_where_unreached() {
+        let good = v(&[&format!("3 1 1 {SHA256}")]);
+        let valid = Some(CertVerdict::Valid);
+        let dane_of = |p: &SmtpProbe| {
+            let h = HostSeen {
+                smtp: Some(p),
+                ..host(&[], &[], &good, true)
+            };
+            dane(&[h])
+        };
+        let matched = probe(SmtpOutcome::Tls, valid, Some(DaneMatch::Match));
+        assert_eq!(dane_of(&matched), Some(Dane::Valid));
+        let other = probe(SmtpOutcome::Tls, valid, Some(DaneMatch::Mismatch));
+        assert_eq!(dane_of(&other), Some(Dane::Mismatch));
+        assert_eq!(
+            dane_of(&probe(SmtpOutcome::NoStarttls, None, None)),
+            Some(Dane::Mismatch)
+        );
+        assert_eq!(dane_of(&probe(SmtpOutcome::Timeout, None, None)), None);
+    }
+
+    #[test]
+    fn transport_shares_over_the_hosts_with_an_address() {
+        let none: Vec<String> = Vec::new();
+        let shares = |ps: &[SmtpProbe]| {
+            let hosts: Vec<HostSeen> = ps
+                .iter()
+                .map(|p| HostSeen {
+                    smtp: Some(p),
+                    ..host(&none, &none, &none, false)
+                })
+                .collect();
+            transport(&hosts)
+        };
+        let good = probe(SmtpOutcome::Tls, Some(CertVerdict::Valid), None);
+        let expired = probe(SmtpOutcome::Tls, Some(CertVerdict::Expired), None);
+        let plain = probe(SmtpOutcome::NoStarttls, None, None);
+        let gone = SmtpProbe::no_address();
+        assert_eq!(
+            shares(&[good.clone(), expired.clone(), gone.clone()]),
+            Some([Share::All, Share::All, Share::Some])
+        );
+        assert_eq!(
+            shares(&[good.clone(), plain]),
+            Some([Share::Some, Share::Some, Share::Some])
+        );
+        assert_eq!(
+            shares(&[good, probe(SmtpOutcome::Refused, None, None)]),
+            None
+        );
+        assert_eq!(shares(&[gone]), None, "no host to ask");
     }
 }

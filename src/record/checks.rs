@@ -28,16 +28,32 @@ crate::codes! {
         MxIp => "mx-ip",
         /// `_25._tcp.<host>` TLSA of each MX host (RFC 7672), read with the AD bit.
         Dane => "dane",
+        /// SMTP to each MX host, once per run: STARTTLS, the handshake, the certificate; with
+        /// dane, the TLSA records matched against the chain. Connects to the hosts.
+        Starttls => "starttls",
+        /// The MTA-STS policy fetched over HTTPS from `mta-sts.<name>` (RFC 8461 §3.3) where
+        /// the `_mta-sts` record is valid (so it brings mta-sts). Connects to the hosts.
+        MtaStsPolicy => "mta-sts-policy",
     }
 }
 
-/// A set of checks; parsed from `all`, `none` or a comma-separated list of codes.
+impl Check {
+    /// Whether the check connects to the name's servers (SMTP, HTTPS) rather than asking
+    /// the DNS: such checks are named, never brought by `all`.
+    pub fn connects(self) -> bool {
+        matches!(self, Check::Starttls | Check::MtaStsPolicy)
+    }
+}
+
+/// A set of checks; parsed from `all` (every check that asks the DNS), `none` or a
+/// comma-separated list of codes (which may add to `all`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checks(BTreeSet<Check>);
 
 impl Checks {
+    /// Every check that asks the DNS.
     pub fn all() -> Checks {
-        Checks(Check::ALL.into_iter().collect())
+        Checks(Check::ALL.into_iter().filter(|c| !c.connects()).collect())
     }
 
     pub fn has(&self, c: Check) -> bool {
@@ -51,7 +67,7 @@ impl FromStr for Checks {
         let mut set = BTreeSet::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
-                "all" => set.extend(Check::ALL),
+                "all" => set.extend(Checks::all().0),
                 "none" => {}
                 _ => {
                     let check = Check::ALL
@@ -67,6 +83,10 @@ impl FromStr for Checks {
                     set.insert(check);
                 }
             }
+        }
+        // The policy is fetched where the record says there is one.
+        if set.contains(&Check::MtaStsPolicy) {
+            set.insert(Check::MtaSts);
         }
         Ok(Checks(set))
     }
@@ -94,5 +114,10 @@ mod tests {
         assert!(c.has(Check::Bimi) && c.has(Check::Ns) && !c.has(Check::Rua));
         assert_eq!(c.to_string(), "bimi,ns");
         assert!("bimi,dkm".parse::<Checks>().unwrap_err().contains("dkm"));
+        let c: Checks = "all,starttls,mta-sts-policy".parse().unwrap();
+        assert!(c.has(Check::Starttls) && c.has(Check::Dane));
+        assert!(!Checks::all().has(Check::Starttls) && !Checks::all().has(Check::MtaStsPolicy));
+        let c: Checks = "mta-sts-policy".parse().unwrap();
+        assert_eq!(c.to_string(), "mta-sts,mta-sts-policy");
     }
 }

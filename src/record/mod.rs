@@ -18,6 +18,7 @@ use crate::policy::dmarc::{Discovery, Standard};
 use crate::policy::judgement::{Evidence, Judgement};
 use crate::policy::mailhost::HostSeen;
 use crate::policy::spf::{TreeCost, TreeVerdict};
+use crate::transport::{SmtpProbe, StsFetch, TransportOptions};
 use crate::zone::{Classification, GeoForm, JpType, ZoneEntry};
 
 /// Knobs of the crawl.
@@ -44,6 +45,9 @@ pub struct CrawlOptions {
     /// The survey's own last pass over the names left unresolved; none: no last pass.
     #[serde(default)]
     pub last_pass: Option<LastPass>,
+    /// How the starttls and mta-sts-policy checks connect.
+    #[serde(default)]
+    pub transport: TransportOptions,
 }
 
 /// The default `--operator-qps`: a hundred queries a second is nothing to the name servers of
@@ -91,6 +95,7 @@ impl Default for CrawlOptions {
             operator_qps: Some(DEFAULT_OPERATOR_QPS),
             operator_concurrency: default_operator_concurrency(),
             last_pass: Some(LastPass::default()),
+            transport: TransportOptions::default(),
         }
     }
 }
@@ -222,6 +227,8 @@ pub struct MxHost {
     pub aaaa: Option<Probe>,
     /// `_25._tcp.<host>` TLSA.
     pub tlsa: Option<Probe>,
+    /// What the host said over SMTP, where the starttls check ran (once per run per host).
+    pub smtp: Option<SmtpProbe>,
 }
 
 impl MxHost {
@@ -231,6 +238,7 @@ impl MxHost {
             aaaa: seen(&self.aaaa),
             tlsa: seen(&self.tlsa),
             tlsa_ad: self.tlsa.as_ref().and_then(|p| p.authentic),
+            smtp: self.smtp.as_ref(),
         }
     }
 }
@@ -258,8 +266,16 @@ pub struct NameResult {
     pub ns: Option<Probe>,
     /// `_domainkey.<name>` TXT, where the DKIM check ran.
     pub dkim: Option<Probe>,
-    /// The MX hosts' lookups, where the mx-ip or dane check ran and the MX lookup settled.
+    /// The MX hosts' lookups, where the mx-ip, dane or starttls check ran and the MX lookup
+    /// settled.
     pub mx_hosts: Option<Vec<MxHost>>,
+    /// Where the mta-sts-policy check ran and the name publishes a valid `_mta-sts` record:
+    /// the A lookup of `mta-sts.<name>`, then the policy fetched from it (where that lookup
+    /// settled).
+    pub mta_sts_host: Option<Probe>,
+    pub mta_sts_policy: Option<StsFetch>,
+    /// Whether the mta-sts-policy check ran.
+    pub mta_sts_checked: bool,
     /// RFC 7489 §7.1 verification of each external report destination, where the check ran
     /// and the name's own `_dmarc` lookup settled.
     pub rua_checks: Option<Vec<RuaCheck>>,
@@ -301,6 +317,9 @@ impl NameResult {
             ns: None,
             dkim: None,
             mx_hosts: None,
+            mta_sts_host: None,
+            mta_sts_policy: None,
+            mta_sts_checked: false,
             rua_checks: None,
             dnssec_checked: false,
             spf_tree: None,
@@ -349,6 +368,8 @@ impl NameResult {
                     .then_some(p.outcome == Outcome::NxDomain)
             }),
             mx_hosts: hosts.as_deref(),
+            mta_sts_policy: self.mta_sts_policy.as_ref(),
+            mta_sts_checked: self.mta_sts_checked,
         };
         self.judgement = Judgement::of(&evidence);
     }
@@ -399,6 +420,7 @@ impl NameResult {
             ("tls_rpt", &self.tls_rpt),
             ("ns", &self.ns),
             ("dkim", &self.dkim),
+            ("mta_sts_host", &self.mta_sts_host),
         ];
         let asked = |(k, p): (&'static str, &'a Option<Probe>)| Some((k, p.as_ref()?));
         [("mx", &self.mx), ("txt", &self.txt), ("dmarc", &self.dmarc)]

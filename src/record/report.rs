@@ -14,9 +14,10 @@ use crate::policy::compliance::{Advice, Item, Verdict};
 use crate::policy::dmarc::{
     self, DmarcRecord, ProblemKind, Protection, RuaVerdict, Source, Standard,
 };
-use crate::policy::mailhost::{Dane, MxIpv6};
+use crate::policy::mailhost::{Dane, Share};
 use crate::policy::spf::{self, SpfRecord, SpfVerdict, TreeVerdict};
 use crate::policy::tags::Published;
+use crate::transport::{SmtpProbe, StsFetch};
 use crate::zone::JpType;
 
 /// A lookup's outcome and records.
@@ -128,14 +129,27 @@ pub struct HostShown<'a> {
     pub aaaa: Option<Lookup<'a>>,
     pub tlsa: Option<Lookup<'a>>,
     pub tlsa_ad: Option<bool>,
+    /// What the host said over SMTP (the starttls check).
+    pub smtp: Option<&'a SmtpProbe>,
 }
 
 #[derive(Serialize)]
 pub struct MxHostsShown<'a> {
     pub hosts: Vec<HostShown<'a>>,
-    pub ipv6: Option<MxIpv6>,
+    pub ipv6: Option<Share>,
     pub dangling: Option<bool>,
     pub dane: Option<Dane>,
+    pub starttls: Option<Share>,
+    pub tls: Option<Share>,
+    pub cert_valid: Option<Share>,
+}
+
+/// The MTA-STS policy as fetched, and whether a sender enforces it.
+#[derive(Serialize)]
+pub struct StsPolicyShown<'a> {
+    #[serde(flatten)]
+    pub fetch: &'a StsFetch,
+    pub enforced: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -199,6 +213,7 @@ pub struct NameReport<'a> {
     pub dmarc: DmarcShown<'a>,
     pub bimi: Option<PublishedShown<'a, crate::policy::bimi::BimiRecord>>,
     pub mta_sts: Option<PublishedShown<'a, crate::policy::mta_sts::StsRecord>>,
+    pub mta_sts_policy: Option<StsPolicyShown<'a>>,
     pub tls_rpt: Option<PublishedShown<'a, crate::policy::tls_rpt::TlsRptRecord>>,
     pub dmarc_reports: Option<ReportsShown<'a>>,
     pub dnssec: Option<&'static str>,
@@ -340,11 +355,19 @@ impl<'a> NameReport<'a> {
                         aaaa: h.aaaa.as_ref().map(Lookup::of),
                         tlsa: h.tlsa.as_ref().map(Lookup::of),
                         tlsa_ad: h.tlsa.as_ref().and_then(|p| p.authentic),
+                        smtp: h.smtp.as_ref(),
                     })
                     .collect(),
                 ipv6: j.mx_ipv6,
                 dangling: j.mx_dangling,
                 dane: j.dane,
+                starttls: j.mx_starttls,
+                tls: j.mx_tls,
+                cert_valid: j.mx_cert_valid,
+            }),
+            mta_sts_policy: r.mta_sts_policy.as_ref().map(|fetch| StsPolicyShown {
+                fetch,
+                enforced: j.mta_sts_enforced,
             }),
             ns: r.ns.as_ref().map(|p| NsShown {
                 outcome: p.outcome,
@@ -419,13 +442,32 @@ impl NameReport<'_> {
                 cell(d.outcome)
             )?;
         }
+        if let Some(p) = &self.mta_sts_policy {
+            let policy = p.fetch.policy.as_ref();
+            writeln!(
+                f,
+                "  MTA-STS policy {}  mode {}  max_age {}  mx match {}  enforced {}{}",
+                p.fetch.outcome,
+                cell(policy.map(|p| p.mode)),
+                cell(policy.map(|p| p.max_age)),
+                cell(p.fetch.mx_match),
+                cell(p.enforced),
+                p.fetch
+                    .error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!("  ({e})"))
+            )?;
+        }
         if let Some(m) = &self.mx_hosts {
             writeln!(
                 f,
-                "  Mail hosts  IPv6 {}  dangling {}  DANE {}",
+                "  Mail hosts  IPv6 {}  dangling {}  DANE {}  STARTTLS {}  TLS {}  valid certificate {}",
                 cell(m.ipv6),
                 cell(m.dangling),
-                cell(m.dane)
+                cell(m.dane),
+                cell(m.starttls),
+                cell(m.tls),
+                cell(m.cert_valid)
             )?;
             let records =
                 |l: &Option<Lookup>| l.as_ref().map_or("-".to_string(), |l| cell(l.records));
@@ -439,6 +481,25 @@ impl NameReport<'_> {
                     records(&h.tlsa),
                     h.tlsa_ad.map_or("null".to_string(), |a| a.to_string())
                 )?;
+                if let Some(p) = h.smtp {
+                    let tls = p.tls.as_ref();
+                    writeln!(
+                        f,
+                        "      SMTP {}  {}  certificate {}  {} days left  DANE {}{}",
+                        p.outcome,
+                        tls.map_or("-".to_string(), |t| format!(
+                            "{} {}",
+                            cell(t.version),
+                            t.cipher
+                        )),
+                        cell(tls.map(|t| t.cert)),
+                        cell(tls.and_then(|t| t.days_left)),
+                        cell(p.dane),
+                        p.error
+                            .as_ref()
+                            .map_or(String::new(), |e| format!("  ({e})"))
+                    )?;
+                }
             }
         }
         Ok(())

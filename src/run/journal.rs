@@ -21,7 +21,7 @@ use crate::record::NameResult;
 pub const JOURNAL_FILE: &str = "journal.bin";
 const MAGIC: &[u8; 8] = b"MCJOURNL";
 /// The journal's format; a journal of another format is refused, never misread.
-pub const JOURNAL_FORMAT: u32 = 8;
+pub const JOURNAL_FORMAT: u32 = 9;
 const HEADER: u64 = 12;
 /// zstd level 1: on a 300,000-name journal (`zstd -b1`/`-b3` on its frames), 30 % faster than
 /// level 3 for a journal 7 % larger (14.6 against 15.5 times smaller than the records).

@@ -171,6 +171,10 @@ fn join(parts: &[Part], run: &RunDir, command: Vec<String>) -> Result<Manifest, 
     manifest.reset_counts();
     manifest.retried = parts.iter().map(|p| p.manifest.retried).sum();
     manifest.retried_lookups = parts.iter().map(|p| p.manifest.retried_lookups).sum();
+    manifest.transport = None;
+    for p in parts {
+        manifest.add_transport(p.manifest.transport);
+    }
     manifest.started = parts
         .iter()
         .map(|p| p.manifest.started.clone())

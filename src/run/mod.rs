@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::judgement::JUDGEMENT_RULES;
 use crate::record::{CrawlOptions, NameResult};
+use crate::transport::TransportCost;
 use crate::zone::{ZoneEncoding, ZoneFormat, ZoneStats};
 
 pub use journal::{JOURNAL_FILE, JOURNAL_FORMAT, JournalReader, JournalWriter};
@@ -158,6 +159,10 @@ pub struct Manifest {
     /// before the number was kept. `mailcensus rejudge` brings it to this version's.
     #[serde(default = "first_rules")]
     pub judged_by: u32,
+    /// What the checks that connect cost, over every pass (resumed, retried and merged runs
+    /// add up): connections and bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<TransportCost>,
 }
 
 /// The month a run describes (`YYYY-MM`), as the ministry labels its monthly figures: runs are
@@ -279,6 +284,14 @@ impl Manifest {
         self.unresolved_names = 0;
         self.followed_unresolved.clear();
         self.outcomes.clear();
+    }
+
+    /// Add a pass's connections and bytes.
+    pub fn add_transport(&mut self, cost: Option<TransportCost>) {
+        if let Some(c) = cost {
+            let t = self.transport.get_or_insert_with(TransportCost::default);
+            *t = t.plus(c);
+        }
     }
 
     /// Count `r` as one of the run's rows.

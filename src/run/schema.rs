@@ -10,15 +10,17 @@ use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::{Advice, Item, MailUse, Verdict};
 use crate::policy::dmarc::{Policy, ProblemKind, Protection, RuaVerdict, Source, Standard};
 use crate::policy::judgement::Dnssec;
-use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
+use crate::policy::mailhost::{Dane, Dkim, Share};
+use crate::policy::mta_sts::StsMode;
 use crate::policy::spf::{Permissive, Qualifier, SpfErrorKind, SpfVerdict, TreeVerdict};
 use crate::policy::tags::{Published, Status};
 use crate::record::{NameResult, Probe};
+use crate::transport::{CertVerdict, SmtpOutcome, StsOutcome};
 use crate::zone::{GeoForm, JpType, refdata};
 
 /// The schema version this build writes. Each column says which version added it; a results
 /// file holds every column up to its own version.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// How a column is filled from a name's record, which also fixes its type.
 #[derive(Clone, Copy)]
@@ -567,12 +569,12 @@ pub const MX_HOSTS: Column = column!(
         let hosts = r.mx_hosts.iter().flatten();
         hosts.map(|h| h.host.as_str()).collect()
     }),
-    "the MX hosts asked about by the mx-ip and dane checks (at most 10, in preference order)"
+    "the MX hosts asked about by the mx-ip, dane and starttls checks (at most 10, in preference order)"
 );
 pub const MX_IPV6: Column = column!(
     "mx_ipv6",
     6,
-    Fill::Code(MxIpv6::CODES, |r| code(r.judgement.mx_ipv6)),
+    Fill::Code(Share::CODES, |r| code(r.judgement.mx_ipv6)),
     "how many MX hosts have an AAAA record"
 );
 pub const MX_DANGLING: Column = column!(
@@ -585,7 +587,7 @@ pub const DANE: Column = column!(
     "dane",
     6,
     Fill::Code(Dane::CODES, |r| code(r.judgement.dane)),
-    "the MX hosts' `_25._tcp` TLSA records as an SMTP client reads them (RFC 7672; AD required)"
+    "the MX hosts' `_25._tcp` TLSA records as an SMTP client reads them (RFC 7672; AD required); with the starttls check, `valid` only where a record matches the chain each host presented, `mismatch` where one does not, null where a host with records could not be reached"
 );
 pub const TLSA_RECORDS: Column = column!(
     "tlsa_records",
@@ -628,6 +630,77 @@ pub const COMPLIANCE_DKIM: Column = column!(
     "the guideline's DKIM item (SPF, DKIM and DMARC together), where the dkim check ran"
 );
 
+pub const MX_SMTP: Column = column!(
+    "mx_smtp",
+    9,
+    Fill::CodeList(SmtpOutcome::CODES, |r| {
+        let smtp = r.mx_hosts.iter().flatten().filter_map(|h| h.smtp.as_ref());
+        smtp.map(|p| p.outcome.code()).collect()
+    }),
+    "how the starttls check's SMTP dialogue with each MX host ended, in `mx_hosts` order (`timeout`, `refused` and `rejected` leave the host unknown)"
+);
+pub const MX_CERTS: Column = column!(
+    "mx_certs",
+    9,
+    Fill::CodeList(CertVerdict::CODES, |r| {
+        let tls = r
+            .mx_hosts
+            .iter()
+            .flatten()
+            .filter_map(|h| h.smtp.as_ref()?.tls.as_ref());
+        tls.map(|t| t.cert.code()).collect()
+    }),
+    "the certificate of each MX host that completed a TLS handshake, judged under WebPKI for the host's name"
+);
+pub const MX_STARTTLS: Column = column!(
+    "mx_starttls",
+    9,
+    Fill::Code(Share::CODES, |r| code(r.judgement.mx_starttls)),
+    "how many MX hosts offer STARTTLS (null: not checked, or a host could not be reached)"
+);
+pub const MX_TLS: Column = column!(
+    "mx_tls",
+    9,
+    Fill::Code(Share::CODES, |r| code(r.judgement.mx_tls)),
+    "how many MX hosts complete a TLS 1.2 or 1.3 handshake after STARTTLS"
+);
+pub const MX_CERT_VALID: Column = column!(
+    "mx_cert_valid",
+    9,
+    Fill::Code(Share::CODES, |r| code(r.judgement.mx_cert_valid)),
+    "how many MX hosts present a certificate valid under WebPKI for their name"
+);
+pub const MTA_STS_POLICY: Column = column!(
+    "mta_sts_policy",
+    9,
+    Fill::Code(StsOutcome::CODES, |r| code(r.judgement.mta_sts_policy)),
+    "how the fetch of the MTA-STS policy from `mta-sts.<name>` ended (RFC 8461 §3.3), where the record is valid"
+);
+pub const MTA_STS_MODE: Column = column!(
+    "mta_sts_mode",
+    9,
+    Fill::Code(StsMode::CODES, |r| code(r.judgement.mta_sts_mode)),
+    "the fetched policy's `mode`"
+);
+pub const MTA_STS_MAX_AGE: Column = column!(
+    "mta_sts_max_age",
+    9,
+    Fill::Count(|r| r.judgement.mta_sts_max_age),
+    "the fetched policy's `max_age`, in seconds"
+);
+pub const MTA_STS_MX_MATCH: Column = column!(
+    "mta_sts_mx_match",
+    9,
+    Fill::Code(Share::CODES, |r| code(r.judgement.mta_sts_mx_match)),
+    "how many MX hosts the policy's `mx` patterns match (RFC 8461 §4.1)"
+);
+pub const MTA_STS_ENFORCED: Column = column!(
+    "mta_sts_enforced",
+    9,
+    Fill::Flag(|r| r.judgement.mta_sts_enforced),
+    "a sender enforces MTA-STS: a valid record and a fetched policy in mode `enforce` matching every MX host (null: not checked, or the policy host could not be reached)"
+);
+
 /// The zone stage's columns, in order; the input's carried-through columns follow them.
 pub const ZONE_COLUMNS: [&Column; 11] = [
     &LINE,
@@ -644,7 +717,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 68] = [
+pub const RESULT_COLUMNS: [&Column; 78] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -706,6 +779,16 @@ pub const RESULT_COLUMNS: [&Column; 68] = [
     &MX_DANGLING,
     &DANE,
     &TLSA_RECORDS,
+    &MX_SMTP,
+    &MX_CERTS,
+    &MX_STARTTLS,
+    &MX_TLS,
+    &MX_CERT_VALID,
+    &MTA_STS_POLICY,
+    &MTA_STS_MODE,
+    &MTA_STS_MAX_AGE,
+    &MTA_STS_MX_MATCH,
+    &MTA_STS_ENFORCED,
     &NO_MAIL,
     &COMPLIANCE,
     &COMPLIANCE_ADVICE,

@@ -8,6 +8,7 @@ mod population;
 mod records;
 mod server;
 mod spec;
+mod transport;
 mod world;
 mod zonefile;
 
@@ -16,6 +17,7 @@ pub use population::{MxTruth, Population, SimName, Truth};
 pub use records::{MailTruth, SpfTruth, mail_truth, spf_truth};
 pub use server::{FaultKind, Faults, Reply, SimServer, resolve};
 pub use spec::{Counts, JP_TYPES_2018, LG_REGIONS_2018, LgSpec, TypeSpec};
+pub use transport::{SimPki, SimTransport, TransportTruth, transport_truth};
 pub use world::{
     OPERATORS, Profile, SimWorld, ns_host, operator_of, profile, root_hints, write_world_list,
 };

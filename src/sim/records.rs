@@ -30,13 +30,18 @@
 //! (`selector1._domainkey`, so `_domainkey` is an empty non-terminal), 5 % a legacy policy
 //! record at `_domainkey` itself, the rest nothing (NXDOMAIN). Hosts: the provider's host has A
 //! and AAAA; a name's own hosts have A, and AAAA on all of them for 30 %, on `mx1` only for
-//! 5 %; for 3 % `mx1` has no address (a dangling MX). TLSA at `_25._tcp.<host>`: of the
-//! DNSSEC-signed names, 60 % a DANE-EE record on every own host, 10 % on `mx1` only, 10 % a
-//! PKIX-EE record, 5 % a digest of the wrong length; of the unsigned, 3 % a DANE-EE record
-//! that no client may use (no AD bit).
+//! 5 %; for 3 % `mx1` has no address (a dangling MX); the addresses are on loopback, where
+//! the simulated hosts listen (`transport.rs`). TLSA at `_25._tcp.<host>`: of the
+//! DNSSEC-signed names, 60 % a DANE record on every own host (50 % DANE-EE with the hosts'
+//! key's digest, 5 % DANE-EE with another, 5 % DANE-TA with the CA's key's), 10 % DANE-EE on
+//! `mx1` only, 10 % a PKIX-EE record, 5 % a digest of the wrong length; of the unsigned, 3 % a
+//! DANE-EE record that no client may use (no AD bit).
 
 use super::population::{MxTruth, Truth, mix};
-use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
+use super::transport::{
+    HostClass, PROVIDER_INDEX, TlsaKind, ca_key_digest, host_address, host_class, host_key_digest,
+};
+use crate::policy::mailhost::{Dane, Dkim, Share};
 
 /// TXT records above or beside the population that many names share: providers' SPF include
 /// targets, and a DMARC record at the public suffix `tokyo.jp` (hypothetical, marked `psd=y` as
@@ -162,11 +167,11 @@ pub fn spf_truth(t: &Truth) -> Option<SpfTruth> {
         return of(0, 0, &[]); // `v=spf1 -all`
     };
     // The MX hosts' addresses (`mx_records`, `own_hosts`, `provider_host`): one or two
-    // hosts of 192.0.2.x, the first without one where it dangles; every AAAA in
+    // hosts of 127.25.x.y, the first without one where it dangles; every AAAA in
     // 2001:db8::/64. The apex's A is 192.0.2.80, apart from them all.
     let hosts = if t.variant % 5 == 1 { 2 } else { 1 };
     let mx4 = hosts - u64::from(mail.mx_dangling);
-    let mx6 = u64::from(mail.mx_ipv6 != MxIpv6::None);
+    let mx6 = u64::from(mail.mx_ipv6 != Share::None);
     let (a, b) = (256, 512); // provider a's /24; b's own /24 and a's
     match t.spf_choice {
         0..=29 => of(mx4, mx6, &[]),
@@ -266,6 +271,15 @@ fn digits(t: &Truth, k: u32) -> u64 {
     (t.variant / 10u64.pow(k)) % 100
 }
 
+fn sts_choice(t: &Truth) -> u64 {
+    digits(t, 6)
+}
+
+/// The name publishes one valid `_mta-sts` record (so a policy host, `transport.rs`).
+pub fn sts_record_valid(t: &Truth) -> bool {
+    t.mx == MxTruth::Mx && sts_choice(t) <= 5
+}
+
 /// The TXT records of the opt-in checks at a name: (owner, records).
 pub fn check_txt(name: &str, t: &Truth) -> Vec<(String, Vec<Vec<String>>)> {
     if t.mx != MxTruth::Mx {
@@ -287,7 +301,7 @@ pub fn check_txt(name: &str, t: &Truth) -> Vec<(String, Vec<Vec<String>>)> {
         ],
         _ => Vec::new(),
     };
-    let sts: Vec<Vec<String>> = match digits(t, 6) {
+    let sts: Vec<Vec<String>> = match sts_choice(t) {
         0..=5 => vec![s("v=STSv1; id=20251101T000000;".to_string())],
         6 => vec![s("v=STSv1; id=2025-11-01".to_string())],
         7 => vec![
@@ -381,7 +395,7 @@ impl HostRecords {
 pub fn provider_host() -> HostRecords {
     HostRecords {
         host: PROVIDER_MX_HOST.to_string(),
-        a: Some([192, 0, 2, 25]),
+        a: Some(host_address(HostClass::Good, PROVIDER_INDEX)),
         aaaa: Some(0x25),
         tlsa: Vec::new(),
     }
@@ -389,9 +403,8 @@ pub fn provider_host() -> HostRecords {
 
 /// The records of a name's own MX hosts (`mx1.`, `mx2.` under it).
 pub fn own_hosts(name: &str, t: &Truth) -> Vec<HostRecords> {
-    let signed = dnssec_signed(t);
-    let (addr, tlsa) = (draw(t, 2), draw(t, 3));
-    let digest: Vec<u8> = (0..4u64)
+    let addr = draw(t, 2);
+    let other: Vec<u8> = (0..4u64)
         .flat_map(|k| mix(t.variant, &[4, k]).to_be_bytes())
         .collect();
     mx_records(name, t)
@@ -401,18 +414,20 @@ pub fn own_hosts(name: &str, t: &Truth) -> Vec<HostRecords> {
         .map(|(i, (_, host))| {
             let first = i == 0;
             let last = i as u8 + 1;
-            let dane = |u: u8, data: &[u8]| vec![(u, 1, 1, data.to_vec())];
-            let tlsa = match (signed, tlsa) {
-                (true, 0..=59) => dane(3, &digest),
-                (true, 60..=69) if first => dane(3, &digest),
-                (true, 70..=79) => dane(1, &digest),
-                (true, 80..=84) => dane(3, &digest[..2]),
-                (false, 0..=2) => dane(3, &digest),
-                _ => Vec::new(),
+            let tlsa = match tlsa_kind(t, last) {
+                Some(TlsaKind::EeMatching) => vec![(3, 1, 1, host_key_digest())],
+                Some(TlsaKind::EeOther) => vec![(3, 1, 1, other.clone())],
+                Some(TlsaKind::Ta) => vec![(2, 1, 1, ca_key_digest())],
+                None => match (dnssec_signed(t), draw(t, 3)) {
+                    (true, 70..=79) => vec![(1, 1, 1, other.clone())],
+                    (true, 80..=84) => vec![(3, 1, 1, other[..2].to_vec())],
+                    (false, 0..=2) => vec![(3, 1, 1, host_key_digest())],
+                    _ => Vec::new(),
+                },
             };
             let dangling = first && (95..=97).contains(&addr);
             HostRecords {
-                a: (!dangling).then_some([192, 0, 2, last]),
+                a: (!dangling).then(|| host_address(host_class(t, last), last)),
                 aaaa: match addr {
                     0..=29 => Some(u16::from(last)),
                     30..=34 if first => Some(u16::from(last)),
@@ -425,13 +440,30 @@ pub fn own_hosts(name: &str, t: &Truth) -> Vec<HostRecords> {
         .collect()
 }
 
+/// The usable, authenticated TLSA record of a name's own host `k`, where it has one: of the
+/// DNSSEC-signed names, 50 % a DANE-EE record with the hosts' key's digest on every own host,
+/// 5 % one with another digest, 5 % a DANE-TA record with the CA's key's, 10 % the key's
+/// digest on `mx1` only.
+pub fn tlsa_kind(t: &Truth, k: u8) -> Option<TlsaKind> {
+    if !dnssec_signed(t) {
+        return None;
+    }
+    match draw(t, 3) {
+        0..=49 => Some(TlsaKind::EeMatching),
+        50..=54 => Some(TlsaKind::EeOther),
+        55..=59 => Some(TlsaKind::Ta),
+        60..=69 if k == 1 => Some(TlsaKind::EeMatching),
+        _ => None,
+    }
+}
+
 /// What a correct survey finds of a name's DKIM keys and mail hosts, from the choices that
 /// make its records (not from the records): the ground truth of the dkim, mx-ip and dane
 /// checks. `None` for a name without MX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MailTruth {
     pub dkim: Dkim,
-    pub mx_ipv6: MxIpv6,
+    pub mx_ipv6: Share,
     pub mx_dangling: bool,
     pub dane: Dane,
 }
@@ -444,11 +476,11 @@ pub fn mail_truth(t: &Truth) -> Option<MailTruth> {
     let two_hosts = t.variant % 5 == 1;
     let dangling = !provider && (95..=97).contains(&draw(t, 2));
     let mx_ipv6 = match (provider, draw(t, 2)) {
-        (true, _) => MxIpv6::All,
-        (false, 0..=29) => MxIpv6::All,
-        (false, 30..=34) if two_hosts => MxIpv6::Some,
-        (false, 30..=34) => MxIpv6::All,
-        _ => MxIpv6::None,
+        (true, _) => Share::All,
+        (false, 0..=29) => Share::All,
+        (false, 30..=34) if two_hosts => Share::Some,
+        (false, 30..=34) => Share::All,
+        _ => Share::None,
     };
     let dane = match (provider, dnssec_signed(t), draw(t, 3)) {
         (true, ..) => Dane::None,

@@ -205,6 +205,7 @@ pub fn resolve(pop: &Population, qname: &str, qtype: RecordType) -> Reply {
             Some(q.txt(vec![vec![txt.to_string()]]))
         })
         .or_else(|| mail_host(pop, qname, qtype, &q.owner))
+        .or_else(|| policy_host(pop, qname, &q))
         .or_else(|| dkim_records(pop, qname, qtype, &q.owner))
         .or_else(|| dmarc_names(pop, qname, &q))
         .unwrap_or_else(|| apex(pop, qname, &q))
@@ -353,6 +354,16 @@ fn mail_host(pop: &Population, qname: &str, qtype: RecordType, owner: &Name) -> 
             .filter(|r| r.record_type() == qtype || qtype == RecordType::ANY)
             .collect(),
         authentic: signed,
+    })
+}
+
+/// `mta-sts.<name>`: the MTA-STS policy host's address, or NXDOMAIN where the name has none;
+/// `None` when `qname` is not below a population name.
+fn policy_host(pop: &Population, qname: &str, q: &Question) -> Option<Reply> {
+    let truth = pop.lookup(qname.strip_prefix("mta-sts.")?)?;
+    Some(match super::transport::policy_address(&truth) {
+        Some(addr) => q.a(addr),
+        None => q.nx(),
     })
 }
 

@@ -72,6 +72,9 @@ pub fn write_zonefile(pop: &Population, out: impl Write) -> Result<u64, SimError
                 writeln!(w, "{owner}. TXT {}", quoted(&txt))?;
             }
         }
+        if let Some([a, b, c, e]) = super::transport::policy_address(&s.truth) {
+            writeln!(w, "mta-sts.{d}. A {a}.{b}.{c}.{e}")?;
+        }
         match dmarc(d, &s.truth) {
             DmarcAnswer::None => {}
             DmarcAnswer::Txt(txts) => {

@@ -19,6 +19,7 @@ use crate::run::{
     RunDir, RunError, RunStatus, RunWriter, Shard, io_err, latest_rows, recount_and_write,
     write_results,
 };
+use crate::transport::Transport;
 use crate::zone::{
     KeySet, RejectWriter, ZoneEncoding, ZoneEntry, ZoneError, ZoneFormat, ZoneItem, ZoneReader,
     ZoneStats, name_key,
@@ -34,6 +35,8 @@ pub enum SurveyError {
     Dns(#[from] DnsClientError),
     #[error("{0}")]
     Psl(String),
+    #[error(transparent)]
+    Transport(#[from] crate::transport::TransportError),
 }
 
 /// What to survey and how.
@@ -177,8 +180,10 @@ pub async fn retry_unresolved(
         last_pass: None,
         ..cfg.crawl.clone()
     };
+    let transport = Transport::for_checks(&opts.checks, &opts.transport)?;
     let crawler = Crawler::new(client, opts)
-        .with_operators(crate::record::ns_column(&manifest.extra_columns));
+        .with_operators(crate::record::ns_column(&manifest.extra_columns))
+        .with_transport(transport);
     let crawler = Arc::new(crawler);
     let mut journal = RunWriter::new(Some(JournalWriter::open(&run)?), None);
     observer.begin(Pass::Retry, Some(n));
@@ -191,6 +196,7 @@ pub async fn retry_unresolved(
         .await;
     observer.end();
     journal.close(crawled.map_err(SurveyError::from))?;
+    manifest.add_transport(crawler.transport_cost());
     manifest.retried += n;
     recount_and_write(&run, &mut manifest)?;
     manifest.finished = Some(now());
@@ -429,8 +435,10 @@ pub async fn survey(
         note_changes(&mut begun.manifest, cfg, "--resume");
     }
     let client = DnsClient::new(&cfg.resolvers, &cfg.client).await?;
+    let transport = Transport::for_checks(&cfg.crawl.checks, &cfg.crawl.transport)?;
     let crawler = Crawler::new(client, cfg.crawl.clone())
-        .with_operators(crate::record::ns_column(&extra_columns));
+        .with_operators(crate::record::ns_column(&extra_columns))
+        .with_transport(transport);
     let crawler = Arc::new(crawler);
     let run = begun.run.clone();
     run.write_manifest(&begun.manifest)?;
@@ -469,6 +477,7 @@ pub async fn survey(
     }
     out.close(ended)?;
     let mut manifest = begun.manifest;
+    manifest.add_transport(crawler.transport_cost());
     manifest.zone = entries.finish()?;
     if !fresh {
         // The journal may hold rows a last pass superseded, in this process or the one
@@ -515,5 +524,6 @@ fn new_manifest(cfg: &SurveyConfig) -> Manifest {
         option_changes: Vec::new(),
         merged_from: Vec::new(),
         judged_by: crate::policy::judgement::JUDGEMENT_RULES,
+        transport: None,
     }
 }

@@ -16,7 +16,7 @@ use crate::policy::bimi::BimiStatus;
 use crate::policy::compliance::Verdict;
 use crate::policy::dmarc::{Protection, RuaVerdict};
 use crate::policy::judgement::Dnssec;
-use crate::policy::mailhost::{Dane, Dkim, MxIpv6};
+use crate::policy::mailhost::{Dane, Dkim, Share};
 use crate::policy::tags::Status;
 use crate::run::schema::{self, Column};
 use crate::zone::{JpType, refdata};
@@ -199,13 +199,41 @@ fn mail_host_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateE
     let (ipv6, dane) = (&schema::MX_IPV6, &schema::DANE);
     let rates = vec![
         rate(is_in(&schema::DKIM, &[Dkim::Present]), known(&schema::DKIM)),
-        rate(is_in(ipv6, &[MxIpv6::All]), known(ipv6)),
-        rate(is_in(ipv6, &[MxIpv6::Some]), known(ipv6)),
+        rate(is_in(ipv6, &[Share::All]), known(ipv6)),
+        rate(is_in(ipv6, &[Share::Some]), known(ipv6)),
         rate(flag(&schema::MX_DANGLING), known(&schema::MX_DANGLING)),
         rate(is_in(dane, &[Dane::Valid]), known(dane)),
         rate(
             is_in(dane, &[Dane::Partial, Dane::Invalid, Dane::Unauthenticated]),
             known(dane),
+        ),
+    ];
+    rows_by_type_of(r, &rates)
+}
+
+const TRANSPORT_RATES: [(&str, &str); 6] = [
+    ("全MXホストがSTARTTLS", "starttls_all"),
+    ("全MXホストがTLS1.2以上", "tls12_all"),
+    ("全MXホストの証明書が有効", "cert_valid_all"),
+    ("DANE照合一致", "dane_matching"),
+    ("DANE照合不一致", "dane_mismatch"),
+    ("MTA-STS強制(方針取得・全MX一致)", "mta_sts_enforced"),
+];
+
+/// What the mail hosts and policy hosts said over TCP, among the names with MX, per type: a
+/// name whose host could not be reached is in no denominator (the unresolved column).
+fn transport_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
+    let all = |c: &'static Column| rate(is_in(c, &[Share::All]), known(c));
+    let dane = &schema::DANE;
+    let rates = vec![
+        all(&schema::MX_STARTTLS),
+        all(&schema::MX_TLS),
+        all(&schema::MX_CERT_VALID),
+        rate(is_in(dane, &[Dane::Valid]), known(dane)),
+        rate(is_in(dane, &[Dane::Mismatch]), known(dane)),
+        rate(
+            flag(&schema::MTA_STS_ENFORCED),
+            known(&schema::MTA_STS_ENFORCED),
         ),
     ];
     rows_by_type_of(r, &rates)
@@ -371,6 +399,7 @@ pub struct Guideline {
     pub operators: Vec<(OperatorRow, Rated)>,
     /// `None` where the run predates the columns.
     pub mail_hosts: Option<Vec<(Option<JpType>, Rated)>>,
+    pub transport: Option<Vec<(Option<JpType>, Rated)>>,
 }
 
 impl Guideline {
@@ -385,6 +414,10 @@ impl Guideline {
             operators: operator_rows(r)?,
             mail_hosts: match TableName::MailHosts.in_schema(r.version) {
                 true => Some(mail_host_rows(r)?),
+                false => None,
+            },
+            transport: match TableName::Transport.in_schema(r.version) {
+                true => Some(transport_rows(r)?),
                 false => None,
             },
         })
@@ -470,6 +503,20 @@ impl Guideline {
                 ),
                 h(lang, "種別", "type"),
                 &MAIL_HOST_RATES,
+                by_type(rows),
+                lang,
+            ));
+        }
+        if let Some(rows) = &self.transport {
+            tables.push(render::rates_table(
+                TableName::Transport,
+                h(
+                    lang,
+                    "MXホストのSTARTTLS・証明書・DANE照合とMTA-STS方針(MXありドメイン名。接続できなかったホストのあるドメイン名は未解決の列)",
+                    "STARTTLS, certificates and DANE matched at the MX hosts, and MTA-STS policies (names with MX; names with a host that could not be reached in the unresolved column)",
+                ),
+                h(lang, "種別", "type"),
+                &TRANSPORT_RATES,
                 by_type(rows),
                 lang,
             ));

@@ -20,6 +20,7 @@ crate::codes! {
         Checks => "checks",
         DnsOperators => "dns_operators",
         MailHosts => "mail_hosts",
+        Transport => "transport",
         SpfPermissive => "spf_permissive",
         SpfPermissiveLocalgovRegions => "spf_permissive_localgov_regions",
         SpfProviders => "spf_providers",
@@ -46,6 +47,7 @@ impl TableName {
             MailHosts => 6,
             OperatorsHealth => 7,
             SpfPermissive | SpfPermissiveLocalgovRegions | SpfProviders => 8,
+            Transport => 9,
         }
     }
 

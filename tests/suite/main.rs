@@ -22,4 +22,5 @@ mod resume;
 mod retry;
 mod shards;
 mod spf_space;
+mod transport;
 mod zone_localgov;
