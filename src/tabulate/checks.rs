@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::render::{self, Lang, Table, h};
 use super::{
-    ClassRows, Measure, Rated, Results, TableName, TabulateError, add_counts, add_measure,
+    ClassRows, LgGroup, Measure, Rated, Results, TableName, TabulateError, add_counts, add_measure,
     class_counts, flag, is_in, known, rows_by_type, u,
 };
 use crate::policy::bimi::BimiStatus;
@@ -19,7 +19,7 @@ use crate::policy::judgement::Dnssec;
 use crate::policy::mailhost::{Dane, Dkim, Share};
 use crate::policy::tags::Status;
 use crate::run::schema::{self, Column};
-use crate::zone::{JpType, refdata};
+use crate::zone::{JpType, Region, refdata};
 
 /// One rate of a rates table: names where `hit` holds among those where `known` holds.
 struct Rate {
@@ -220,12 +220,16 @@ const TRANSPORT_RATES: [(&str, &str); 6] = [
     ("MTA-STS強制(方針取得・全MX一致)", "mta_sts_enforced"),
 ];
 
-/// What the mail hosts and policy hosts said over TCP, among the names with MX, per type: a
-/// name whose host could not be reached is in no denominator (the unresolved column).
-fn transport_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateError> {
+/// What the mail hosts and policy hosts said over TCP ([`TRANSPORT_RATES`]), among the names
+/// with MX: a name whose host could not be reached is in no denominator.
+fn transport_rates() -> Vec<Rate> {
     let all = |c: &'static Column| rate(is_in(c, &[Share::All]), known(c));
     let dane = &schema::DANE;
-    let rates = vec![
+    let of_mx = |r: Rate| Rate {
+        hit: r.hit.and(flag(&schema::HAS_MX)),
+        known: r.known.and(flag(&schema::HAS_MX)),
+    };
+    [
         all(&schema::MX_STARTTLS),
         all(&schema::MX_TLS),
         all(&schema::MX_CERT_VALID),
@@ -235,8 +239,30 @@ fn transport_rows(r: &Results) -> Result<Vec<(Option<JpType>, Rated)>, TabulateE
             flag(&schema::MTA_STS_ENFORCED),
             known(&schema::MTA_STS_ENFORCED),
         ),
-    ];
-    rows_by_type_of(r, &rates)
+    ]
+    .into_iter()
+    .map(of_mx)
+    .collect()
+}
+
+/// The transport rates of the local governments' names, per region in the published order,
+/// then all.
+fn transport_region_rows(r: &Results) -> Result<Vec<(LgGroup, Rated)>, TabulateError> {
+    let rates = transport_rates();
+    let empty = || (0, vec![Measure::default(); rates.len()]);
+    let lg = r
+        .frame()
+        .filter(known(&schema::LGCODE).and(flag(&schema::HAS_MX)));
+    let mut by = rates_by(lg, col(schema::REGION.name), &rates)?;
+    let mut all = empty();
+    let mut rows = Vec::new();
+    for region in Region::ALL {
+        let row = by.remove(region.name_ja()).unwrap_or_else(empty);
+        add_rated(&mut all, &row);
+        rows.push((LgGroup::Region(region), row));
+    }
+    rows.push((LgGroup::All, all));
+    Ok(rows)
 }
 
 /// Names and `rates` among the names with MX, per type and summed.
@@ -310,18 +336,10 @@ const OPERATOR_RATES: [(&str, &str); 5] = [
     ("基準を満たす", "meets_guideline"),
 ];
 
-/// Adoption per DNS operator (the registered domain of the NS hosts), the largest first:
-/// names operating their own DNS are one row, the operators past the largest
-/// [`TOP_OPERATORS`] another.
-fn operator_rows(r: &Results) -> Result<Vec<(OperatorRow, Rated)>, TabulateError> {
-    // No registered domain contains a space, so this key cannot be an operator's.
-    const SELF: &str = "self hosted";
-    let op = &schema::DNS_OPERATOR;
-    let key = when(col(op.name).eq(col(schema::REGISTERED_DOMAIN.name)))
-        .then(lit(SELF))
-        .otherwise(col(op.name));
+/// The ministry's rates and the guideline's, per DNS operator ([`OPERATOR_RATES`]).
+fn adoption_rates() -> Vec<Rate> {
     let mx = flag(&schema::HAS_MX);
-    let rates = vec![
+    vec![
         rate(flag(&schema::HAS_MX), known(&schema::HAS_MX)),
         rate(
             flag(&schema::HAS_SPF),
@@ -336,8 +354,20 @@ fn operator_rows(r: &Results) -> Result<Vec<(OperatorRow, Rated)>, TabulateError
             mx.and(known(&schema::DMARC_EFFECTIVE_7489)),
         ),
         meets(),
-    ];
-    let by = rates_by(r.frame().filter(known(op)), key, &rates)?;
+    ]
+}
+
+/// `rates` per DNS operator (the registered domain of the NS hosts), the largest first:
+/// names operating their own DNS are one row, the operators past the largest
+/// [`TOP_OPERATORS`] another.
+fn operator_rows(r: &Results, rates: &[Rate]) -> Result<Vec<(OperatorRow, Rated)>, TabulateError> {
+    // No registered domain contains a space, so this key cannot be an operator's.
+    const SELF: &str = "self hosted";
+    let op = &schema::DNS_OPERATOR;
+    let key = when(col(op.name).eq(col(schema::REGISTERED_DOMAIN.name)))
+        .then(lit(SELF))
+        .otherwise(col(op.name));
+    let by = rates_by(r.frame().filter(known(op)), key, rates)?;
     let mut rows: Vec<(String, Rated)> = by.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
     let own = rows
@@ -399,7 +429,35 @@ pub struct Guideline {
     pub operators: Vec<(OperatorRow, Rated)>,
     /// `None` where the run predates the columns.
     pub mail_hosts: Option<Vec<(Option<JpType>, Rated)>>,
-    pub transport: Option<Vec<(Option<JpType>, Rated)>>,
+    /// `None` where the run predates the columns.
+    pub transport: Option<TransportRows>,
+}
+
+/// The checks that connect, per type, per local-government region and per DNS operator.
+pub struct TransportRows {
+    pub types: Vec<(Option<JpType>, Rated)>,
+    pub regions: Vec<(LgGroup, Rated)>,
+    pub operators: Vec<(OperatorRow, Rated)>,
+}
+
+impl TransportRows {
+    fn of(r: &Results) -> Result<TransportRows, TabulateError> {
+        let rates = transport_rates();
+        Ok(TransportRows {
+            types: rows_by_type_of(r, &rates)?,
+            regions: transport_region_rows(r)?,
+            operators: operator_rows(r, &rates)?,
+        })
+    }
+}
+
+/// An operator row's label.
+fn operator_label(o: &OperatorRow, lang: Lang) -> String {
+    match o {
+        OperatorRow::Named(n) => n.clone(),
+        OperatorRow::Other => h(lang, "その他", "other"),
+        OperatorRow::SelfHosted => h(lang, "(自組織で運用)", "(self-hosted)"),
+    }
 }
 
 impl Guideline {
@@ -411,13 +469,13 @@ impl Guideline {
             localgov_prefectures: verdicts_per_prefecture(r, true)?,
             government: gov_rows(r)?,
             checks: check_rows(r)?,
-            operators: operator_rows(r)?,
+            operators: operator_rows(r, &adoption_rates())?,
             mail_hosts: match TableName::MailHosts.in_schema(r.version) {
                 true => Some(mail_host_rows(r)?),
                 false => None,
             },
             transport: match TableName::Transport.in_schema(r.version) {
-                true => Some(transport_rows(r)?),
+                true => Some(TransportRows::of(r)?),
                 false => None,
             },
         })
@@ -441,18 +499,12 @@ impl Guideline {
                 .collect()
         };
         let checks = by_type(&self.checks);
-        let operators = self
-            .operators
-            .iter()
-            .map(|(o, r)| {
-                let label = match o {
-                    OperatorRow::Named(n) => n.clone(),
-                    OperatorRow::Other => h(lang, "その他", "other"),
-                    OperatorRow::SelfHosted => h(lang, "(自組織で運用)", "(self-hosted)"),
-                };
-                (label, r.clone())
-            })
-            .collect();
+        let by_operator = |rows: &[(OperatorRow, Rated)]| {
+            rows.iter()
+                .map(|(o, r)| (operator_label(o, lang), r.clone()))
+                .collect()
+        };
+        let operators = by_operator(&self.operators);
         let mut tables = vec![
             render::rates_table(
                 TableName::ComplianceGovernment,
@@ -507,19 +559,56 @@ impl Guideline {
                 lang,
             ));
         }
-        if let Some(rows) = &self.transport {
-            tables.push(render::rates_table(
-                TableName::Transport,
-                h(
-                    lang,
-                    "MXホストのSTARTTLS・証明書・DANE照合とMTA-STS方針(MXありドメイン名。接続できなかったホストのあるドメイン名は未解決の列)",
-                    "STARTTLS, certificates and DANE matched at the MX hosts, and MTA-STS policies (names with MX; names with a host that could not be reached in the unresolved column)",
-                ),
-                h(lang, "種別", "type"),
-                &TRANSPORT_RATES,
-                by_type(rows),
+        if let Some(t) = &self.transport {
+            let regions = t
+                .regions
+                .iter()
+                .map(|(g, r)| (render::lg_label(*g, lang), r.clone()))
+                .collect();
+            let over = h(
                 lang,
-            ));
+                "率はMXありドメイン名に対する割合。接続できなかったホストのあるドメイン名は分母から除く",
+                "rates over the names with MX; names with a host that could not be reached left out of the denominators",
+            );
+            for (name, ja, en, label, rows) in [
+                (
+                    TableName::Transport,
+                    "",
+                    "",
+                    h(lang, "種別", "type"),
+                    by_type(&t.types),
+                ),
+                (
+                    TableName::TransportLocalgovRegions,
+                    "地方公共団体の地域別の",
+                    "Local governments by region: ",
+                    h(lang, "地域", "region"),
+                    regions,
+                ),
+                (
+                    TableName::TransportDnsOperators,
+                    "DNS事業者ごとの",
+                    "By DNS operator: ",
+                    h(lang, "DNS事業者", "dns_operator"),
+                    by_operator(&t.operators),
+                ),
+            ] {
+                let title = h(
+                    lang,
+                    &format!("{ja}MXホストのSTARTTLS・証明書・DANE照合とMTA-STS方針({over})"),
+                    &format!(
+                        "{en}STARTTLS, certificates and DANE matched at the MX hosts, and MTA-STS policies ({over})"
+                    ),
+                );
+                tables.push(render::rates_table(
+                    name,
+                    title,
+                    label,
+                    &TRANSPORT_RATES,
+                    rows,
+                    lang,
+                ));
+            }
         }
         tables
     }

@@ -21,6 +21,8 @@ crate::codes! {
         DnsOperators => "dns_operators",
         MailHosts => "mail_hosts",
         Transport => "transport",
+        TransportLocalgovRegions => "transport_localgov_regions",
+        TransportDnsOperators => "transport_dns_operators",
         SpfPermissive => "spf_permissive",
         SpfPermissiveLocalgovRegions => "spf_permissive_localgov_regions",
         SpfProviders => "spf_providers",
@@ -47,7 +49,7 @@ impl TableName {
             MailHosts => 6,
             OperatorsHealth => 7,
             SpfPermissive | SpfPermissiveLocalgovRegions | SpfProviders => 8,
-            Transport => 9,
+            Transport | TransportLocalgovRegions | TransportDnsOperators => 9,
         }
     }
 

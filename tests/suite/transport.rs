@@ -13,11 +13,13 @@ use std::sync::Arc;
 use mailcensus::policy::mailhost::{Dane, Share};
 use mailcensus::run::Manifest;
 use mailcensus::sim::{
-    Faults, MxTruth, Population, SimServer, SimTransport, TransportTruth, TypeSpec, transport_truth,
+    Faults, LgSpec, MxTruth, Population, SimServer, SimTransport, TransportTruth, TypeSpec,
+    transport_truth,
 };
 use mailcensus::survey::{SurveyConfig, survey};
-use mailcensus::tabulate;
+use mailcensus::tabulate::{self, Lang};
 use mailcensus::transport::StsOutcome;
+use mailcensus::zone::JpType;
 use polars::prelude::*;
 
 /// Serve `pop` over DNS and its hosts over TCP, and survey `list` into `dir/run` with the
@@ -36,7 +38,7 @@ fn survey_hosts(pop: Population, list: &Path, dir: &Path) -> (Manifest, u64) {
         let ca = dir.join("ca.pem");
         std::fs::write(&ca, hosts.ca_pem()).unwrap();
         let mut cfg: SurveyConfig = common::config(list, &dir.join("run"), dns.addr());
-        cfg.crawl.checks = "dane,starttls,mta-sts-policy".parse().unwrap();
+        cfg.crawl.checks = "ns,dane,starttls,mta-sts-policy".parse().unwrap();
         let t = &mut cfg.crawl.transport;
         (t.smtp_port, t.https_port) = (hosts.port(), hosts.port());
         (t.timeout_ms, t.rate, t.concurrency) = (300, 1_000_000, 256);
@@ -94,7 +96,9 @@ fn expected(t: &TransportTruth) -> Found {
 
 #[test]
 fn every_name_reads_as_its_hosts_behave() {
-    let pop = || Population::new(2018, Some(&TypeSpec::jp_2018().scaled(100)), None).unwrap();
+    let types = TypeSpec::jp_2018().scaled(100);
+    let pop =
+        || Population::with_local_governments_beside(2018, &types, &LgSpec::lg_2018()).unwrap();
     let truth = pop();
     let dir = common::tempdir().unwrap();
     let list = common::write_zonelist(&truth, dir.path());
@@ -139,6 +143,38 @@ fn every_name_reads_as_its_hosts_behave() {
         cost.smtp_connections > 100 && cost.https_connections > 10,
         "{cost:?}"
     );
+    // The tables count what the names say: per type, per region of the local governments,
+    // per DNS operator, the unknown names in no denominator.
+    let tables = tabulate::tables(dir.path().join("run/results.parquet"), Lang::En).unwrap();
+    let all_hosts = found
+        .values()
+        .filter(|f| f[0].as_deref() == Some("all"))
+        .count();
+    let unknown = found.values().filter(|f| f[0].is_none()).count();
+    // The types' `ALL` is .jp's; the names outside it have a row of their own.
+    let other = tabulate::type_label(Some(JpType::Other), Lang::En);
+    for (name, labels) in [
+        ("transport", vec!["ALL", other.as_str()]),
+        ("transport_localgov_regions", vec!["All"]),
+        ("transport_dns_operators", vec![]),
+    ] {
+        let t = tables.iter().find(|t| t.name == name).unwrap();
+        let col = |h: &str| t.headers.iter().position(|x| x == h).unwrap();
+        let sum = |h: &str| -> usize {
+            let rows = t
+                .rows
+                .iter()
+                .filter(|r| labels.is_empty() || labels.contains(&r[0].as_str()));
+            rows.map(|r| r[col(h)].parse::<usize>().unwrap()).sum()
+        };
+        match name {
+            "transport_localgov_regions" => assert!(sum("starttls_all") > 0, "{name}: {t:?}"),
+            _ => {
+                assert_eq!(sum("starttls_all"), all_hosts, "{name}");
+                assert_eq!(sum("starttls_all_of") + unknown, found.len(), "{name}");
+            }
+        }
+    }
 }
 
 #[test]
