@@ -14,8 +14,8 @@ use super::mta_sts::{self, StsMode, StsRecord};
 use super::spf::{self, Qualifier, SpfError, SpfVerdict, TreeCost};
 use super::tags::Published;
 use super::tls_rpt::{self, TlsRptRecord};
+use super::transport::{StsOutcome, StsSeen};
 use super::{MxKind, Seen, is_dmarc_record, is_spf_record};
-use crate::transport::{StsFetch, StsOutcome};
 
 crate::codes! {
     /// What the AD bit of the MX reply says (RFC 4035 §3.2.3).
@@ -63,7 +63,7 @@ pub struct Evidence<'a> {
     pub mx_hosts: Option<&'a [HostSeen<'a>]>,
     /// The MTA-STS policy fetched, where the mta-sts-policy check ran and the name's
     /// `_mta-sts` record is valid.
-    pub mta_sts_policy: Option<&'a StsFetch>,
+    pub mta_sts_policy: Option<StsSeen<'a>>,
     /// Whether the mta-sts-policy check ran.
     pub mta_sts_checked: bool,
 }
@@ -210,7 +210,7 @@ impl Judgement {
         }
         if let Some(f) = e.mta_sts_policy {
             j.mta_sts_policy = Some(f.outcome);
-            if let Some(p) = &f.policy {
+            if let Some(p) = f.policy {
                 (j.mta_sts_mode, j.mta_sts_max_age) = (Some(p.mode), Some(p.max_age));
             }
             j.mta_sts_mx_match = f.mx_match;

@@ -4,7 +4,7 @@
 //! were asked over SMTP, whether they offer STARTTLS and what their certificates are worth.
 
 use super::Seen;
-use crate::transport::{CertVerdict, DaneMatch, SmtpOutcome, SmtpProbe};
+use super::transport::{CertVerdict, DaneMatch, HostTls, SmtpOutcome};
 
 crate::codes! {
     /// What `_domainkey.<name>` says of DKIM keys.
@@ -68,7 +68,7 @@ pub struct HostSeen<'a> {
     /// The AD bit of the TLSA reply.
     pub tlsa_ad: Option<bool>,
     /// What the host said over SMTP, where the starttls check ran.
-    pub smtp: Option<&'a SmtpProbe>,
+    pub smtp: Option<HostTls>,
 }
 
 /// The exchanges of MX records in presentation form (`PREF EXCHANGE`), lower-case without
@@ -113,12 +113,7 @@ pub fn addresses(hosts: &[HostSeen]) -> (Option<Share>, Option<bool>) {
         v6 += usize::from(!aaaa.is_empty());
         dangling |= a.is_empty() && aaaa.is_empty();
     }
-    let ipv6 = match v6 {
-        0 => Share::None,
-        n if n == hosts.len() => Share::All,
-        _ => Share::Some,
-    };
-    (Some(ipv6), Some(dangling))
+    (Some(Share::of(v6, hosts.len())), Some(dangling))
 }
 
 /// What one host's TLSA RRset is worth.
@@ -180,18 +175,18 @@ pub fn transport(hosts: &[HostSeen]) -> Option<[Share; 3]> {
     let mut asked = hosts
         .iter()
         .map(|h| h.smtp)
-        .collect::<Option<Vec<&SmtpProbe>>>()?;
+        .collect::<Option<Vec<HostTls>>>()?;
     asked.retain(|p| p.outcome != SmtpOutcome::NoAddress);
     if asked.is_empty() || asked.iter().any(|p| p.outcome.starttls().is_none()) {
         return None;
     }
-    let share = |f: &dyn Fn(&SmtpProbe) -> bool| {
+    let share = |f: &dyn Fn(&HostTls) -> bool| {
         Share::of(asked.iter().filter(|p| f(p)).count(), asked.len())
     };
     Some([
         share(&|p| p.outcome.starttls() == Some(true)),
-        share(&|p| p.tls.is_some()),
-        share(&|p| p.tls.as_ref().is_some_and(|t| t.cert == CertVerdict::Valid)),
+        share(&|p| p.cert.is_some()),
+        share(&|p| p.cert == Some(CertVerdict::Valid)),
     ])
 }
 
@@ -309,26 +304,11 @@ mod tests {
         assert_eq!(addresses(&[failed]), (None, None));
     }
 
-    fn probe(
-        outcome: SmtpOutcome,
-        cert: Option<CertVerdict>,
-        dane: Option<DaneMatch>,
-    ) -> SmtpProbe {
-        SmtpProbe {
+    fn probe(outcome: SmtpOutcome, cert: Option<CertVerdict>, dane: Option<DaneMatch>) -> HostTls {
+        HostTls {
             outcome,
-            address: None,
-            banner: None,
-            tls: cert.map(|cert| crate::transport::TlsFacts {
-                version: Some(crate::transport::TlsVersion::Tls13),
-                cipher: String::new(),
-                cert,
-                days_left: Some(30),
-            }),
+            cert,
             dane,
-            error: None,
-            millis: 0,
-            sent: 0,
-            received: 0,
         }
     }
 
@@ -336,9 +316,9 @@ mod tests {
     fn dane_is_valid_only_where_the_chain_matches_and_unknown_where_unreached() {
         let good = v(&[&format!("3 1 1 {SHA256}")]);
         let valid = Some(CertVerdict::Valid);
-        let dane_of = |p: &SmtpProbe| {
+        let dane_of = |p: &HostTls| {
             let h = HostSeen {
-                smtp: Some(p),
+                smtp: Some(*p),
                 ..host(&[], &[], &good, true)
             };
             dane(&[h])
@@ -357,11 +337,11 @@ mod tests {
     #[test]
     fn transport_shares_over_the_hosts_with_an_address() {
         let none: Vec<String> = Vec::new();
-        let shares = |ps: &[SmtpProbe]| {
+        let shares = |ps: &[HostTls]| {
             let hosts: Vec<HostSeen> = ps
                 .iter()
                 .map(|p| HostSeen {
-                    smtp: Some(p),
+                    smtp: Some(*p),
                     ..host(&none, &none, &none, false)
                 })
                 .collect();
@@ -370,13 +350,13 @@ mod tests {
         let good = probe(SmtpOutcome::Tls, Some(CertVerdict::Valid), None);
         let expired = probe(SmtpOutcome::Tls, Some(CertVerdict::Expired), None);
         let plain = probe(SmtpOutcome::NoStarttls, None, None);
-        let gone = SmtpProbe::no_address();
+        let gone = probe(SmtpOutcome::NoAddress, None, None);
         assert_eq!(
-            shares(&[good.clone(), expired.clone(), gone.clone()]),
+            shares(&[good, expired, gone]),
             Some([Share::All, Share::All, Share::Some])
         );
         assert_eq!(
-            shares(&[good.clone(), plain]),
+            shares(&[good, plain]),
             Some([Share::Some, Share::Some, Share::Some])
         );
         assert_eq!(

@@ -11,6 +11,7 @@ pub mod mta_sts;
 pub mod spf;
 pub mod tags;
 pub mod tls_rpt;
+pub mod transport;
 
 use std::sync::{Arc, OnceLock};
 

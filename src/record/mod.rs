@@ -238,7 +238,7 @@ impl MxHost {
             aaaa: seen(&self.aaaa),
             tlsa: seen(&self.tlsa),
             tlsa_ad: self.tlsa.as_ref().and_then(|p| p.authentic),
-            smtp: self.smtp.as_ref(),
+            smtp: self.smtp.as_ref().map(SmtpProbe::seen),
         }
     }
 }
@@ -368,7 +368,7 @@ impl NameResult {
                     .then_some(p.outcome == Outcome::NxDomain)
             }),
             mx_hosts: hosts.as_deref(),
-            mta_sts_policy: self.mta_sts_policy.as_ref(),
+            mta_sts_policy: self.mta_sts_policy.as_ref().map(StsFetch::seen),
             mta_sts_checked: self.mta_sts_checked,
         };
         self.judgement = Judgement::of(&evidence);

@@ -38,7 +38,9 @@ pub enum SimError {
 /// Write the population as a zone list CSV with its ground truth: `domain,lgcode` (read by the
 /// zone stage), `truth_type,truth_mx,truth_spf,truth_dmarc` (in the month served),
 /// `truth_change,truth_change_month` (the name's one change of the year and its month, as
-/// `diff` spells it, whichever month is served) and `sector,company` (carried through to
+/// `diff` spells it, whichever month is served), `truth_starttls,truth_mta_sts_policy` (what
+/// the starttls and mta-sts-policy checks find of the simulated hosts: `mx_starttls` and
+/// `mta_sts_policy`, empty where they read null) and `sector,company` (carried through to
 /// results). Companies (CO names) fall into sectors by their variant: 10 % `bank`,
 /// 15 % `ec`, 10 % `logistics`, the rest `other`; each sector's names, in list order, belong
 /// three by three to one company (`bank-0`, `bank-1`, …), the last perhaps to fewer.
@@ -53,6 +55,8 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
         "truth_dmarc",
         "truth_change",
         "truth_change_month",
+        "truth_starttls",
+        "truth_mta_sts_policy",
         "sector",
         "company",
     ])
@@ -66,6 +70,7 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
             *k += 1;
             format!("{sector}-{}", (*k - 1) / 3)
         });
+        let transport = transport_truth(&s.name, &s.truth);
         w.write_record([
             s.name.as_str(),
             s.lgcode.as_deref().unwrap_or(""),
@@ -75,6 +80,12 @@ pub fn write_list(pop: &Population, out: impl Write) -> Result<u64, SimError> {
             bool01(s.truth.dmarc),
             s.change.map_or("", |(_, c)| c.code()),
             &s.change.map_or_else(String::new, |(m, _)| m.to_string()),
+            transport
+                .and_then(|t| t.mx_starttls)
+                .map_or("", |v| v.code()),
+            transport
+                .and_then(|t| t.mta_sts_policy)
+                .map_or("", |v| v.code()),
             sector.unwrap_or(""),
             company.as_deref().unwrap_or(""),
         ])

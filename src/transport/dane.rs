@@ -3,16 +3,9 @@
 
 use rustls::pki_types::ServerName;
 
-use super::tls::{CertVerdict, Trust, judge, spki};
+use super::tls::{Trust, judge, spki};
 use crate::policy::mailhost::usable;
-
-crate::codes! {
-    /// Whether a usable TLSA record matched.
-    pub enum DaneMatch {
-        Match => "match",
-        Mismatch => "mismatch",
-    }
-}
+use crate::policy::transport::{CertVerdict, DaneMatch};
 
 /// The usable records of `tlsa` against `chain` (end entity first), for `host`; `None` where
 /// none is usable or no chain was presented.

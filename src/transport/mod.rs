@@ -9,10 +9,11 @@ mod smtp;
 mod sts;
 mod tls;
 
-pub use dane::{DaneMatch, dane_match};
-pub use smtp::{SmtpOutcome, SmtpProbe};
-pub use sts::{StsFetch, StsOutcome};
-pub use tls::{CertVerdict, TlsFacts, TlsVersion};
+pub use crate::policy::transport::{CertVerdict, DaneMatch, SmtpOutcome, StsOutcome};
+pub use dane::dane_match;
+pub use smtp::SmtpProbe;
+pub use sts::StsFetch;
+pub use tls::{TlsFacts, TlsVersion};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -11,40 +11,9 @@ use tokio::io::{
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::dane::{DaneMatch, dane_match};
+use super::dane::dane_match;
 use super::tls::{Counted, TlsFacts, Trust};
-
-crate::codes! {
-    /// How the probe of one MX host ended.
-    pub enum SmtpOutcome {
-        /// STARTTLS offered, and the handshake completed.
-        Tls => "tls",
-        /// EHLO answered without STARTTLS.
-        NoStarttls => "no-starttls",
-        /// STARTTLS offered, and then refused or the handshake failed.
-        TlsFailed => "tls-failed",
-        /// The greeting or the reply to EHLO was not 2xx: whether STARTTLS is offered is unknown.
-        Rejected => "rejected",
-        /// The connection was refused, reset or closed mid-dialogue.
-        Refused => "refused",
-        /// A step took longer than the timeout: a host that never answers.
-        Timeout => "timeout",
-        /// The host has no address to connect to.
-        NoAddress => "no-address",
-    }
-}
-
-impl SmtpOutcome {
-    /// Whether STARTTLS is known offered (`Some(true)`), known not (`Some(false)`), or unknown
-    /// because the dialogue never got that far.
-    pub fn starttls(self) -> Option<bool> {
-        match self {
-            SmtpOutcome::Tls | SmtpOutcome::TlsFailed => Some(true),
-            SmtpOutcome::NoStarttls => Some(false),
-            _ => None,
-        }
-    }
-}
+use crate::policy::transport::{DaneMatch, HostTls, SmtpOutcome};
 
 /// What one MX host said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +41,15 @@ const MAX_LINES: usize = 64;
 const MAX_LINE: usize = 2048;
 
 impl SmtpProbe {
+    /// The probe as the judgement reads it.
+    pub fn seen(&self) -> HostTls {
+        HostTls {
+            outcome: self.outcome,
+            cert: self.tls.as_ref().map(|t| t.cert),
+            dane: self.dane,
+        }
+    }
+
     pub fn no_address() -> SmtpProbe {
         SmtpProbe::ended(SmtpOutcome::NoAddress, None)
     }
@@ -119,23 +97,19 @@ pub async fn probe(
 ) -> SmtpProbe {
     let start = Instant::now();
     let mut p = SmtpProbe::ended(SmtpOutcome::Refused, Some(addr.ip()));
-    let (sent, received) = match timeout(patience, TcpStream::connect(addr)).await {
-        Err(_) => (None, Some(Stop::Timeout)),
-        Ok(Err(e)) => (None, Some(Stop::Closed(e.to_string()))),
+    let stop = match timeout(patience, TcpStream::connect(addr)).await {
+        Err(_) => Some(Stop::Timeout),
+        Ok(Err(e)) => Some(Stop::Closed(e.to_string())),
         Ok(Ok(tcp)) => {
-            let stream = Counted::new(tcp);
-            let counters = (stream.sent.clone(), stream.received.clone());
+            let (stream, tally) = Counted::new(tcp);
             let stop = dialogue(stream, host, helo, trust, tlsa, patience, &mut p)
                 .await
                 .err();
-            (Some(counters), stop)
+            (p.sent, p.received) = (tally.sent(), tally.received());
+            stop
         }
     };
-    if let Some((s, r)) = sent {
-        p.sent = s.load(std::sync::atomic::Ordering::Relaxed);
-        p.received = r.load(std::sync::atomic::Ordering::Relaxed);
-    }
-    match received {
+    match stop {
         Some(Stop::Timeout) => p.outcome = SmtpOutcome::Timeout,
         Some(Stop::Closed(e)) => {
             p.outcome = SmtpOutcome::Refused;

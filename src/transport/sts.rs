@@ -3,7 +3,6 @@
 //! `text/plain`, the body bounded; then parsed (§3.2) and matched against the MX (§4.1).
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty, Limited};
@@ -14,38 +13,10 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::tls::{CertVerdict, Counted, Trust};
+use super::tls::{Counted, Trust};
 use crate::policy::mailhost::Share;
-use crate::policy::mta_sts::{self, StsMode, StsPolicy};
-
-crate::codes! {
-    /// How the fetch of a policy ended.
-    pub enum StsOutcome {
-        /// Fetched, and it parsed.
-        Fetched => "fetched",
-        /// Fetched, and it does not parse as a policy (§3.2).
-        Invalid => "invalid",
-        /// The certificate is not valid for the policy host, or the handshake failed.
-        TlsFailed => "tls-failed",
-        /// Not a 200 (a redirect included, which §3.3 forbids following), not `text/plain`, or
-        /// a body over the bound.
-        HttpError => "http-error",
-        /// The connection was refused or reset.
-        Refused => "refused",
-        /// A step took longer than the timeout.
-        Timeout => "timeout",
-        /// `mta-sts.<name>` has no address.
-        NoAddress => "no-address",
-    }
-}
-
-impl StsOutcome {
-    /// Whether the policy host answered (or is known to have no address): a refused or
-    /// silent host leaves the policy unknown.
-    pub fn reached(self) -> bool {
-        !matches!(self, StsOutcome::Refused | StsOutcome::Timeout)
-    }
-}
+use crate::policy::mta_sts::{self, StsPolicy};
+use crate::policy::transport::{CertVerdict, StsOutcome, StsSeen};
 
 /// A policy fetch and what it says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,13 +49,13 @@ impl StsFetch {
         }
     }
 
-    /// A policy that a sender enforces on this name's mail: fetched, in mode `enforce`, and
-    /// matching every MX host.
-    pub fn enforced(&self) -> bool {
-        self.policy
-            .as_ref()
-            .is_some_and(|p| p.mode == StsMode::Enforce)
-            && self.mx_match == Some(Share::All)
+    /// The fetch as the judgement reads it.
+    pub fn seen(&self) -> StsSeen<'_> {
+        StsSeen {
+            outcome: self.outcome,
+            policy: self.policy.as_ref(),
+            mx_match: self.mx_match,
+        }
     }
 }
 
@@ -105,8 +76,8 @@ pub async fn fetch(
         Ok(Err(e)) => return failed(StsOutcome::Refused, e.to_string()),
         Ok(Ok(tcp)) => tcp,
     };
-    let stream = Counted::new(tcp);
-    let (sent, received) = (stream.sent.clone(), stream.received.clone());
+    let (stream, tally) = Counted::new(tcp);
+    // The handshake within `patience`, then the request and the whole response within as long.
     let mut f = match timeout(patience * 2, get(stream, &host, trust, patience)).await {
         Err(_) => StsFetch::of(StsOutcome::Timeout),
         Ok(f) => f,
@@ -114,8 +85,7 @@ pub async fn fetch(
     if let Some(p) = &f.policy {
         f.mx_match = mta_sts::mx_match(p, hosts);
     }
-    f.sent = sent.load(Ordering::Relaxed);
-    f.received = received.load(Ordering::Relaxed);
+    (f.sent, f.received) = (tally.sent(), tally.received());
     f
 }
 

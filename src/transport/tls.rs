@@ -23,21 +23,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::TransportError;
-
-crate::codes! {
-    /// The certificate chain a server presented, judged under WebPKI for the name asked.
-    pub enum CertVerdict {
-        Valid => "valid",
-        /// Past its notAfter (or before its notBefore).
-        Expired => "expired",
-        /// Chains to a trusted root, but names other hosts.
-        WrongName => "wrong-name",
-        /// Chains to no trusted root: self-signed, or an unknown issuer.
-        Untrusted => "untrusted",
-        /// Otherwise unusable: a bad signature, encoding or extension.
-        Invalid => "invalid",
-    }
-}
+use crate::policy::transport::CertVerdict;
 
 crate::codes! {
     /// The TLS version negotiated (rustls speaks 1.2 and 1.3 only: a server that offers only
@@ -264,20 +250,38 @@ impl ServerCertVerifier for AcceptAny {
     }
 }
 
+/// The bytes through a [`Counted`] stream, readable once the stream is gone.
+#[derive(Clone, Default)]
+pub struct Tally {
+    sent: Arc<AtomicU64>,
+    received: Arc<AtomicU64>,
+}
+
+impl Tally {
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+}
+
 /// A stream that counts the bytes through it.
 pub struct Counted<S> {
     inner: S,
-    pub sent: Arc<AtomicU64>,
-    pub received: Arc<AtomicU64>,
+    tally: Tally,
 }
 
 impl<S> Counted<S> {
-    pub fn new(inner: S) -> Counted<S> {
-        Counted {
+    /// `inner`, counted, and the tally to read after.
+    pub fn new(inner: S) -> (Counted<S>, Tally) {
+        let tally = Tally::default();
+        let counted = Counted {
             inner,
-            sent: Arc::default(),
-            received: Arc::default(),
-        }
+            tally: tally.clone(),
+        };
+        (counted, tally)
     }
 }
 
@@ -290,7 +294,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = buf.filled().len() - before;
-        self.received.fetch_add(n as u64, Ordering::Relaxed);
+        self.tally.received.fetch_add(n as u64, Ordering::Relaxed);
         r
     }
 }
@@ -303,7 +307,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = r {
-            self.sent.fetch_add(n as u64, Ordering::Relaxed);
+            self.tally.sent.fetch_add(n as u64, Ordering::Relaxed);
         }
         r
     }

@@ -144,6 +144,17 @@ pub fn serve(rt: &tokio::runtime::Runtime, pop: Population) -> SimServer {
     .unwrap()
 }
 
+/// The rows of a run's names with MX.
+pub fn names_with_mx(run: &Path) -> polars::prelude::DataFrame {
+    use polars::prelude::{col, lit};
+    mailcensus::tabulate::Results::open(run.join("results.parquet"))
+        .unwrap()
+        .frame()
+        .filter(col("has_mx").eq(lit(true)))
+        .collect()
+        .unwrap()
+}
+
 /// The string in column `c` of row `i`, if any.
 pub fn str_at(df: &polars::prelude::DataFrame, c: &str, i: usize) -> Option<String> {
     df.column(c)

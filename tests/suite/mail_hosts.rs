@@ -12,7 +12,6 @@ use mailcensus::crawl::Checks;
 use mailcensus::policy::mailhost::{Dane, Dkim, Share};
 use mailcensus::sim::{Faults, MailTruth, Population, TypeSpec, mail_truth};
 use mailcensus::tabulate::{self, Lang};
-use polars::prelude::*;
 
 fn population() -> Population {
     Population::new(2018, Some(&TypeSpec::jp_2018().scaled(100)), None).unwrap()
@@ -22,12 +21,7 @@ fn population() -> Population {
 type Found = (Option<String>, Option<String>, Option<bool>, Option<String>);
 
 fn found(run: &std::path::Path) -> BTreeMap<String, Found> {
-    let df = tabulate::Results::open(run.join("results.parquet"))
-        .unwrap()
-        .frame()
-        .filter(col("has_mx").eq(lit(true)))
-        .collect()
-        .unwrap();
+    let df = common::names_with_mx(run);
     let dangling = df.column("mx_dangling").unwrap().bool().unwrap().clone();
     (0..df.height())
         .map(|i| {

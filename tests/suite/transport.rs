@@ -20,7 +20,6 @@ use mailcensus::survey::{SurveyConfig, survey};
 use mailcensus::tabulate::{self, Lang};
 use mailcensus::transport::StsOutcome;
 use mailcensus::zone::JpType;
-use polars::prelude::*;
 
 /// Serve `pop` over DNS and its hosts over TCP, and survey `list` into `dir/run` with the
 /// checks that connect (each step within 300 ms: the silent hosts' wait).
@@ -52,12 +51,7 @@ fn survey_hosts(pop: Population, list: &Path, dir: &Path) -> (Manifest, u64) {
 type Found = [Option<String>; 7];
 
 fn found(run: &Path) -> BTreeMap<String, Found> {
-    let df = tabulate::Results::open(run.join("results.parquet"))
-        .unwrap()
-        .frame()
-        .filter(col("has_mx").eq(lit(true)))
-        .collect()
-        .unwrap();
+    let df = common::names_with_mx(run);
     let enforced = df
         .column("mta_sts_enforced")
         .unwrap()
