@@ -419,14 +419,13 @@ impl Crawler {
         );
         let smtp = match (&self.transport, a.as_ref().and_then(Probe::settled)) {
             (Some(t), Some(records)) if self.opts.checks.has(Check::Starttls) => {
-                let ips: Vec<IpAddr> = records.iter().filter_map(|r| r.parse().ok()).collect();
                 // RFC 7672 §2.2: only authenticated TLSA records count.
                 let tlsa = tlsa
                     .as_ref()
                     .filter(|p| p.authentic == Some(true))
                     .and_then(Probe::settled)
                     .unwrap_or_default();
-                Some(t.smtp(&host, &ips, tlsa).await)
+                Some(t.smtp(&host, &addresses(records, &[]), tlsa).await)
             }
             _ => None,
         };
@@ -481,7 +480,7 @@ impl Crawler {
         let host = self.probe(&mta_sts::policy_host(name), RecordType::A).await;
         let fetch = match (host.settled(), mx.settled()) {
             (Some(records), Some(mx)) => {
-                let ips: Vec<IpAddr> = records.iter().filter_map(|r| r.parse().ok()).collect();
+                let ips = addresses(records, &[]);
                 Some(transport.sts(name, &ips, &mailhost::exchanges(mx)).await)
             }
             _ => None,

@@ -183,6 +183,7 @@ enum Builder {
     Flag(BooleanChunkedBuilder),
     Count(PrimitiveChunkedBuilder<UInt32Type>),
     Line(PrimitiveChunkedBuilder<UInt64Type>),
+    Days(PrimitiveChunkedBuilder<Int32Type>),
     List(ListStringChunkedBuilder),
 }
 
@@ -193,6 +194,7 @@ impl Builder {
             DataType::Boolean => Builder::Flag(BooleanChunkedBuilder::new(name, rows)),
             DataType::UInt32 => Builder::Count(PrimitiveChunkedBuilder::new(name, rows)),
             DataType::UInt64 => Builder::Line(PrimitiveChunkedBuilder::new(name, rows)),
+            DataType::Int32 => Builder::Days(PrimitiveChunkedBuilder::new(name, rows)),
             DataType::List(_) => Builder::List(ListStringChunkedBuilder::new(name, rows, rows * 2)),
             _ => Builder::Text(StringChunkedBuilder::new(name, rows)),
         }
@@ -209,6 +211,7 @@ impl Builder {
             (Builder::Count(b), Fill::Count(f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::Line(b), Fill::Size(f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::Line(b), Fill::Line(f)) => rows.for_each(|r| b.append_value(f(r))),
+            (Builder::Days(b), Fill::Days(f)) => rows.for_each(|r| b.append_option(f(r))),
             (Builder::List(b), Fill::List(f)) => {
                 rows.for_each(|r| b.append_values_iter(f(r).into_iter()));
             }
@@ -225,6 +228,7 @@ impl Builder {
             Builder::Flag(b) => b.finish().into_column(),
             Builder::Count(b) => b.finish().into_column(),
             Builder::Line(b) => b.finish().into_column(),
+            Builder::Days(b) => b.finish().into_column(),
             Builder::List(mut b) => b.finish().into_column(),
         }
     }

@@ -37,6 +37,8 @@ pub enum Fill {
     Count(fn(&NameResult) -> Option<u32>),
     /// A count past u32 (address space).
     Size(fn(&NameResult) -> Option<u64>),
+    /// Days, negative in the past.
+    Days(fn(&NameResult) -> Option<i32>),
     Line(fn(&NameResult) -> u64),
     /// A list of text; empty (not null) where there is nothing.
     List(for<'a> fn(&'a NameResult) -> Vec<&'a str>),
@@ -55,6 +57,7 @@ impl Fill {
             Fill::Code(..) => "code",
             Fill::Flag(_) => "bool",
             Fill::Count(_) => "u32",
+            Fill::Days(_) => "i32",
             Fill::Size(_) | Fill::Line(_) => "u64",
             Fill::List(_) => "list of text",
             Fill::CodeList(..) => "list of codes",
@@ -68,6 +71,7 @@ impl Fill {
             Fill::Text(_) | Fill::Made(_) | Fill::Code(..) => DataType::String,
             Fill::Flag(_) => DataType::Boolean,
             Fill::Count(_) => DataType::UInt32,
+            Fill::Days(_) => DataType::Int32,
             Fill::Size(_) | Fill::Line(_) => DataType::UInt64,
             Fill::List(_) | Fill::CodeList(..) => DataType::List(Box::new(DataType::String)),
         }
@@ -652,6 +656,20 @@ pub const MX_CERTS: Column = column!(
     }),
     "the certificate of each MX host that completed a TLS handshake, judged under WebPKI for the host's name"
 );
+pub const MX_CERT_DAYS_LEFT: Column = column!(
+    "mx_cert_days_left",
+    9,
+    Fill::Days(|r| {
+        let tls = r
+            .mx_hosts
+            .iter()
+            .flatten()
+            .filter_map(|h| h.smtp.as_ref()?.tls.as_ref());
+        let days = tls.filter_map(|t| t.days_left).min()?;
+        Some(days.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
+    }),
+    "days from the survey to the soonest end of validity among the MX hosts' certificates (negative once past)"
+);
 pub const MX_STARTTLS: Column = column!(
     "mx_starttls",
     9,
@@ -717,7 +735,7 @@ pub const ZONE_COLUMNS: [&Column; 11] = [
 ];
 
 /// The lookups' and the judgement's columns, in order, after the carried-through ones.
-pub const RESULT_COLUMNS: [&Column; 78] = [
+pub const RESULT_COLUMNS: [&Column; 79] = [
     &MX_LOOKUP[0],
     &MX_LOOKUP[1],
     &MX_LOOKUP[2],
@@ -781,6 +799,7 @@ pub const RESULT_COLUMNS: [&Column; 78] = [
     &TLSA_RECORDS,
     &MX_SMTP,
     &MX_CERTS,
+    &MX_CERT_DAYS_LEFT,
     &MX_STARTTLS,
     &MX_TLS,
     &MX_CERT_VALID,

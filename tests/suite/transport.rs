@@ -132,6 +132,22 @@ fn every_name_reads_as_its_hosts_behave() {
             "no policy {o} in {seen:?}"
         );
     }
+    // Days to the soonest end of validity: 80 for the simulator's certificates, minus 10 for
+    // its expired ones.
+    let df = common::names_with_mx(&dir.path().join("run"));
+    let days: Vec<i32> = df
+        .column("mx_cert_days_left")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    let (lo, hi) = (days.iter().min().unwrap(), days.iter().max().unwrap());
+    assert!(
+        (-11..=-10).contains(lo) && (79..=80).contains(hi),
+        "{lo} {hi}"
+    );
     let cost = manifest.transport.expect("the checks' cost");
     assert!(
         cost.smtp_connections > 100 && cost.https_connections > 10,
