@@ -203,13 +203,12 @@ pub fn transport_truth(name: &str, t: &Truth) -> Option<TransportTruth> {
     if t.mx != MxTruth::Mx {
         return None;
     }
-    // (class, index) of each host with an address.
-    let hosts: Vec<(HostClass, u8)> = match mx_records(name, t)
-        .iter()
-        .any(|(_, h)| h == PROVIDER_MX_HOST)
-    {
+    // (class, index) of each host with an address; a name without hosts of its own has the
+    // provider's.
+    let own = own_hosts(name, t);
+    let hosts: Vec<(HostClass, u8)> = match own.is_empty() {
         true => vec![(HostClass::Good, PROVIDER_INDEX)],
-        false => own_hosts(name, t)
+        false => own
             .iter()
             .zip(1u8..)
             .filter(|(h, _)| h.a.is_some())
@@ -226,21 +225,21 @@ pub fn transport_truth(name: &str, t: &Truth) -> Option<TransportTruth> {
             let mut verdict = Some(mail.dane);
             for (class, k) in &hosts {
                 let Some(kind) = tlsa(*k) else { continue };
+                if !class.answers() {
+                    verdict = None;
+                    break;
+                }
                 let matched = match kind {
                     TlsaKind::EeMatching => class.tls(),
                     TlsaKind::EeOther => false,
                     TlsaKind::Ta => *class == HostClass::Good,
                 };
-                if !class.answers() {
-                    verdict = None;
-                    break;
-                }
                 if !matched {
                     verdict = Some(Dane::Mismatch);
                 }
             }
             // A dangling host with usable records cannot be asked: unknown.
-            let dangling_dane = own_hosts(name, t)
+            let dangling_dane = own
                 .iter()
                 .zip(1u8..)
                 .any(|(h, k)| h.a.is_none() && tlsa(k).is_some());

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 
 use crate::record::{Check, Checks};
 
@@ -136,9 +136,7 @@ impl Transport {
 
     /// Whether `checks` has a check that connects.
     pub fn needed(checks: &Checks) -> bool {
-        [Check::Starttls, Check::MtaStsPolicy]
-            .iter()
-            .any(|c| checks.has(*c))
+        Check::ALL.iter().any(|c| c.connects() && checks.has(*c))
     }
 
     /// The connections of a crawl, where `checks` has a check that connects.
@@ -150,10 +148,6 @@ impl Transport {
             true => Ok(Some(Arc::new(Transport::new(opts.clone())?))),
             false => Ok(None),
         }
-    }
-
-    pub fn options(&self) -> &TransportOptions {
-        &self.opts
     }
 
     fn timeout(&self) -> Duration {
@@ -173,9 +167,7 @@ impl Transport {
             let Some(ip) = addresses.first() else {
                 return SmtpProbe::no_address();
             };
-            let _slot = self.open.acquire().await.expect("never closed");
-            self.pace.until_ready().await;
-            self.smtp_connections.fetch_add(1, Ordering::Relaxed);
+            let _slot = self.admit(&self.smtp_connections).await;
             let addr = SocketAddr::new(*ip, self.opts.smtp_port);
             let helo = &self.opts.helo;
             let p = smtp::probe(addr, host, helo, &self.tls, tlsa, self.timeout()).await;
@@ -192,13 +184,20 @@ impl Transport {
         let Some(ip) = addresses.first() else {
             return StsFetch::of(StsOutcome::NoAddress);
         };
-        let _slot = self.open.acquire().await.expect("never closed");
-        self.pace.until_ready().await;
-        self.https_connections.fetch_add(1, Ordering::Relaxed);
+        let _slot = self.admit(&self.https_connections).await;
         let addr = SocketAddr::new(*ip, self.opts.https_port);
         let f = sts::fetch(addr, name, hosts, &self.tls, self.timeout()).await;
         self.count_bytes(f.sent, f.received);
         f
+    }
+
+    /// A connection's turn, within the concurrency and the rate, counted in `connections`;
+    /// held until the permit is dropped.
+    async fn admit(&self, connections: &AtomicU64) -> SemaphorePermit<'_> {
+        let slot = self.open.acquire().await.expect("never closed");
+        self.pace.until_ready().await;
+        connections.fetch_add(1, Ordering::Relaxed);
+        slot
     }
 
     fn count_bytes(&self, sent: u64, received: u64) {
